@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The rooms of the house (see README "Architecture"):
+//   RSHProtocol  wire format, codec, session state machines. No syscalls.
+//   RSHSystem    the only module that imports Glibc: descriptors, sockets, poll, epoll, pidfd.
+//   CRSHSystem   the few Linux calls Swift's Glibc module does not expose.
+//   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
+//   RemoteShell  the three server drivers and the client, on top of the rooms above.
+let package = Package(
+    name: "rsh",
+    products: [
+        .executable(name: "rshd", targets: ["rshd"]),
+        .executable(name: "rsh", targets: ["rsh"]),
+        .library(name: "RemoteShell", targets: ["RemoteShell"]),
+    ],
+    targets: [
+        .target(name: "CRSHSystem"),
+        .target(name: "RSHProtocol"),
+        .target(name: "RSHSystem", dependencies: ["CRSHSystem"]),
+        .target(name: "RSHSpawn", dependencies: ["RSHSystem"]),
+        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn"]),
+        .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
+        .executableTarget(name: "rsh", dependencies: ["RemoteShell"]),
+        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol"]),
+        .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

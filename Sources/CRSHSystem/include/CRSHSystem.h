@@ -1,0 +1,33 @@
+// The few Linux interfaces that Swift's Glibc module does not expose: the
+// headers below are not part of that module, and the GNU extensions
+// (accept4, pipe2, posix_spawn *_np, struct ucred, ...) are hidden from it
+// because it is built without _GNU_SOURCE. The wrappers are implemented in
+// shim.c, which is compiled with _GNU_SOURCE. Only RSHSystem imports this.
+#ifndef CRSH_SYSTEM_H
+#define CRSH_SYSTEM_H
+
+#include <spawn.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+
+/// posix_spawnattr flag: the child calls setsid() (glibc >= 2.26).
+extern const short crsh_POSIX_SPAWN_SETSID;
+/// open(2) flag: a descriptor that names a file without opening it for I/O.
+extern const int crsh_O_PATH;
+
+int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len);
+int crsh_pipe2_cloexec(int fds[2]);
+int crsh_pidfd_open(pid_t pid);
+int crsh_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd);
+/// SO_PEERCRED of a Unix-domain socket; returns 0 or -1 with errno set.
+int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/// The abbreviated signal name ("TERM" for 15), or NULL for an unknown number.
+const char *crsh_signal_abbreviation(int signo);
+ssize_t crsh_getrandom(void *buffer, size_t length);
+
+#endif

@@ -1,0 +1,103 @@
+/// A frame from client to server, typed. JSON stays at the edge: the session
+/// and drivers only ever see these values.
+public enum ClientMessage: Hashable, Sendable {
+    case hello(version: Int64, client: String?)
+    case exec(ExecRequest)
+    case stdin(id: Int64, data: [UInt8])
+    case eof(id: Int64)
+    case signal(id: Int64, SignalName)
+    case ping
+
+    /// Decodes a frame. An unknown `type` is `unknown_type`; a known type with
+    /// bad fields is `bad_request`, naming the request's `id` when it has a valid one.
+    public init(_ frame: Frame) throws(ProtocolError) {
+        var fields = FieldReader(frame)
+        switch frame.type {
+        case "hello":
+            try fields.requireEmptyBody()
+            self = .hello(version: try fields.requiredInteger("version"), client: try fields.optionalString("client"))
+        case "exec":
+            fields.id = try fields.requiredInteger("id")
+            self = .exec(try Self.execRequest(fields))
+        case "stdin":
+            self = .stdin(id: try fields.requiredInteger("id"), data: frame.body)
+        case "eof":
+            fields.id = try fields.requiredInteger("id")
+            try fields.requireEmptyBody()
+            self = .eof(id: fields.id!)
+        case "signal":
+            fields.id = try fields.requiredInteger("id")
+            try fields.requireEmptyBody()
+            let name = try fields.requiredString("signal")
+            guard let signal = SignalName(rawValue: name) else {
+                throw fields.fail("unknown signal \"\(name)\"; expected one of \(SignalName.allCases.map(\.rawValue).joined(separator: " "))")
+            }
+            self = .signal(id: fields.id!, signal)
+        case "ping":
+            try fields.requireEmptyBody()
+            self = .ping
+        default:
+            throw ProtocolError(.unknownType, "unknown frame type \"\(frame.type)\"")
+        }
+    }
+
+    private static func execRequest(_ fields: FieldReader) throws(ProtocolError) -> ExecRequest {
+        try fields.requireEmptyBody()
+        let command: ExecRequest.Command
+        switch (try fields.optionalString("cmd"), try fields.optionalStringArray("argv")) {
+        case (let text?, nil): command = .shell(text)
+        case (nil, let words?):
+            guard !words.isEmpty, !words[0].isEmpty else { throw fields.fail("\"argv\" needs a program name") }
+            command = .argv(words)
+        case (nil, nil): throw fields.fail("needs \"cmd\" or \"argv\"")
+        case (_?, _?): throw fields.fail("takes \"cmd\" or \"argv\", not both")
+        }
+        let environment = try fields.optionalStringMap("env") ?? [:]
+        for name in environment.keys where name.isEmpty || name.contains("=") {
+            throw fields.fail("environment variable name \"\(name)\" is empty or contains '='")
+        }
+        let directory = try fields.optionalString("cwd")
+        if directory?.isEmpty == true { throw fields.fail("\"cwd\" is empty") }
+        let timeout = try fields.optionalInteger("timeout_ms")
+        if let timeout, timeout <= 0 { throw fields.fail("\"timeout_ms\" must be positive") }
+        return ExecRequest(id: fields.id!, command: command, environment: environment, workingDirectory: directory,
+                           timeoutMilliseconds: timeout, wantsStdin: try fields.optionalBool("stdin") ?? false)
+    }
+
+    /// Appends this message as a frame.
+    public func append(to output: inout [UInt8]) {
+        switch self {
+        case .hello(let version, let client):
+            var members: [(String, JSONValue)] = [("version", .integer(version))]
+            if let client { members.append(("client", .string(client))) }
+            FrameEncoder.append(type: "hello", members, to: &output)
+        case .exec(let request):
+            var members: [(String, JSONValue)] = [("id", .integer(request.id))]
+            switch request.command {
+            case .shell(let text): members.append(("cmd", .string(text)))
+            case .argv(let words): members.append(("argv", .array(words.map { .string($0) })))
+            }
+            if !request.environment.isEmpty {
+                members.append(("env", .object(request.environment.mapValues { .string($0) })))
+            }
+            if let directory = request.workingDirectory { members.append(("cwd", .string(directory))) }
+            if let timeout = request.timeoutMilliseconds { members.append(("timeout_ms", .integer(timeout))) }
+            if request.wantsStdin { members.append(("stdin", .bool(true))) }
+            FrameEncoder.append(type: "exec", members, to: &output)
+        case .stdin(let id, let data):
+            FrameEncoder.append(type: "stdin", [("id", .integer(id))], body: data, to: &output)
+        case .eof(let id):
+            FrameEncoder.append(type: "eof", [("id", .integer(id))], to: &output)
+        case .signal(let id, let signal):
+            FrameEncoder.append(type: "signal", [("id", .integer(id)), ("signal", .string(signal.rawValue))], to: &output)
+        case .ping:
+            FrameEncoder.append(type: "ping", [], to: &output)
+        }
+    }
+
+    public var encoded: [UInt8] {
+        var output: [UInt8] = []
+        append(to: &output)
+        return output
+    }
+}

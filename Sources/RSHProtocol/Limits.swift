@@ -1,0 +1,26 @@
+/// Every fixed limit of the protocol, in one place. Limits a user may want to
+/// change are also flags of `rshd` (see SECURITY.md for the full table).
+public enum Limits {
+    /// The largest header a frame may announce, in bytes.
+    public static let maxHeaderLength = 65_536
+    /// The largest `total_size` a v1 frame may announce, in bytes.
+    public static let maxBodySize = 1_048_576
+    /// The deepest nesting a header's JSON may have (the header object is depth 1).
+    public static let maxJSONDepth = 8
+    /// The bytes a v1 client sends before anything else: "\0RSH".
+    public static let preface: [UInt8] = [0x00, 0x52, 0x53, 0x48]
+    /// The protocol version this implementation speaks.
+    public static let protocolVersion = 1
+
+    /// The largest body the server puts in one `stdout`/`stderr` frame.
+    public static let outputChunkSize = 65_536
+    /// The most bytes read from a socket at once; also the most a classic
+    /// command may be, since one read is one classic command.
+    public static let readChunkSize = 65_536
+    /// Default number of commands in flight on one connection (`--max-execs`).
+    public static let defaultMaxExecsPerConnection = 16
+    /// Default cap on a classic command's buffered output (`--classic-output-cap`).
+    public static let defaultClassicOutputCap = 64 * 1_048_576
+    /// Classic commands that may wait behind a running one before the client is cut off.
+    public static let maxQueuedClassicCommands = 16
+}

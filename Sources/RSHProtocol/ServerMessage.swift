@@ -1,0 +1,96 @@
+/// Which of a command's output streams a chunk came from.
+public enum OutputKind: String, Hashable, Sendable {
+    case stdout, stderr
+}
+
+/// The server's answer to the client's `hello`.
+public struct ServerHello: Hashable, Sendable {
+    public var version: Int64
+    public var server: String
+    public var mode: String
+    public var auth: String
+
+    public init(version: Int64 = Int64(Limits.protocolVersion), server: String, mode: String, auth: String = "none") {
+        self.version = version
+        self.server = server
+        self.mode = mode
+        self.auth = auth
+    }
+}
+
+/// A frame from server to client, typed.
+public enum ServerMessage: Hashable, Sendable {
+    case hello(ServerHello)
+    case output(id: Int64, OutputKind, [UInt8])
+    case exit(ExitReport)
+    case error(ProtocolError)
+    case pong
+
+    public init(_ frame: Frame) throws(ProtocolError) {
+        let fields = FieldReader(frame)
+        switch frame.type {
+        case "hello":
+            try fields.requireEmptyBody()
+            self = .hello(ServerHello(version: try fields.requiredInteger("version"),
+                                      server: try fields.optionalString("server") ?? "",
+                                      mode: try fields.optionalString("mode") ?? "",
+                                      auth: try fields.optionalString("auth") ?? "none"))
+        case "stdout", "stderr":
+            self = .output(id: try fields.requiredInteger("id"), OutputKind(rawValue: frame.type)!, frame.body)
+        case "exit":
+            try fields.requireEmptyBody()
+            let code = try fields.optionalInteger("code")
+            guard code.map({ Int32(exactly: $0) != nil }) ?? true else { throw fields.fail("\"code\" is out of range") }
+            self = .exit(ExitReport(id: try fields.requiredInteger("id"), code: code.map { Int32($0) },
+                                    signal: try fields.optionalString("signal"),
+                                    timedOut: try fields.optionalBool("timed_out") ?? false,
+                                    durationMilliseconds: try fields.optionalInteger("duration_ms") ?? 0))
+        case "error":
+            let name = try fields.requiredString("code")
+            // A code this client does not know is still an error; keep its text.
+            let code = ErrorCode(rawValue: name) ?? .badRequest
+            let message = try fields.optionalString("message") ?? name
+            self = .error(ProtocolError(code, code.rawValue == name ? message : "\(name): \(message)",
+                                        id: try fields.optionalInteger("id")))
+        case "pong":
+            self = .pong
+        default:
+            throw ProtocolError(.unknownType, "unknown frame type \"\(frame.type)\"")
+        }
+    }
+
+    public func append(to output: inout [UInt8]) {
+        switch self {
+        case .hello(let hello):
+            FrameEncoder.append(type: "hello", [("version", .integer(hello.version)), ("server", .string(hello.server)),
+                                                ("mode", .string(hello.mode)), ("auth", .string(hello.auth))], to: &output)
+        case .output(let id, let kind, let data):
+            data.withUnsafeBytes { Self.appendOutput(id: id, kind, $0, to: &output) }
+        case .exit(let report):
+            FrameEncoder.append(type: "exit", [
+                ("id", .integer(report.id)),
+                ("code", report.code.map { .integer(Int64($0)) } ?? .null),
+                ("signal", report.signal.map { .string($0) } ?? .null),
+                ("timed_out", .bool(report.timedOut)),
+                ("duration_ms", .integer(report.durationMilliseconds)),
+            ], to: &output)
+        case .error(let error):
+            var members: [(String, JSONValue)] = [("code", .string(error.code.rawValue)), ("message", .string(error.message))]
+            if let id = error.id { members.append(("id", .integer(id))) }
+            FrameEncoder.append(type: "error", members, to: &output)
+        case .pong:
+            FrameEncoder.append(type: "pong", [], to: &output)
+        }
+    }
+
+    /// The hot path: one `stdout`/`stderr` frame straight from a read buffer.
+    public static func appendOutput(id: Int64, _ kind: OutputKind, _ data: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        FrameEncoder.append(type: kind.rawValue, [("id", .integer(id))], body: data, to: &output)
+    }
+
+    public var encoded: [UInt8] {
+        var output: [UInt8] = []
+        append(to: &output)
+        return output
+    }
+}

@@ -1,0 +1,365 @@
+/// One connection's protocol state, as a pure state machine: bytes and
+/// process events go in, actions come out ("send these bytes", "start this
+/// command", "close"). It never touches a socket or a process, so the three
+/// server drivers share every protocol rule and differ only in how they wait.
+public struct ServerSession {
+    public struct Configuration: Sendable {
+        /// `server` of the hello reply, e.g. "rshd/0.1.0".
+        public var serverName: String
+        /// `mode` of the hello reply: "blocking", "threaded" or "coroutine".
+        public var mode: String
+        public var maxExecs: Int
+        /// Applied to commands whose request has no `timeout_ms`.
+        public var defaultTimeoutMilliseconds: Int64?
+        public var classicOutputCap: Int
+        /// Whether connections in the classic format are served at all.
+        public var acceptsClassic: Bool
+
+        public init(serverName: String, mode: String, maxExecs: Int = Limits.defaultMaxExecsPerConnection,
+                    defaultTimeoutMilliseconds: Int64? = nil, classicOutputCap: Int = Limits.defaultClassicOutputCap,
+                    acceptsClassic: Bool = true) {
+            self.serverName = serverName
+            self.mode = mode
+            self.maxExecs = maxExecs
+            self.defaultTimeoutMilliseconds = defaultTimeoutMilliseconds
+            self.classicOutputCap = classicOutputCap
+            self.acceptsClassic = acceptsClassic
+        }
+    }
+
+    /// What the driver must do, in order.
+    public enum Action: Hashable, Sendable {
+        /// Write these bytes to the peer.
+        case send([UInt8])
+        /// Spawn this command. If that fails, report it with `startFailed`.
+        case start(ExecRequest)
+        case writeStdin(id: Int64, [UInt8])
+        /// Close the command's stdin once the bytes before it are written.
+        case closeStdin(id: Int64)
+        /// Deliver a signal to the command's process group.
+        case signal(id: Int64, SignalName)
+        /// Tear the command down: TERM to its group, a grace period, then KILL.
+        case terminate(id: Int64)
+        /// A command ended; one log line.
+        case finished(CommandRecord)
+        /// Close the connection once everything queued is written.
+        case close
+    }
+
+    /// What a log line says about one command.
+    public struct CommandRecord: Hashable, Sendable {
+        public var id: Int64
+        public var command: String
+        public var outcome: CommandOutcome
+        public var bytesOut: Int
+    }
+
+    public enum Phase: Hashable, Sendable {
+        /// Waiting for the first bytes: "\0RSH" for v1, anything else for classic.
+        case preface
+        case awaitingHello
+        case ready
+        case classic
+        case closed
+    }
+
+    private struct Command {
+        var request: ExecRequest
+        var stdinOpen: Bool
+        var bytesOut = 0
+        /// Classic commands buffer their output: stderr, then stdout, in one reply.
+        var classicStdout: [UInt8] = []
+        var classicStderr: [UInt8] = []
+        var classicTruncated = false
+    }
+
+    public let configuration: Configuration
+    public private(set) var phase: Phase = .preface
+    public private(set) var isShuttingDown = false
+    private var preface: [UInt8] = []
+    private var decoder = FrameDecoder(.v1)
+    private var commands: [Int64: Command] = [:]
+    private var classicQueue: [String] = []
+    private var nextClassicID: Int64 = 1
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The commands started and not yet finished.
+    public var runningCommandIDs: [Int64] { Array(commands.keys) }
+    public var hasRunningCommands: Bool { !commands.isEmpty }
+
+    // MARK: Bytes from the peer
+
+    /// Feeds bytes from the socket. For a classic connection, each call is
+    /// one read and therefore one command, as classic servers treat it.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [Action] {
+        guard !bytes.isEmpty else { return [] }
+        var actions: [Action] = []
+        var remaining = bytes[...]
+        if phase == .preface {
+            if preface.isEmpty, bytes[0] != Limits.preface[0] {
+                phase = .classic
+                guard configuration.acceptsClassic else {
+                    phase = .closed
+                    return [.send(classicReply(code: 255, body: Array("rshd: classic connections are not accepted by this server\n".utf8))),
+                            .close]
+                }
+            } else {
+                let needed = Limits.preface.count - preface.count
+                preface += remaining.prefix(needed)
+                remaining = remaining.dropFirst(needed)
+                if preface.count < Limits.preface.count {
+                    guard Limits.preface.starts(with: preface) else { return fail(.badPreface, "expected \"\\0RSH\"") }
+                    return []
+                }
+                guard preface == Limits.preface else { return fail(.badPreface, "expected \"\\0RSH\"") }
+                phase = .awaitingHello
+            }
+        }
+        switch phase {
+        case .classic:
+            receiveClassic(UnsafeRawBufferPointer(rebasing: remaining), &actions)
+        case .awaitingHello, .ready:
+            decoder.feed(UnsafeRawBufferPointer(rebasing: remaining))
+            while phase != .closed {
+                let frame: Frame?
+                do { frame = try decoder.next() } catch {
+                    actions += fail(error.code, error.message)
+                    break
+                }
+                guard let frame else { break }
+                handle(frame, &actions)
+            }
+        case .preface, .closed:
+            break
+        }
+        return actions
+    }
+
+    public mutating func receive(_ bytes: [UInt8]) -> [Action] {
+        bytes.withUnsafeBytes { receive($0) }
+    }
+
+    private mutating func handle(_ frame: Frame, _ actions: inout [Action]) {
+        if phase == .awaitingHello, frame.type != "hello" {
+            actions += fail(.helloRequired, "the first frame must be hello, not \(frame.type)")
+            return
+        }
+        let message: ClientMessage
+        do {
+            message = try ClientMessage(frame)
+        } catch {
+            reject(error, &actions)
+            return
+        }
+        switch (phase, message) {
+        case (.awaitingHello, .hello(let version, _)):
+            guard version == Int64(Limits.protocolVersion) else {
+                actions += fail(.unsupportedVersion, "this server speaks version \(Limits.protocolVersion), not \(version)")
+                return
+            }
+            phase = .ready
+            actions.append(.send(ServerMessage.hello(ServerHello(server: configuration.serverName, mode: configuration.mode)).encoded))
+        case (.awaitingHello, _):
+            preconditionFailure("only hello is decoded before the handshake")
+        case (_, .hello):
+            actions += fail(.badRequest, "hello sent twice")
+        case (_, .exec(var request)):
+            if isShuttingDown {
+                reject(ProtocolError(.shuttingDown, "the server is shutting down", id: request.id), &actions)
+            } else if commands[request.id] != nil {
+                reject(ProtocolError(.duplicateID, "command \(request.id) is still running", id: request.id), &actions)
+            } else if commands.count >= configuration.maxExecs {
+                reject(ProtocolError(.tooManyExecs, "at most \(configuration.maxExecs) commands may run at once on one connection",
+                                     id: request.id), &actions)
+            } else {
+                request.timeoutMilliseconds = request.timeoutMilliseconds ?? configuration.defaultTimeoutMilliseconds
+                commands[request.id] = Command(request: request, stdinOpen: request.wantsStdin)
+                actions.append(.start(request))
+            }
+        case (_, .stdin(let id, let data)):
+            // Input for a command that has ended (a race the client cannot
+            // avoid) or that never asked for stdin is dropped, as SSH drops
+            // data for a closed channel.
+            if commands[id]?.stdinOpen == true, !data.isEmpty { actions.append(.writeStdin(id: id, data)) }
+        case (_, .eof(let id)):
+            if commands[id]?.stdinOpen == true {
+                commands[id]?.stdinOpen = false
+                actions.append(.closeStdin(id: id))
+            }
+        case (_, .signal(let id, let signal)):
+            guard commands[id] != nil else { return }
+            actions.append(signal == .KILL ? .terminate(id: id) : .signal(id: id, signal))
+        case (_, .ping):
+            actions.append(.send(ServerMessage.pong.encoded))
+        }
+    }
+
+    // MARK: Events from the driver
+
+    /// The driver could not start a command it was asked to start.
+    public mutating func startFailed(_ error: ProtocolError) -> [Action] {
+        guard let id = error.id, commands.removeValue(forKey: id) != nil else { return [] }
+        if phase == .classic {
+            var actions: [Action] = [.send(classicReply(code: 255, body: Array("rshd: \(error.message)\n".utf8)))]
+            startNextClassic(&actions)
+            return actions
+        }
+        return [.send(ServerMessage.error(error).encoded)] + closeIfDrained()
+    }
+
+    /// Output of a running command. For v1 the frame is appended to `output`
+    /// straight away; a classic command's output is kept for its one reply.
+    /// Returns `.terminate` once if a classic command passes its output cap.
+    public mutating func output(id: Int64, _ kind: OutputKind, _ data: UnsafeRawBufferPointer,
+                                into output: inout [UInt8]) -> Action? {
+        guard var command = commands[id], !data.isEmpty else { return nil }
+        defer { commands[id] = command }
+        command.bytesOut += data.count
+        guard phase == .classic else {
+            ServerMessage.appendOutput(id: id, kind, data, to: &output)
+            return nil
+        }
+        let room = configuration.classicOutputCap - command.classicStdout.count - command.classicStderr.count
+        let kept = UnsafeRawBufferPointer(rebasing: data.prefix(max(0, room)))
+        switch kind {
+        case .stdout: command.classicStdout += kept
+        case .stderr: command.classicStderr += kept
+        }
+        if kept.count < data.count, !command.classicTruncated {
+            command.classicTruncated = true
+            return .terminate(id: id)
+        }
+        return nil
+    }
+
+    /// A command has ended and all of its output has been passed to `output`.
+    public mutating func finished(id: Int64, _ outcome: CommandOutcome) -> [Action] {
+        guard let command = commands.removeValue(forKey: id) else { return [] }
+        let record = CommandRecord(id: id, command: command.request.displayText, outcome: outcome, bytesOut: command.bytesOut)
+        if phase == .classic {
+            var actions: [Action] = [.send(classicReply(command, outcome)), .finished(record)]
+            startNextClassic(&actions)
+            return actions
+        }
+        let report: ExitReport
+        switch outcome.status {
+        case .exited(let code):
+            report = ExitReport(id: id, code: code, signal: nil, timedOut: outcome.timedOut, durationMilliseconds: outcome.durationMilliseconds)
+        case .signaled(let name, _):
+            report = ExitReport(id: id, code: nil, signal: name, timedOut: outcome.timedOut, durationMilliseconds: outcome.durationMilliseconds)
+        }
+        return [.send(ServerMessage.exit(report).encoded), .finished(record)] + closeIfDrained()
+    }
+
+    /// The peer is gone (end of file, reset, or a write that failed): every
+    /// running command is torn down; nothing more is sent.
+    public mutating func connectionLost() -> [Action] {
+        phase = .closed
+        classicQueue.removeAll()
+        return commands.keys.sorted().map { .terminate(id: $0) }
+    }
+
+    /// The server stops: no new commands; the connection closes once the
+    /// running ones finish (the driver tears them down after the grace period).
+    public mutating func beginShutdown() -> [Action] {
+        isShuttingDown = true
+        classicQueue.removeAll()
+        return closeIfDrained()
+    }
+
+    /// The handshake deadline passed. Until the client's hello is answered
+    /// the connection is told so and closed; after it, nothing happens.
+    public mutating func handshakeTimedOut() -> [Action] {
+        guard phase == .preface || phase == .awaitingHello else { return [] }
+        return fail(.handshakeTimeout, "the handshake did not finish in time")
+    }
+
+    /// The bytes for a connection the server cannot take (it is at its limit):
+    /// a `busy` error, after which the driver closes the connection.
+    public static func busyReply() -> [UInt8] {
+        ServerMessage.error(ProtocolError(.busy, "the server is at its connection limit; try again later")).encoded
+    }
+
+    /// Teardown actions for every running command (the shutdown grace period is over).
+    public func terminateAll() -> [Action] {
+        commands.keys.sorted().map { .terminate(id: $0) }
+    }
+
+    // MARK: Helpers
+
+    private mutating func fail(_ code: ErrorCode, _ message: String) -> [Action] {
+        let error = ProtocolError(code, message)
+        phase = .closed
+        classicQueue.removeAll()
+        return [.send(ServerMessage.error(error).encoded), .close] + commands.keys.sorted().map { .terminate(id: $0) }
+    }
+
+    private mutating func reject(_ error: ProtocolError, _ actions: inout [Action]) {
+        if error.isFatal { actions += fail(error.code, error.message) } else { actions.append(.send(ServerMessage.error(error).encoded)) }
+    }
+
+    private mutating func closeIfDrained() -> [Action] {
+        guard isShuttingDown, commands.isEmpty, phase != .closed else { return [] }
+        let wasClassic = phase == .classic
+        phase = .closed
+        if wasClassic { return [.close] }
+        return [.send(ServerMessage.error(ProtocolError(.shuttingDown, "the server is shutting down")).encoded), .close]
+    }
+
+    // MARK: Classic connections
+
+    private mutating func receiveClassic(_ chunk: UnsafeRawBufferPointer, _ actions: inout [Action]) {
+        guard !isShuttingDown else { return }
+        var bytes = chunk[...]
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+        guard !bytes.isEmpty else { return }
+        guard let text = String(validating: bytes, as: UTF8.self), !text.utf8.contains(0) else {
+            actions.append(.send(classicReply(code: 255, body: Array("rshd: the command is not valid UTF-8 text\n".utf8))))
+            return
+        }
+        classicQueue.append(text)
+        if classicQueue.count > Limits.maxQueuedClassicCommands {
+            phase = .closed
+            classicQueue.removeAll()
+            actions.append(.close)
+            actions += commands.keys.sorted().map { .terminate(id: $0) }
+            return
+        }
+        if commands.isEmpty { startNextClassic(&actions) }
+    }
+
+    private mutating func startNextClassic(_ actions: inout [Action]) {
+        guard phase == .classic, commands.isEmpty, !classicQueue.isEmpty else {
+            actions += closeIfDrained()
+            return
+        }
+        let request = ExecRequest(id: nextClassicID, command: .shell(classicQueue.removeFirst()),
+                                  timeoutMilliseconds: configuration.defaultTimeoutMilliseconds)
+        nextClassicID += 1
+        commands[request.id] = Command(request: request, stdinOpen: false)
+        actions.append(.start(request))
+    }
+
+    private func classicReply(_ command: Command, _ outcome: CommandOutcome) -> [UInt8] {
+        let code: Int32
+        switch outcome.status {
+        case .exited(let value): code = value
+        // Python's subprocess reports death by signal N as -N; classic clients expect that.
+        case .signaled(_, let number): code = -number
+        }
+        var extra: [(String, JSONValue)] = []
+        if command.classicTruncated { extra.append(("truncated", .bool(true))) }
+        if outcome.timedOut { extra.append(("timed_out", .bool(true))) }
+        return classicReply(code: code, body: command.classicStderr + command.classicStdout, extra: extra)
+    }
+
+    private func classicReply(code: Int32, body: [UInt8], extra: [(String, JSONValue)] = []) -> [UInt8] {
+        var output: [UInt8] = []
+        // FrameEncoder puts total_size last; classic clients read only total_size (and exit_code).
+        FrameEncoder.append(type: nil, [("exit_code", .integer(Int64(code)))] + extra, body: body, to: &output)
+        return output
+    }
+}

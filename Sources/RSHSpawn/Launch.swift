@@ -1,0 +1,140 @@
+import RSHSystem
+
+/// The spawn sequence for `ChildProcess`: pipes, working directory,
+/// environment, program choice, `posix_spawn`, process descriptor. Every
+/// error path closes every descriptor opened so far (swift-subprocess's rule),
+/// and the parent always closes the child's ends of the pipes (OpenSSH's).
+struct Launch {
+    let processID: Int32
+    let exitDescriptor: ProcessDescriptor
+    let standardInput: FileDescriptor?
+    let standardOutput: FileDescriptor
+    let standardError: FileDescriptor
+    let startedAt: ContinuousClock.Instant
+
+    /// Errors of `exec` itself: the shell would report them as "not found"
+    /// (127) or "Permission denied" (126), so the shell is asked to.
+    static let execErrors: Set<Errno> = [.noSuchFile, .permissionDenied, .execFormat, .notDirectory,
+                                         .tooManySymbolicLinks, .nameTooLong, .notPermitted, .isDirectory,
+                                         Errno(rawValue: 26) /* ETXTBSY */]
+
+    init(_ spec: CommandSpec) throws(SpawnError) {
+        var opened: [FileDescriptor] = []
+        var keep: Set<FileDescriptor> = []
+        defer { for fd in opened where !keep.contains(fd) { fd.closeAfterUse() } }
+        do {
+            var directory: FileDescriptor?
+            if let path = spec.workingDirectory {
+                do {
+                    directory = try FileDescriptor.openDirectory(path)
+                } catch {
+                    throw SpawnError.badWorkingDirectory(path, error)
+                }
+                opened.append(directory!)
+            }
+            let input: (readEnd: FileDescriptor, writeEnd: FileDescriptor)? = spec.wantsStdin ? try Self.pipe(&opened) : nil
+            let output = try Self.pipe(&opened)
+            let error = try Self.pipe(&opened)
+
+            let childInput = try input?.readEnd ?? DevNull.descriptor()
+            let setup = SpawnSetup(standardInput: childInput,
+                                   standardOutput: output.writeEnd, standardError: error.writeEnd,
+                                   workingDirectory: directory, environment: Self.environment(spec.environment),
+                                   searchPath: true)
+            let started = ContinuousClock.now
+            let pid = try Self.spawn(spec, setup)
+
+            let exit: ProcessDescriptor
+            do {
+                exit = try ProcessDescriptor(processID: pid)
+            } catch {
+                // Out of descriptors with a child already running: stop it
+                // and reap it by its PID, so nothing is left behind.
+                signalProcessGroup(pid, .kill)
+                reapProcess(pid)
+                throw SpawnError.resources(error)
+            }
+            for fd in [input?.writeEnd, output.readEnd, error.readEnd].compactMap({ $0 }) {
+                try fd.setNonBlocking()
+                keep.insert(fd)
+            }
+            processID = pid
+            exitDescriptor = exit
+            standardInput = input?.writeEnd
+            standardOutput = output.readEnd
+            standardError = error.readEnd
+            startedAt = started
+        } catch let error as SpawnError {
+            throw error
+        } catch {
+            throw SpawnError.resources(error as? Errno ?? .invalidArgument)
+        }
+    }
+
+    private static func pipe(_ opened: inout [FileDescriptor]) throws(Errno) -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
+        let ends = try FileDescriptor.pipe()
+        opened += [ends.readEnd, ends.writeEnd]
+        return ends
+    }
+
+    /// `nil` (inherit unchanged) without overrides; otherwise the server's
+    /// environment with the overridden names replaced.
+    private static func environment(_ overrides: [String: String]) -> [String]? {
+        guard !overrides.isEmpty else { return nil }
+        var entries = currentEnvironment().filter { entry in
+            guard let equals = entry.firstIndex(of: "=") else { return true }
+            return overrides[String(entry[..<equals])] == nil
+        }
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) { entries.append("\(name)=\(value)") }
+        return entries
+    }
+
+    /// Chooses the program and spawns it. The direct exec is tried first when
+    /// it is equivalent to the shell; if exec itself fails, the shell runs the
+    /// command instead, so "not found" and "Permission denied" read exactly as
+    /// the shell writes them, with the shell's 127 and 126.
+    private static func spawn(_ spec: CommandSpec, _ setup: SpawnSetup) throws(SpawnError) -> Int32 {
+        // posix_spawnp searches the server's PATH; with another PATH the
+        // child's own shell must do the search.
+        let ownPath = spec.environment["PATH"] == nil
+        let direct: [String]?
+        let viaShell: [String]
+        switch spec.program {
+        case .shell(let text):
+            direct = ownPath ? ShellFastPath.directArguments(for: text) : nil
+            viaShell = ["/bin/sh", "-c", text]
+        case .argv(let words):
+            direct = ownPath ? words : nil
+            // "exec "$@"" runs the words as they are: no splitting, no globbing.
+            viaShell = ["/bin/sh", "-c", "exec \"$@\"", "sh"] + words
+        }
+        if let direct {
+            do {
+                return try spawnProcess(direct, setup)
+            } catch where execErrors.contains(error) {
+                // Fall through to the shell.
+            } catch {
+                throw .resources(error)
+            }
+        }
+        var shellSetup = setup
+        shellSetup.searchPath = false
+        do {
+            return try spawnProcess(viaShell, shellSetup)
+        } catch where execErrors.contains(error) {
+            throw .cannotExecute(error)
+        } catch {
+            throw .resources(error)
+        }
+    }
+}
+
+/// One descriptor on /dev/null, opened once and shared by every child whose
+/// stdin is not a pipe: two fewer system calls per spawn.
+enum DevNull {
+    private static let shared: Result<FileDescriptor, Errno> = Result { () throws(Errno) in
+        try FileDescriptor.open("/dev/null", 0 /* O_RDONLY */)
+    }
+
+    static func descriptor() throws(Errno) -> FileDescriptor { try shared.get() }
+}

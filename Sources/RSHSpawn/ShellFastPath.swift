@@ -1,0 +1,45 @@
+/// Decides when `/bin/sh -c TEXT` can be skipped: when TEXT has no shell
+/// syntax at all, splitting it on blanks and executing the words through
+/// `PATH` is exactly what the shell would do, minus one exec.
+///
+/// Anything the shell might treat specially sends the command to the shell:
+/// quotes, expansions, globs, redirections, operators, comments, assignments,
+/// and first words that are keywords or builtins. When the direct exec fails
+/// (no such program, not executable), the caller runs the shell after all, so
+/// the error message and the 127/126 status are the shell's own.
+public enum ShellFastPath {
+    /// Bytes with a meaning to the shell somewhere in its grammar. (`%` is
+    /// special only inside `${...}`, which needs `$`, so it is allowed.)
+    static let syntaxBytes: Set<UInt8> = Set("'\"`$\\*?[]~#=;&|()<>{}!\n\r".utf8)
+
+    /// Keywords and builtins: running a program of the same name would differ
+    /// from the shell (or there is no such program).
+    static let shellWords: Set<String> = [
+        // Keywords.
+        "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while",
+        "function", "select", "time", "[[", "]]",
+        // POSIX special builtins.
+        ".", ":", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift",
+        "times", "trap", "unset",
+        // Regular builtins of dash and bash whose behaviour a program of the same name would not match.
+        "alias", "bg", "cd", "command", "fc", "fg", "getopts", "hash", "jobs", "kill", "local", "newgrp", "pwd", "read",
+        "test", "[", "type", "ulimit", "umask", "unalias", "wait", "let", "source", "builtin", "declare", "typeset",
+        "enable", "history", "logout", "popd", "pushd", "dirs", "shopt", "suspend", "disown", "mapfile", "readarray",
+        "caller", "complete", "compgen", "bind", "help", "chdir",
+    ]
+
+    /// Builtins whose program twin (coreutils) behaves the same as long as no
+    /// argument looks like an option: `echo hi` is `/bin/echo hi`, but
+    /// `echo -e x` is not (dash's echo has no -e).
+    static let builtinsWithTwins: Set<String> = ["echo", "printf", "true", "false"]
+
+    /// The words to execute directly, or `nil` when the shell is needed.
+    public static func directArguments(for command: String) -> [String]? {
+        let bytes = command.utf8
+        guard !bytes.contains(where: { syntaxBytes.contains($0) }) else { return nil }
+        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let first = words.first, !shellWords.contains(first) else { return nil }
+        if builtinsWithTwins.contains(first), words.dropFirst().contains(where: { $0.hasPrefix("-") }) { return nil }
+        return words
+    }
+}

@@ -1,0 +1,40 @@
+import CRSHSystem
+import Glibc
+
+/// Facts about this process that the server and client ask for.
+public enum ProcessIdentity {
+    public static var processID: Int32 { getpid() }
+    public static var effectiveUserID: UInt32 { geteuid() }
+    /// The number of CPUs this process may run on (`sysconf(_SC_NPROCESSORS_ONLN)`).
+    public static var processorCount: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    /// The soft open-files limit (`getrlimit(RLIMIT_NOFILE)`).
+    public static var openFilesLimit: Int {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        return Int(clamping: limit.rlim_cur)
+    }
+    /// The value of an environment variable.
+    public static func environmentValue(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}
+
+/// Bytes from the kernel's random source (`getrandom(2)`), for keys and challenges.
+public func randomBytes(_ count: Int) throws(Errno) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var filled = 0
+    while filled < count {
+        let count = try bytes.withUnsafeMutableBytes { raw in
+            Result { () throws(Errno) in
+                try retryingInterrupts { crsh_getrandom(raw.baseAddress! + filled, raw.count - filled) }
+            }
+        }.get()
+        filled += count
+    }
+    return bytes
+}
+
+/// Exits the process at once (`_exit(2)`-like `exit(3)`), flushing nothing of Swift's.
+public func exitProcess(_ status: Int32) -> Never {
+    exit(status)
+}

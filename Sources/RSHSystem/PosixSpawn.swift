@@ -1,0 +1,128 @@
+import CRSHSystem
+import Glibc
+
+/// What `spawnProcess` sets up in the child before it executes the program.
+public struct SpawnSetup {
+    /// Descriptors to become the child's 0, 1 and 2.
+    public var standardInput: FileDescriptor
+    public var standardOutput: FileDescriptor
+    public var standardError: FileDescriptor
+    /// A directory opened with `FileDescriptor.openDirectory`, to `fchdir` into.
+    public var workingDirectory: FileDescriptor?
+    /// `nil` inherits this process's environment unchanged; otherwise "KEY=VALUE" entries.
+    public var environment: [String]?
+    /// Search `PATH` for the program (`posix_spawnp`), as `execvp(3)` does.
+    public var searchPath: Bool
+
+    public init(standardInput: FileDescriptor, standardOutput: FileDescriptor, standardError: FileDescriptor,
+                workingDirectory: FileDescriptor? = nil, environment: [String]? = nil, searchPath: Bool) {
+        self.standardInput = standardInput
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.searchPath = searchPath
+    }
+}
+
+/// Starts `arguments[0]` with `posix_spawn(3)` in a new session and process
+/// group (`POSIX_SPAWN_SETSID`), with every signal at its default disposition
+/// and none blocked, and no descriptor above 2 open. Returns the process ID.
+///
+/// glibc's `posix_spawn` runs the child with `CLONE_VFORK` and reports a
+/// failed `execve` (or a failed file action) as its return value, so
+/// `ENOENT`/`EACCES` for a missing or non-executable program arrive here.
+public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errno) -> Int32 {
+    precondition(!arguments.isEmpty, "spawnProcess needs a program")
+
+    var actions = posix_spawn_file_actions_t()
+    try returnedError(posix_spawn_file_actions_init(&actions))
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    var attributes = posix_spawnattr_t()
+    try returnedError(posix_spawnattr_init(&attributes))
+    defer { posix_spawnattr_destroy(&attributes) }
+
+    // dup2 onto 0, 1, 2 clears close-on-exec on the copies; every other
+    // descriptor is closed by the closefrom action, whatever its flags.
+    // The three sources are never 0-2 themselves: the server keeps its own
+    // standard descriptors open (FileDescriptor.ensureStandardDescriptorsOpen).
+    try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardInput.rawValue, 0))
+    try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardOutput.rawValue, 1))
+    try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardError.rawValue, 2))
+    if let directory = setup.workingDirectory {
+        try returnedError(crsh_spawn_addfchdir(&actions, directory.rawValue))
+    }
+    try returnedError(crsh_spawn_addclosefrom(&actions, 3))
+
+    var defaultSignals = sigset_t()
+    sigfillset(&defaultSignals)
+    try returnedError(posix_spawnattr_setsigdefault(&attributes, &defaultSignals))
+    var emptyMask = sigset_t()
+    sigemptyset(&emptyMask)
+    try returnedError(posix_spawnattr_setsigmask(&attributes, &emptyMask))
+    let flags = crsh_POSIX_SPAWN_SETSID | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK)
+    try returnedError(posix_spawnattr_setflags(&attributes, flags))
+
+    let argv = CStringArray(arguments)
+    defer { argv.free() }
+    var processID: pid_t = 0
+    if let environment = setup.environment {
+        let envp = CStringArray(environment)
+        defer { envp.free() }
+        try returnedError(launch(&processID, arguments[0], &actions, &attributes, argv, envp.pointers, setup.searchPath))
+    } else {
+        try returnedError(launch(&processID, arguments[0], &actions, &attributes, argv, environ, setup.searchPath))
+    }
+    return processID
+}
+
+private func launch(_ processID: inout pid_t, _ program: String,
+                    _ actions: inout posix_spawn_file_actions_t, _ attributes: inout posix_spawnattr_t,
+                    _ argv: CStringArray, _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>?,
+                    _ searchPath: Bool) -> Int32 {
+    if searchPath {
+        return posix_spawnp(&processID, program, &actions, &attributes, argv.pointers, envp)
+    }
+    return posix_spawn(&processID, program, &actions, &attributes, argv.pointers, envp)
+}
+
+/// A NULL-terminated array of C strings, as `execve(2)` takes it.
+struct CStringArray {
+    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointers = .allocate(capacity: count + 1)
+        for (index, string) in strings.enumerated() { pointers[index] = strdup(string) }
+        pointers[count] = nil
+    }
+
+    func free() {
+        for index in 0..<count { Glibc.free(pointers[index]) }
+        pointers.deallocate()
+    }
+}
+
+/// The environment of this process as "KEY=VALUE" entries (`environ(7)`).
+public func currentEnvironment() -> [String] {
+    var entries: [String] = []
+    var cursor = environ
+    while let entry = cursor.pointee {
+        entries.append(String(cString: entry))
+        cursor += 1
+    }
+    return entries
+}
+
+extension FileDescriptor {
+    /// Makes sure descriptors 0, 1 and 2 are open (on `/dev/null` if not), so
+    /// that no socket or pipe this process opens later is given one of those
+    /// numbers and is then mistaken for a standard stream (OpenSSH's `sanitise_stdfd`).
+    public static func ensureStandardDescriptorsOpen() {
+        for number in Int32(0)...2 where !FileDescriptor(rawValue: number).isOpen {
+            let fd = Glibc.open("/dev/null", O_RDWR)
+            if fd > 2 { _ = Glibc.close(fd) }
+        }
+    }
+}

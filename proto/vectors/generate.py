@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Writes the protocol test vectors from an independent implementation of the
+framing (struct.pack('<I') + json.dumps), so the Swift codec is checked against
+code that is not itself. Run it from anywhere: python3 proto/vectors/generate.py
+
+A vector's wire bytes are "parts": hex strings, and {"fill": HEX, "count": N}
+for long runs, concatenated in order.
+"""
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PREFACE = "00525348"
+
+
+def frame(header, body=b"", **dumps):
+    """header: a list of (key, value) pairs, in wire order."""
+    text = json.dumps(dict(header), separators=(",", ":"), ensure_ascii=False, **dumps).encode()
+    return struct.pack("<I", len(text)).hex() + text.hex() + body.hex()
+
+
+def raw(header_bytes, body=b""):
+    return struct.pack("<I", len(header_bytes)).hex() + header_bytes.hex() + body.hex()
+
+
+def padded(prefix, fill, count, suffix):
+    """A frame whose header has a long run of one byte, written compactly."""
+    header_length = len(prefix) + count + len(suffix)
+    return [struct.pack("<I", header_length).hex() + prefix.hex(), {"fill": fill.hex(), "count": count}, suffix.hex()]
+
+
+def valid(name, direction, header, body=b"", canonical=True, parts=None, note=None):
+    vector = {"name": name, "direction": direction,
+              "parts": parts or [frame(header, body)],
+              "header": dict(header), "body": body.hex(), "canonical": canonical}
+    if note:
+        vector["note"] = note
+    return vector
+
+
+all_bytes = bytes(range(256))
+valid_vectors = [
+    valid("client hello", "client", [("type", "hello"), ("version", 1), ("client", "rsh/0.1.0"), ("total_size", 0)]),
+    valid("exec with cmd", "client", [("type", "exec"), ("id", 1), ("cmd", "echo hi"), ("total_size", 0)]),
+    valid("exec with argv, env, cwd, timeout and stdin", "client",
+          [("type", "exec"), ("id", 7), ("argv", ["printf", "%s\\n", "a b", "'q'"]), ("env", {"A": "1", "LANG": "C"}),
+           ("cwd", "/tmp"), ("timeout_ms", 1500), ("stdin", True), ("total_size", 0)]),
+    valid("exec with non-ASCII and escaped text", "client",
+          [("type", "exec"), ("id", 2), ("cmd", "echo \u4f60\u597d \"q\"\n\t\u00e9\U0001F600"), ("total_size", 0)]),
+    valid("exec with \\u escapes (same meaning, other bytes)", "client",
+          [("type", "exec"), ("id", 3), ("cmd", "caf\u00e9 \U0001F600"), ("total_size", 0)],
+          canonical=False, parts=[raw(b'{"type":"exec","id":3,"cmd":"caf\\u00e9 \\ud83d\\ude00","total_size":0}')]),
+    valid("header with whitespace and another key order", "client",
+          [("type", "ping"), ("total_size", 0)], canonical=False,
+          parts=[raw(b' {\r\n "total_size" : 0 ,\t"type": "ping" } ')]),
+    valid("unknown header fields are ignored", "client",
+          [("type", "ping"), ("x-future", {"nested": [1, 2.5, None, False]}), ("total_size", 0)], canonical=False),
+    valid("stdin with text", "client", [("type", "stdin"), ("id", 7), ("total_size", 6)], b"hello\n"),
+    valid("stdin with every byte value", "client", [("type", "stdin"), ("id", 7), ("total_size", 256)], all_bytes),
+    valid("eof", "client", [("type", "eof"), ("id", 7), ("total_size", 0)]),
+    valid("signal", "client", [("type", "signal"), ("id", 7), ("signal", "INT"), ("total_size", 0)]),
+    valid("ping", "client", [("type", "ping"), ("total_size", 0)]),
+    valid("server hello", "server",
+          [("type", "hello"), ("version", 1), ("server", "rshd/0.1.0"), ("mode", "coroutine"), ("auth", "none"), ("total_size", 0)]),
+    valid("stdout", "server", [("type", "stdout"), ("id", 1), ("total_size", 3)], b"hi\n"),
+    valid("stderr with binary bytes", "server", [("type", "stderr"), ("id", 1), ("total_size", 4)], b"\x00\xff\xfe\n"),
+    valid("exit with a code", "server",
+          [("type", "exit"), ("id", 1), ("code", 3), ("signal", None), ("timed_out", False), ("duration_ms", 12), ("total_size", 0)]),
+    valid("exit by signal after a timeout", "server",
+          [("type", "exit"), ("id", 9), ("code", None), ("signal", "KILL"), ("timed_out", True), ("duration_ms", 3001), ("total_size", 0)]),
+    valid("request error", "server",
+          [("type", "error"), ("code", "duplicate_id"), ("message", "command 1 is still running"), ("id", 1), ("total_size", 0)]),
+    valid("connection error", "server",
+          [("type", "error"), ("code", "bad_frame"), ("message", "header length 0 is outside 1...65536"), ("total_size", 0)]),
+    valid("pong", "server", [("type", "pong"), ("total_size", 0)]),
+    # Boundaries: the largest header and the largest body.
+    valid("header of exactly 65536 bytes", "client", [("type", "ping"), ("pad", "x" * 65497), ("total_size", 0)],
+          canonical=False, parts=padded(b'{"type":"ping","pad":"', b"x", 65497, b'","total_size":0}')),
+    {"name": "body of exactly 1048576 bytes", "direction": "client",
+     "parts": [frame([("type", "stdin"), ("id", 1), ("total_size", 1048576)]), {"fill": "61", "count": 1048576}],
+     "header": {"type": "stdin", "id": 1, "total_size": 1048576}, "body_fill": {"fill": "61", "count": 1048576},
+     "canonical": True},
+]
+assert len(json.dumps(dict([("type", "ping"), ("pad", "x" * 65497), ("total_size", 0)]), separators=(",", ":"))) == 65536
+
+
+def invalid(name, parts, error, note=None):
+    vector = {"name": name, "parts": parts if isinstance(parts, list) else [parts], "error": error}
+    if note:
+        vector["note"] = note
+    return vector
+
+
+def length(n):
+    return struct.pack("<I", n).hex()
+
+
+invalid_vectors = [
+    invalid("header length 0", length(0), "bad_frame"),
+    invalid("header length 65537", length(65537), "bad_frame", "rejected from the 4 length bytes alone"),
+    invalid("header length 0x7fffffff", length(0x7FFFFFFF), "bad_frame"),
+    invalid("header length 0x80000000", length(0x80000000), "bad_frame"),
+    invalid("header length 0xffffffff", length(0xFFFFFFFF), "bad_frame"),
+    invalid("header of 65537 bytes, all present", padded(b'{"type":"ping","pad":"', b"x", 65498, b'","total_size":0}'), "bad_frame"),
+    invalid("header is not JSON", raw(b"{"), "bad_frame"),
+    invalid("header is a JSON array", raw(b"[]"), "bad_frame"),
+    invalid("header is a JSON string", raw(b'"ping"'), "bad_frame"),
+    invalid("trailing bytes after the header object", raw(b'{"type":"ping","total_size":0}x'), "bad_frame"),
+    invalid("missing type", raw(b'{"total_size":0}'), "bad_frame"),
+    invalid("type is a number", raw(b'{"type":5,"total_size":0}'), "bad_frame"),
+    invalid("missing total_size", raw(b'{"type":"ping"}'), "bad_frame"),
+    invalid("total_size -1", raw(b'{"type":"ping","total_size":-1}'), "bad_frame"),
+    invalid("total_size 1.5", raw(b'{"type":"ping","total_size":1.5}'), "bad_frame"),
+    invalid("total_size 5.0", raw(b'{"type":"ping","total_size":5.0}'), "bad_frame", "fractional notation is not an integer"),
+    invalid("total_size 1e400", raw(b'{"type":"ping","total_size":1e400}'), "bad_frame"),
+    invalid("total_size \"5\"", raw(b'{"type":"ping","total_size":"5"}'), "bad_frame"),
+    invalid("total_size null", raw(b'{"type":"ping","total_size":null}'), "bad_frame"),
+    invalid("total_size 1048577", raw(b'{"type":"stdin","id":1,"total_size":1048577}'), "bad_frame"),
+    invalid("total_size 2^63-1", raw(b'{"type":"stdin","id":1,"total_size":9223372036854775807}'), "bad_frame"),
+    invalid("total_size 2^64", raw(b'{"type":"stdin","id":1,"total_size":18446744073709551616}'), "bad_frame"),
+    invalid("duplicate total_size", raw(b'{"type":"stdin","id":1,"total_size":0,"total_size":5}'), "bad_frame"),
+    invalid("invalid UTF-8 in the header", raw(b'{"type":"p\xffing","total_size":0}'), "bad_frame"),
+    invalid("overlong UTF-8 encoding", raw(b'{"type":"\xc0\xafping","total_size":0}'), "bad_frame"),
+    invalid("lone surrogate escape", raw(b'{"type":"ping","x":"\\ud800","total_size":0}'), "bad_frame"),
+    invalid("raw control character in a string", raw(b'{"type":"ping","x":"a\x01b","total_size":0}'), "bad_frame"),
+    invalid("nesting deeper than the limit", raw(b'{"type":"ping","total_size":0,"x":[[[[[[[[1]]]]]]]]}'), "bad_frame"),
+    invalid("nesting 65,000 deep", padded(b'{"type":"ping","total_size":0,"x":', b"[", 65000, b""), "bad_frame",
+            "as deep as fits under the header length limit; the parser stops at depth 9"),
+    invalid("leading zero in a number", raw(b'{"type":"ping","total_size":00}'), "bad_frame"),
+    invalid("unknown type", frame([("type", "bogus"), ("total_size", 0)]), "unknown_type"),
+    invalid("exec without id", frame([("type", "exec"), ("cmd", "true"), ("total_size", 0)]), "bad_request",
+            "no id to name, so the error ends the connection"),
+    invalid("exec with a fractional id", frame([("type", "exec"), ("id", 1.5), ("cmd", "true"), ("total_size", 0)]), "bad_request"),
+    invalid("exec with cmd and argv", frame([("type", "exec"), ("id", 1), ("cmd", "true"), ("argv", ["true"]), ("total_size", 0)]), "bad_request"),
+    invalid("exec with neither cmd nor argv", frame([("type", "exec"), ("id", 1), ("total_size", 0)]), "bad_request"),
+    invalid("exec with empty argv", frame([("type", "exec"), ("id", 1), ("argv", []), ("total_size", 0)]), "bad_request"),
+    invalid("exec with a non-string env value", frame([("type", "exec"), ("id", 1), ("cmd", "env"), ("env", {"A": 1}), ("total_size", 0)]), "bad_request"),
+    invalid("exec with '=' in an env name", frame([("type", "exec"), ("id", 1), ("cmd", "env"), ("env", {"A=B": "1"}), ("total_size", 0)]), "bad_request"),
+    invalid("exec with a NUL in cmd", frame([("type", "exec"), ("id", 1), ("cmd", "echo \u0000"), ("total_size", 0)]), "bad_request"),
+    invalid("exec with timeout_ms 0", frame([("type", "exec"), ("id", 1), ("cmd", "true"), ("timeout_ms", 0), ("total_size", 0)]), "bad_request"),
+    invalid("exec with a body", frame([("type", "exec"), ("id", 1), ("cmd", "true"), ("total_size", 1)], b"x"), "bad_request"),
+    invalid("signal with an unknown name", frame([("type", "signal"), ("id", 1), ("signal", "SEGV"), ("total_size", 0)]), "bad_request"),
+    invalid("eof with a body", frame([("type", "eof"), ("id", 1), ("total_size", 1)], b"x"), "bad_request"),
+    invalid("hello with a string version", frame([("type", "hello"), ("version", "1"), ("total_size", 0)]), "bad_request"),
+]
+
+HELLO = frame([("type", "hello"), ("version", 1), ("client", "vectors"), ("total_size", 0)])
+
+
+def exec_frame(id, cmd="true"):
+    return frame([("type", "exec"), ("id", id), ("cmd", cmd), ("total_size", 0)])
+
+
+session_vectors = [
+    {"name": "handshake", "client": [PREFACE, HELLO], "expect": [{"send": "hello"}]},
+    {"name": "ping", "client": [PREFACE, HELLO, frame([("type", "ping"), ("total_size", 0)])],
+     "expect": [{"send": "hello"}, {"send": "pong"}]},
+    {"name": "commands start in order", "client": [PREFACE, HELLO, exec_frame(1), exec_frame(2, "echo hi")],
+     "expect": [{"send": "hello"}, {"start": 1}, {"start": 2}]},
+    {"name": "wrong preface", "client": ["00525359", HELLO],
+     "expect": [{"send": "error", "code": "bad_preface"}, {"close": True}]},
+    {"name": "frame before hello", "client": [PREFACE, frame([("type", "ping"), ("total_size", 0)])],
+     "expect": [{"send": "error", "code": "hello_required"}, {"close": True}]},
+    {"name": "exec before hello", "client": [PREFACE, exec_frame(1)],
+     "expect": [{"send": "error", "code": "hello_required"}, {"close": True}]},
+    {"name": "unsupported version", "client": [PREFACE, frame([("type", "hello"), ("version", 2), ("total_size", 0)])],
+     "expect": [{"send": "error", "code": "unsupported_version"}, {"close": True}]},
+    {"name": "hello twice", "client": [PREFACE, HELLO, HELLO],
+     "expect": [{"send": "hello"}, {"send": "error", "code": "bad_request"}, {"close": True}]},
+    {"name": "duplicate id", "client": [PREFACE, HELLO, exec_frame(1), exec_frame(1)],
+     "expect": [{"send": "hello"}, {"start": 1}, {"send": "error", "code": "duplicate_id", "id": 1}]},
+    {"name": "too many execs", "max_execs": 2, "client": [PREFACE, HELLO, exec_frame(1), exec_frame(2), exec_frame(3)],
+     "expect": [{"send": "hello"}, {"start": 1}, {"start": 2}, {"send": "error", "code": "too_many_execs", "id": 3}]},
+    {"name": "a bad request does not end the connection",
+     "client": [PREFACE, HELLO, frame([("type", "exec"), ("id", 4), ("total_size", 0)]), exec_frame(5)],
+     "expect": [{"send": "hello"}, {"send": "error", "code": "bad_request", "id": 4}, {"start": 5}]},
+    {"name": "bad frame after the handshake", "client": [PREFACE, HELLO, length(0)],
+     "expect": [{"send": "hello"}, {"send": "error", "code": "bad_frame"}, {"close": True}]},
+    {"name": "bad frame tears down running commands", "client": [PREFACE, HELLO, exec_frame(1), length(70000)],
+     "expect": [{"send": "hello"}, {"start": 1}, {"send": "error", "code": "bad_frame"}, {"close": True}, {"terminate": 1}]},
+    {"name": "signal KILL tears the command down; other signals are delivered",
+     "client": [PREFACE, HELLO, exec_frame(1),
+                frame([("type", "signal"), ("id", 1), ("signal", "INT"), ("total_size", 0)]),
+                frame([("type", "signal"), ("id", 1), ("signal", "KILL"), ("total_size", 0)])],
+     "expect": [{"send": "hello"}, {"start": 1}, {"signal": 1, "name": "INT"}, {"terminate": 1}]},
+    {"name": "stdin and eof reach a command that asked for stdin, and only it",
+     "client": [PREFACE, HELLO,
+                frame([("type", "exec"), ("id", 1), ("cmd", "cat"), ("stdin", True), ("total_size", 0)]), exec_frame(2),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 2)], b"ab"),
+                frame([("type", "stdin"), ("id", 2), ("total_size", 2)], b"cd"),
+                frame([("type", "stdin"), ("id", 99), ("total_size", 2)], b"ef"),
+                frame([("type", "eof"), ("id", 1), ("total_size", 0)]),
+                frame([("type", "eof"), ("id", 1), ("total_size", 0)])],
+     "expect": [{"send": "hello"}, {"start": 1}, {"start": 2}, {"stdin": 1, "data": "6162"}, {"eof": 1}]},
+]
+
+
+def write(name, vectors):
+    with open(os.path.join(HERE, name), "w") as handle:
+        json.dump(vectors, handle, indent=1, ensure_ascii=True)
+        handle.write("\n")
+
+
+write("frames.json", valid_vectors)
+write("invalid-frames.json", invalid_vectors)
+write("sessions.json", session_vectors)
+print(f"{len(valid_vectors)} valid, {len(invalid_vectors)} invalid, {len(session_vectors)} session vectors")
