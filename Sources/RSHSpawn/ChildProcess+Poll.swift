@@ -20,9 +20,10 @@ extension ChildProcess {
     /// per ready output pipe (passed to `sink`), queued input written, exit
     /// noted, passed deadlines enforced.
     public func service(_ returned: (FileDescriptor) -> PollEvents, buffer: UnsafeMutableRawBufferPointer,
-                        now: ContinuousClock.Instant = .now, sink: (ChildOutput, UnsafeRawBufferPointer) -> Void) {
+                        readingOutput: Bool = true, now: ContinuousClock.Instant = .now,
+                        sink: (ChildOutput, UnsafeRawBufferPointer) -> Void) {
         if !hasExited, !returned(exitDescriptor.descriptor).isEmpty { noteExit(now: now) }
-        for stream in ChildOutput.allCases {
+        for stream in ChildOutput.allCases where readingOutput {
             guard let fd = descriptor(for: stream), !returned(fd).isEmpty else { continue }
             if case .bytes(let count) = read(stream, into: buffer) {
                 sink(stream, UnsafeRawBufferPointer(rebasing: buffer[..<count]))

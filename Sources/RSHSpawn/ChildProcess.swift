@@ -20,6 +20,9 @@ public final class ChildProcess {
     public let startedAt: ContinuousClock.Instant
     public private(set) var deadlines: CommandDeadlines
     public private(set) var exitedAt: ContinuousClock.Instant?
+    /// Called with each of our descriptors just before it is closed, so an
+    /// event loop can drop it from its epoll set first.
+    private let beforeClosing: (FileDescriptor) -> Void
     private var pendingInput: [UInt8] = []
     private var pendingInputStart = 0
     private var inputFinished = false
@@ -27,8 +30,10 @@ public final class ChildProcess {
 
     /// Starts the command. A missing or non-executable program is not an
     /// error here: the child then exits 127 or 126 with the shell's message.
-    public init(_ spec: CommandSpec, timeout: Duration? = nil, grace: Duration = .seconds(2)) throws(SpawnError) {
+    public init(_ spec: CommandSpec, timeout: Duration? = nil, grace: Duration = .seconds(2),
+                beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) throws(SpawnError) {
         let launch = try Launch(spec)
+        self.beforeClosing = beforeClosing
         processID = launch.processID
         exitDescriptor = launch.exitDescriptor
         standardInput = launch.standardInput
@@ -78,12 +83,17 @@ public final class ChildProcess {
 
     private func close(_ stream: ChildOutput) {
         if stream == .stdout {
-            standardOutput?.closeAfterUse()
+            standardOutput.map(release)
             standardOutput = nil
         } else {
-            standardError?.closeAfterUse()
+            standardError.map(release)
             standardError = nil
         }
+    }
+
+    private func release(_ descriptor: FileDescriptor) {
+        beforeClosing(descriptor)
+        descriptor.closeAfterUse()
     }
 
     // MARK: Input
@@ -132,7 +142,7 @@ public final class ChildProcess {
 
     /// Closes our end of stdin now: the child reads end of file, pending input is dropped.
     public func closeInput() {
-        standardInput?.closeAfterUse()
+        standardInput.map(release)
         standardInput = nil
         pendingInput = []
         pendingInputStart = 0
@@ -186,6 +196,7 @@ public final class ChildProcess {
         closeInput()
         close(.stdout)
         close(.stderr)
+        beforeClosing(exitDescriptor.descriptor)
         exitDescriptor.close()
     }
 }

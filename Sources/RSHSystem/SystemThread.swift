@@ -38,3 +38,9 @@ public final class SystemThread: Sendable {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 }
+
+extension SystemThread {
+    /// An identifier of the calling thread (`pthread_self(3)`), to check that
+    /// loop-confined state is touched only on its loop's thread.
+    public static var currentID: UInt { UInt(pthread_self()) }
+}

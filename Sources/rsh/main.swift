@@ -1,1 +1,3 @@
-print("x")
+import RemoteShell
+
+ClientCommand.main(CommandLine.arguments)

@@ -1,1 +1,3 @@
-print("x")
+import RemoteShell
+
+ServerCommand.main(CommandLine.arguments)

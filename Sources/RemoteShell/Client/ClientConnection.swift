@@ -1,0 +1,172 @@
+import RSHProtocol
+import RSHSystem
+
+/// The client's end of a v1 connection, driven by `poll(2)`: the socket,
+/// the local stdin being forwarded, and SIGINT (through a signalfd) are
+/// watched together. Commands run one at a time.
+final class ClientConnection {
+    let target: String
+    private let socket: FileDescriptor
+    private var session = ClientSession(clientName: RemoteShellVersion.clientName)
+    private var outbound: [UInt8]
+    private let interrupts: SignalReader?
+    private let output = LocalOutput()
+    private var nextID: Int64 = 1
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+    private(set) var serverHello: ServerHello?
+
+    /// Connects and queues the preface and hello. The handshake completes in
+    /// the first `execute` (saving a round trip) or in `waitUntilReady`.
+    init(target: String, address: SocketAddress, interrupts: SignalReader?) throws(ClientError) {
+        self.target = target
+        self.interrupts = interrupts
+        do {
+            socket = try FileDescriptor.connectedSocket(to: address)
+            try socket.setNonBlocking()
+        } catch {
+            throw .cannotConnect(target, error)
+        }
+        outbound = session.openingBytes
+    }
+
+    deinit {
+        socket.closeAfterUse()
+        buffer.deallocate()
+    }
+
+    /// Waits for the server's hello.
+    func waitUntilReady() throws(ClientError) {
+        while serverHello == nil { try step(stdin: nil, state: nil) }
+    }
+
+    /// What happened to one running command, as the loop sees it.
+    private final class Running {
+        let id: Int64
+        var stdinOpen: Bool
+        var interrupts = 0
+        var report: ExitReport?
+        /// When set, output is kept here instead of written out.
+        var captured: [OutputKind: [UInt8]]?
+        init(id: Int64, stdinOpen: Bool, capturing: Bool = false) {
+            self.id = id
+            self.stdinOpen = stdinOpen
+            captured = capturing ? [.stdout: [], .stderr: []] : nil
+        }
+    }
+
+    /// Runs one command: its output is written to our stdout/stderr as it
+    /// arrives; `stdin`, if given, is forwarded until its end of file. Ctrl-C
+    /// sends INT to the remote command, a second one KILL, a third gives up.
+    func execute(_ request: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil,
+                 timeout: Duration? = nil, stdin: FileDescriptor? = nil) throws(ClientError) -> ExitReport {
+        let running = start(request, environment, workingDirectory, timeout, stdin: stdin, capturing: false)
+        while running.report == nil { try step(stdin: stdin, state: running) }
+        return running.report!
+    }
+
+    /// Runs one command with stdin at /dev/null and keeps its output instead of writing it.
+    func executeCapturing(_ request: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil,
+                          timeout: Duration? = nil) throws(ClientError) -> Captured {
+        let running = start(request, environment, workingDirectory, timeout, stdin: nil, capturing: true)
+        while running.report == nil { try step(stdin: nil, state: running) }
+        return Captured(report: running.report!, stdout: running.captured![.stdout]!, stderr: running.captured![.stderr]!)
+    }
+
+    private func start(_ request: ExecRequest.Command, _ environment: [String: String], _ workingDirectory: String?,
+                       _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool) -> Running {
+        let id = nextID
+        nextID += 1
+        ClientMessage.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
+                                       timeoutMilliseconds: timeout.map { max(1, $0.milliseconds) },
+                                       wantsStdin: stdin != nil)).append(to: &outbound)
+        return Running(id: id, stdinOpen: stdin != nil, capturing: capturing)
+    }
+
+    /// One turn of the loop: wait, then act on what is ready.
+    private func step(stdin: FileDescriptor?, state: Running?) throws(ClientError) {
+        var requests = [PollRequest(socket, outbound.isEmpty ? .readable : [.readable, .writable])]
+        let forwarding = stdin != nil && state?.stdinOpen == true && outbound.count < 256 * 1024
+        if forwarding, let stdin { requests.append(PollRequest(stdin, .readable)) }
+        if let interrupts, state != nil { requests.append(PollRequest(interrupts.descriptor, .readable)) }
+        do {
+            try poll(&requests, timeoutMilliseconds: -1)
+        } catch {
+            throw .connectionLost("poll failed: \(error)")
+        }
+        for request in requests where !request.returned.isEmpty {
+            switch request.descriptor {
+            case socket:
+                if request.returned.contains(.writable) { try flush() }
+                if !request.returned.isDisjoint(with: [.readable, .hangup, .error]) { try readSocket(state) }
+            case interrupts?.descriptor:
+                while interrupts?.next() != nil { try interrupted(state!) }
+            default:
+                try forwardStdin(request.descriptor, state!)
+            }
+        }
+        if !outbound.isEmpty { try flush() }
+    }
+
+    private func readSocket(_ state: Running?) throws(ClientError) {
+        let count: Int?
+        do {
+            count = try socket.tryRead(into: buffer)
+        } catch {
+            throw .connectionLost("\(error)")
+        }
+        guard let count else { return }
+        guard count > 0 else { throw .connectionLost("the server closed the connection") }
+        for event in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
+            switch event {
+            case .ready(let hello):
+                serverHello = hello
+            case .output(let id, let kind, let bytes) where id == state?.id:
+                if state?.captured != nil { state?.captured?[kind]! += bytes } else { try output.write(kind, bytes) }
+            case .exited(let report) where report.id == state?.id:
+                state?.report = report
+            case .rejected(let error) where error.id == state?.id:
+                throw .rejected(error)
+            case .failed(let error):
+                throw .protocolViolation(error)
+            case .output, .exited, .rejected, .pong:
+                continue
+            }
+        }
+    }
+
+    private func forwardStdin(_ fd: FileDescriptor, _ state: Running) throws(ClientError) {
+        let count: Int
+        do {
+            guard let read = try fd.tryRead(into: buffer) else { return }
+            count = read
+        } catch {
+            count = 0  // an unreadable stdin ends like an empty one
+        }
+        if count == 0 {
+            state.stdinOpen = false
+            ClientMessage.eof(id: state.id).append(to: &outbound)
+        } else {
+            ClientMessage.stdin(id: state.id, data: Array(buffer[..<count])).append(to: &outbound)
+        }
+    }
+
+    private func interrupted(_ state: Running) throws(ClientError) {
+        state.interrupts += 1
+        switch state.interrupts {
+        case 1: ClientMessage.signal(id: state.id, .INT).append(to: &outbound)
+        case 2: ClientMessage.signal(id: state.id, .KILL).append(to: &outbound)
+        default: throw .interrupted
+        }
+    }
+
+    private func flush() throws(ClientError) {
+        do {
+            let sent = try outbound.withUnsafeBytes { raw in
+                Result { () throws(Errno) in try socket.trySend(raw) }
+            }.get()
+            if let sent { outbound.removeFirst(sent) }
+        } catch {
+            throw .connectionLost("\(error)")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import RSHSystem
+
+/// What `rsh` was asked to do.
+struct ClientOptions {
+    var target = ""
+    var address: SocketAddress = .ipv4(host: "127.0.0.1", port: 8080)
+    /// The remote command's words; empty for the interactive and scripted modes.
+    var command: [String] = []
+    /// Send `command` as an exact argv instead of a shell command line.
+    var argv = false
+    /// Scripted mode: stop at the first command that fails.
+    var stopOnError = false
+    /// One-shot mode: do not forward our stdin.
+    var noStdin = false
+    var environment: [String: String] = [:]
+    var workingDirectory: String?
+    var timeout: Duration?
+    /// Speak the classic format of the Python mini-SSH servers.
+    var classic = false
+
+    static let usage = """
+    usage: rsh [options] HOST[:PORT] [COMMAND...]
+           rsh [options] unix:PATH [COMMAND...]
+
+    Runs commands on an rshd server (default port 8080).
+      with COMMAND           runs it, like ssh HOST COMMAND: the words are joined by
+                             spaces and run by the remote shell; stdin is forwarded
+      no COMMAND, terminal   an interactive prompt; cd persists; Ctrl-C interrupts the
+                             remote command; exit, quit or Ctrl-D leave
+      no COMMAND, piped      each input line is a command, run in order
+
+    options:
+      -e                     scripted mode: stop at the first command that fails
+      -n                     do not forward stdin (it is /dev/null for the command)
+      --argv                 send COMMAND as an exact argument vector, no remote shell
+      --env NAME=VALUE       set a variable for the remote command (repeatable)
+      --cwd DIR              run in DIR on the server
+      --timeout SECONDS      stop the remote command after this long (exit status 124)
+      --classic              speak the classic mini-SSH format (a command, then one frame)
+      --help                 show this help
+      --version              show the version
+
+    exit status: the remote command's; 128+N if signal N ended it; 124 on timeout;
+    255 if the connection or the protocol failed.
+    """
+
+    /// The options the arguments describe; `nil` after `--help` or `--version`.
+    static func parse(_ arguments: ArraySlice<String>) throws(UsageError) -> ClientOptions? {
+        var scanner = ArgumentScanner(arguments)
+        var options = ClientOptions()
+        while let word = scanner.next() {
+            switch word {
+            case "--help", "-h":
+                printOutput(usage)
+                return nil
+            case "--version":
+                printOutput("rsh \(RemoteShellVersion.current)")
+                return nil
+            case "-e": options.stopOnError = true
+            case "-n": options.noStdin = true
+            case "--argv": options.argv = true
+            case "--classic": options.classic = true
+            case "--env":
+                let assignment = try scanner.value(for: word)
+                guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                    throw UsageError("--env takes NAME=VALUE, not \"\(assignment)\"")
+                }
+                options.environment[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+            case "--cwd": options.workingDirectory = try scanner.value(for: word)
+            case "--timeout": options.timeout = try scanner.seconds(for: word)
+            case "--":
+                guard let target = scanner.next() else { throw UsageError("missing HOST") }
+                try options.setTarget(target)
+                options.command = scanner.rest()
+                return options
+            default:
+                if word.hasPrefix("-"), word.count > 1 { throw UsageError("unknown option \(word)") }
+                try options.setTarget(word)
+                options.command = scanner.rest()
+                return options
+            }
+        }
+        throw UsageError("missing HOST")
+    }
+
+    private mutating func setTarget(_ text: String) throws(UsageError) {
+        guard let address = SocketAddress.parse(text, defaultPort: 8080) else {
+            throw UsageError("cannot understand the address \"\(text)\"; expected HOST[:PORT] or unix:PATH")
+        }
+        target = text
+        self.address = address
+    }
+}

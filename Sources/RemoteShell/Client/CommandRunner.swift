@@ -1,0 +1,87 @@
+import RSHProtocol
+import RSHSystem
+
+/// Runs command lines one after another over one connection, as a shell
+/// would: `cd` changes the directory of the commands that follow, and every
+/// command's status is kept. Shared by the interactive and scripted modes.
+struct CommandRunner: LineRunner {
+    let connection: ClientConnection
+    let options: ClientOptions
+    private(set) var workingDirectory: String?
+    private var previousDirectory: String?
+    let output = LocalOutput()
+
+    init(connection: ClientConnection, options: ClientOptions) {
+        self.connection = connection
+        self.options = options
+        workingDirectory = options.workingDirectory
+    }
+
+    /// Runs one line, its output streamed to our stdout and stderr.
+    mutating func run(_ line: String) throws(ClientError) -> LineOutcome {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if words.first == "cd" {
+            let status = try changeDirectory(line, words)
+            return LineOutcome(status: status, note: nil)
+        }
+        let report = try connection.execute(.shell(line), environment: options.environment,
+                                            workingDirectory: workingDirectory, timeout: options.timeout)
+        let status = Self.status(of: report)
+        return LineOutcome(status: status, note: status == 0 ? nil : Self.describe(report))
+    }
+
+    /// `cd DIR` runs `cd DIR && pwd` remotely, from the current directory, and
+    /// keeps what it prints: the remote shell does the quoting, `~` and the
+    /// error messages. `cd -` returns to the previous directory.
+    private mutating func changeDirectory(_ line: String, _ words: [Substring]) throws(ClientError) -> Int32 {
+        var command = line
+        if words.count == 2, words[1] == "-" {
+            guard let previousDirectory else {
+                output.message("rsh: cd: no previous directory")
+                return 1
+            }
+            command = "cd " + Self.shellQuoted(previousDirectory)
+        }
+        let report = try connection.executeCapturing(.shell(command + " && pwd"), environment: options.environment,
+                                                     workingDirectory: workingDirectory, timeout: options.timeout)
+        guard Self.status(of: report.report) == 0 else {
+            try output.write(.stderr, report.stderr)
+            return Self.status(of: report.report)
+        }
+        var path = String(decoding: report.stdout, as: UTF8.self)
+        while path.hasSuffix("\n") { path.removeLast() }
+        previousDirectory = workingDirectory ?? previousDirectory
+        workingDirectory = path
+        if words.count == 2, words[1] == "-" { output.message(path) }
+        return 0
+    }
+
+    /// The exit status `rsh` reports for a remote command, as ssh does: its
+    /// code; 128+N when signal N ended it; 124 when its timeout ended it.
+    static func status(of report: ExitReport) -> Int32 {
+        if report.timedOut { return 124 }
+        if let code = report.code { return code }
+        if let name = report.signal, let signal = Signal(name: name) { return 128 + signal.rawValue }
+        return 255
+    }
+
+    /// A short description of a failed command, for the interactive prompt.
+    static func describe(_ report: ExitReport) -> String {
+        if report.timedOut { return "[timed out after \(report.durationMilliseconds) ms]" }
+        if let signal = report.signal { return "[signal \(signal)]" }
+        return "[exit \(report.code ?? 255)]"
+    }
+
+    static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingAll("'", with: "'\\''") + "'"
+    }
+}
+
+extension ClientConnection {
+    /// What a command printed, kept instead of shown.
+    struct Captured {
+        var report: ExitReport
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+    }
+}

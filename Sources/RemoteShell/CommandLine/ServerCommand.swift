@@ -1,0 +1,111 @@
+import RSHProtocol
+import RSHSystem
+
+/// `rshd`: the command line of the server.
+public enum ServerCommand {
+    static let usage = """
+    usage: rshd [options]
+
+    Runs the commands that rsh clients send, and streams their output back.
+
+    options:
+      --mode MODE               blocking, threaded or coroutine (default: coroutine)
+      --listen ADDRESS          HOST:PORT, [V6HOST]:PORT or unix:PATH (default: 127.0.0.1:8080;
+                                port 0 picks a free port)
+      --loops N                 event loops in coroutine mode (default: one per core)
+      --max-connections N       connections served at once; more get "busy" (default: 1024)
+      --max-execs N             commands in flight per connection (default: 16)
+      --timeout SECONDS         default command timeout (default: none)
+      --grace SECONDS           from TERM to KILL in a teardown, and for commands at shutdown (default: 2)
+      --handshake-timeout SECONDS   to finish the handshake after connecting (default: 10)
+      --write-stall-timeout SECONDS for a client that reads nothing before it is dropped (default: 30)
+      --classic-output-cap BYTES    output kept for one classic command (default: 67108864)
+      --log-level LEVEL         error, warning, info or debug (default: info)
+      --help                    show this help
+      --version                 show the version
+
+    Stop it with SIGTERM or SIGINT (Ctrl-C): it stops accepting, gives running
+    commands the grace period, then tears them down.
+    """
+
+    /// Parses the command line, runs the server, and exits.
+    public static func main(_ arguments: [String]) -> Never {
+        let configuration: ServerConfiguration
+        do {
+            guard let parsed = try parse(ArgumentScanner(arguments.dropFirst())) else { exitProcess(0) }
+            configuration = parsed
+        } catch {
+            printError("rshd: \(error.message)\nTry 'rshd --help'.")
+            exitProcess(2)
+        }
+        FileDescriptor.ensureStandardDescriptorsOpen()
+        SignalDisposition.ignoreBrokenPipe()
+        do {
+            // Blocked before any thread exists, so every thread inherits the
+            // mask and the signals arrive only through the shutdown signalfd.
+            try SignalDisposition.block(ShutdownController.signals)
+            let server = try Server(configuration: configuration)
+            try server.run()
+        } catch let error as ServerError {
+            printError("rshd: \(error)")
+            exitProcess(1)
+        } catch {
+            printError("rshd: \(error)")
+            exitProcess(1)
+        }
+        exitProcess(0)
+    }
+
+    /// The configuration the arguments describe; `nil` after `--help` or `--version`.
+    static func parse(_ scanner: ArgumentScanner) throws(UsageError) -> ServerConfiguration? {
+        var scanner = scanner
+        var configuration = ServerConfiguration()
+        while let flag = scanner.next() {
+            switch flag {
+            case "--help", "-h":
+                printOutput(usage)
+                return nil
+            case "--version":
+                printOutput("rshd \(RemoteShellVersion.current)")
+                return nil
+            case "--mode":
+                let name = try scanner.value(for: flag)
+                guard let mode = ServerMode(rawValue: name) else {
+                    throw UsageError("unknown mode \"\(name)\"; expected blocking, threaded or coroutine")
+                }
+                configuration.mode = mode
+            case "--listen":
+                let text = try scanner.value(for: flag)
+                guard let address = SocketAddress.parse(text, defaultPort: 8080) else {
+                    throw UsageError("cannot understand the address \"\(text)\"; expected HOST:PORT or unix:PATH")
+                }
+                configuration.listenAddress = address
+            case "--loops": configuration.loops = try scanner.integer(for: flag, in: 1...1024)
+            case "--max-connections": configuration.maxConnections = try scanner.integer(for: flag, in: 1...1_000_000)
+            case "--max-execs": configuration.maxExecs = try scanner.integer(for: flag, in: 1...100_000)
+            case "--timeout": configuration.defaultTimeout = try scanner.seconds(for: flag)
+            case "--grace": configuration.grace = try scanner.seconds(for: flag, allowZero: true)
+            case "--handshake-timeout": configuration.handshakeTimeout = try scanner.seconds(for: flag)
+            case "--write-stall-timeout": configuration.writeStallTimeout = try scanner.seconds(for: flag)
+            case "--classic-output-cap": configuration.classicOutputCap = try scanner.integer(for: flag, in: 0...(1 << 40))
+            case "--log-level":
+                let name = try scanner.value(for: flag)
+                guard let level = LogLevel(name: name) else {
+                    throw UsageError("unknown log level \"\(name)\"; expected error, warning, info or debug")
+                }
+                configuration.logLevel = level
+            default:
+                throw UsageError(flag.hasPrefix("-") ? "unknown option \(flag)" : "unexpected argument \"\(flag)\"")
+            }
+        }
+        return configuration
+    }
+}
+
+func printOutput(_ text: String) {
+    try? FileDescriptor.standardOutput.writeAll((text + "\n").utf8)
+}
+
+func printError(_ text: String) {
+    try? FileDescriptor.standardError.writeAll((text + "\n").utf8)
+}

@@ -1,0 +1,255 @@
+import RSHSystem
+import Synchronization
+
+/// One thread's event loop, in the shape of Redis's `ae.c`: run the ready
+/// jobs, compute the timeout from the nearest timer, wait in `epoll_wait`,
+/// wake the tasks whose descriptors became ready, fire the timers. It is
+/// also a Swift executor (EventLoop+Executor.swift): coroutines bound to it
+/// run on its thread only, and suspend in `wait` until a descriptor is ready.
+///
+/// Descriptors are registered edge-triggered, once, on first use. Callers try
+/// their I/O first and wait only after `EAGAIN`; an edge that arrives while
+/// nobody waits is remembered in a flag, so it is never lost.
+public final class EventLoop: @unchecked Sendable {
+    public enum WaitOutcome: Sendable { case ready, timedOut, interrupted }
+
+    /// What a task waits for on one descriptor.
+    public struct Interest: Hashable, Sendable {
+        enum Direction: Hashable, Sendable { case read, write }
+        let descriptor: FileDescriptor
+        let direction: Direction
+
+        /// Readable, at end of file, hung up or in error.
+        public static func readable(_ fd: FileDescriptor) -> Interest { Interest(descriptor: fd, direction: .read) }
+        /// Writable, hung up or in error.
+        public static func writable(_ fd: FileDescriptor) -> Interest { Interest(descriptor: fd, direction: .write) }
+    }
+
+    /// Names one waiting task so that another can wake it (`interrupt`). An
+    /// interrupt that arrives while the task is not waiting is kept, and ends
+    /// its next wait at once: a wake-up is never lost.
+    public final class WaitHandle: @unchecked Sendable {
+        fileprivate var continuation: UnsafeContinuation<WaitOutcome, Never>?
+        fileprivate var interests: [Interest] = []
+        fileprivate var timer: TimerQueue<WaitHandle>.ID?
+        fileprivate var pendingInterrupt = false
+        public init() {}
+    }
+
+    private struct Registration {
+        var readReady = false
+        var writeReady = false
+        var hungUp = false
+        var reader: WaitHandle?
+        var writer: WaitHandle?
+    }
+
+    public let name: String
+    // Shared with other threads.
+    private let incoming = Mutex<[UnownedJob]>([])
+    private let wakeup: EventCounter
+    private let stopRequested = Atomic<Bool>(false)
+    // Confined to the loop's thread.
+    private let epoll: Epoll
+    private var runnable: [UnownedJob] = []
+    private var registrations: [Int32: Registration] = [:]
+    private var timers = TimerQueue<WaitHandle>()
+    private var threadID: UInt = 0
+    /// A buffer for one read at a time: whoever reads into it copies the bytes
+    /// out before suspending, so one per loop serves every connection on it.
+    public let scratch: UnsafeMutableRawBufferPointer
+
+    private static let wakeupToken = UInt64.max
+
+    public init(name: String) throws(Errno) {
+        self.name = name
+        epoll = try Epoll(capacity: 1024)
+        wakeup = try EventCounter()
+        try epoll.add(wakeup.descriptor, .readable, token: Self.wakeupToken)
+        scratch = .allocate(byteCount: 65_536, alignment: 16)
+    }
+
+    deinit {
+        wakeup.close()
+        scratch.deallocate()
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    public var isCurrent: Bool { threadID == SystemThread.currentID }
+
+    // MARK: Running
+
+    /// Runs the loop on the calling thread until `stop` is called and no job is left.
+    public func run() {
+        threadID = SystemThread.currentID
+        while true {
+            runJobs()
+            if stopRequested.load(ordering: .acquiring), runnable.isEmpty, incoming.withLock({ $0.isEmpty }) { break }
+            let timeout = runnable.isEmpty ? pollTimeout(until: timers.nextDeadline()) : 0
+            do {
+                try epoll.wait(timeoutMilliseconds: timeout) { token, events in dispatch(token, events) }
+            } catch {
+                // EBADF/EINVAL would be a bug of ours; there is no way to go on waiting.
+                preconditionFailure("epoll_wait failed: \(error)")
+            }
+            for handle in timers.popExpired(now: .now) {
+                handle.timer = nil
+                resume(handle, .timedOut)
+            }
+        }
+        threadID = 0
+    }
+
+    /// Asks the loop to return from `run` once its queued jobs are done. Any thread.
+    public func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        wakeup.signal()
+    }
+
+    /// Queues a job; from another thread, wakes the loop.
+    func schedule(_ job: UnownedJob) {
+        if isCurrent {
+            runnable.append(job)
+        } else {
+            incoming.withLock { $0.append(job) }
+            wakeup.signal()
+        }
+    }
+
+    private func runJobs() {
+        let arrived = incoming.withLock { queue -> [UnownedJob] in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        runnable += arrived
+        // Run this batch only: jobs it enqueues wait for the next turn, after
+        // the loop has looked at the descriptors again, so I/O is never starved.
+        let batch = runnable
+        runnable.removeAll(keepingCapacity: true)
+        for job in batch { run(job) }
+    }
+
+    private func dispatch(_ token: UInt64, _ events: EpollEvents) {
+        if token == Self.wakeupToken {
+            wakeup.reset()
+            return
+        }
+        let fd = Int32(truncatingIfNeeded: token)
+        guard var registration = registrations[fd] else { return }
+        let trouble = !events.isDisjoint(with: [.hangup, .error, .readHangup])
+        if trouble { registration.hungUp = true }
+        var toResume: [WaitHandle] = []
+        if trouble || events.contains(.readable) {
+            if let reader = registration.reader { toResume.append(reader) } else { registration.readReady = true }
+        }
+        if trouble || events.contains(.writable) {
+            if let writer = registration.writer { toResume.append(writer) } else { registration.writeReady = true }
+        }
+        registrations[fd] = registration
+        for handle in toResume { resume(handle, .ready) }
+    }
+
+    // MARK: Waiting
+
+    /// Suspends the calling task until one of `interests` is ready, `deadline`
+    /// passes, or another task interrupts `handle` (or closes one of the
+    /// descriptors). Call it from a task running on this loop, after the I/O
+    /// it waits for failed with `EAGAIN`.
+    public func wait(_ interests: [Interest], until deadline: ContinuousClock.Instant? = nil, handle: WaitHandle = WaitHandle(),
+                     isolation: isolated (any Actor)? = #isolation) async -> WaitOutcome {
+        precondition(isCurrent, "EventLoop.wait called off the loop's thread")
+        precondition(handle.continuation == nil, "a WaitHandle is used by two waits at once")
+        if handle.pendingInterrupt {
+            handle.pendingInterrupt = false
+            return .interrupted
+        }
+        for interest in interests {
+            let fd = interest.descriptor.rawValue
+            if registrations[fd] == nil { register(interest.descriptor) }
+            switch interest.direction {
+            case .read where registrations[fd]!.readReady:
+                registrations[fd]!.readReady = false
+                return .ready
+            case .write where registrations[fd]!.writeReady:
+                registrations[fd]!.writeReady = false
+                return .ready
+            default: continue
+            }
+        }
+        if let deadline, deadline <= .now { return .timedOut }
+        return await withUnsafeContinuation(isolation: isolation) { continuation in
+            handle.continuation = continuation
+            handle.interests = interests
+            for interest in interests {
+                let fd = interest.descriptor.rawValue
+                switch interest.direction {
+                case .read:
+                    precondition(registrations[fd]!.reader == nil, "two tasks wait to read \(interest.descriptor)")
+                    registrations[fd]!.reader = handle
+                case .write:
+                    precondition(registrations[fd]!.writer == nil, "two tasks wait to write \(interest.descriptor)")
+                    registrations[fd]!.writer = handle
+                }
+            }
+            if let deadline { handle.timer = timers.schedule(deadline, handle) }
+        }
+    }
+
+    /// Suspends the calling task until `deadline`, or until `handle` is interrupted.
+    public func sleep(until deadline: ContinuousClock.Instant?, handle: WaitHandle = WaitHandle(),
+                      isolation: isolated (any Actor)? = #isolation) async -> WaitOutcome {
+        await wait([], until: deadline, handle: handle, isolation: isolation)
+    }
+
+    /// Wakes the task waiting on `handle` with `.interrupted`, or makes its next wait return at once.
+    public func interrupt(_ handle: WaitHandle) {
+        precondition(isCurrent, "EventLoop.interrupt called off the loop's thread")
+        if handle.continuation != nil { resume(handle, .interrupted) } else { handle.pendingInterrupt = true }
+    }
+
+    /// Whether the peer hung up or the descriptor is in error (as far as epoll has said).
+    public func hasHungUp(_ fd: FileDescriptor) -> Bool {
+        registrations[fd.rawValue]?.hungUp ?? false
+    }
+
+    /// Removes `fd` from the loop; call it *before* closing the descriptor.
+    /// (Closing alone is not enough: a child being spawned at that moment may
+    /// still hold a copy, and epoll would keep reporting the closed number.)
+    /// A task waiting on it is woken with `.interrupted`.
+    public func deregister(_ fd: FileDescriptor) {
+        guard let registration = registrations.removeValue(forKey: fd.rawValue) else { return }
+        try? epoll.remove(fd)
+        for handle in [registration.reader, registration.writer].compactMap({ $0 }) { resume(handle, .interrupted) }
+    }
+
+    private func register(_ fd: FileDescriptor) {
+        do {
+            try epoll.add(fd, [.readable, .writable, .readHangup, .edgeTriggered], token: UInt64(UInt32(bitPattern: fd.rawValue)))
+            registrations[fd.rawValue] = Registration()
+        } catch {
+            // EPERM: a regular file, always ready. ENOMEM/ENOSPC: no room to
+            // watch it. Either way, report it ready so the caller's I/O runs
+            // and meets the real condition.
+            registrations[fd.rawValue] = Registration(readReady: true, writeReady: true, hungUp: error != .notPermitted)
+        }
+    }
+
+    private func resume(_ handle: WaitHandle, _ outcome: WaitOutcome) {
+        guard let continuation = handle.continuation else { return }
+        handle.continuation = nil
+        for interest in handle.interests {
+            let fd = interest.descriptor.rawValue
+            switch interest.direction {
+            case .read where registrations[fd]?.reader === handle: registrations[fd]?.reader = nil
+            case .write where registrations[fd]?.writer === handle: registrations[fd]?.writer = nil
+            default: break
+            }
+        }
+        handle.interests = []
+        if let timer = handle.timer {
+            timers.cancel(timer)
+            handle.timer = nil
+        }
+        continuation.resume(returning: outcome)
+    }
+}

@@ -1,0 +1,47 @@
+import RSHSystem
+
+public enum LogLevel: Int, Comparable, CaseIterable, Sendable {
+    case error, warning, info, debug
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init?(name: String) {
+        switch name {
+        case "error": self = .error
+        case "warning", "warn": self = .warning
+        case "info": self = .info
+        case "debug": self = .debug
+        default: return nil
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .error: return "error"
+        case .warning: return "warning"
+        case .info: return "info"
+        case .debug: return "debug"
+        }
+    }
+}
+
+/// One line per event on stderr. Each line is one write(2) of less than
+/// PIPE_BUF bytes, so lines from different threads never interleave.
+public struct Logger: Sendable {
+    public let level: LogLevel
+
+    public init(level: LogLevel) { self.level = level }
+
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        guard level <= self.level else { return }
+        var line = "rshd \(WallClock.timestamp()) \(level.name) \(message())"
+        if line.utf8.count > 4000 { line = String(line.prefix(4000)) + "..." }
+        line += "\n"
+        try? FileDescriptor.standardError.writeAll(line.utf8)
+    }
+
+    public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
+    public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
+    public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
+    public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
+}

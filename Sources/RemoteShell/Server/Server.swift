@@ -1,0 +1,48 @@
+import RSHSystem
+
+/// `rshd`: binds the listening socket, then serves in the configured mode
+/// until SIGTERM or SIGINT (or `shutdown.trigger`), stopping in order:
+/// no new connections, running commands get the grace period, then teardown.
+public final class Server {
+    public let configuration: ServerConfiguration
+    public let shutdown: ShutdownController
+    let logger: Logger
+    private let listener: Listener
+
+    /// Binds the listening socket. `watchSignals` makes SIGTERM/SIGINT stop
+    /// the server; they must then be blocked in every thread already
+    /// (`SignalDisposition.block(ShutdownController.signals)`).
+    public init(configuration: ServerConfiguration, watchSignals: Bool = true) throws(ServerError) {
+        self.configuration = configuration
+        logger = Logger(level: configuration.logLevel)
+        listener = try Listener(configuration: configuration, logger: logger)
+        do {
+            shutdown = try ShutdownController(logger: logger, watchSignals: watchSignals)
+        } catch {
+            listener.close()
+            throw .cannotStart("the signal reader", error)
+        }
+    }
+
+    /// The address the server listens on (with the real port if 0 was asked for).
+    public var address: SocketAddress { listener.address }
+
+    /// Serves until the shutdown is complete.
+    public func run() throws(ServerError) {
+        var details = "mode=\(configuration.mode.rawValue)"
+        if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
+        logger.info("listening on \(address) \(details) pid=\(ProcessIdentity.processID)")
+        defer {
+            listener.close()
+            logger.info("stopped")
+        }
+        switch configuration.mode {
+        case .blocking:
+            BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, logger: logger).run()
+        case .threaded:
+            ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, logger: logger).run()
+        case .coroutine:
+            try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, logger: logger).run()
+        }
+    }
+}

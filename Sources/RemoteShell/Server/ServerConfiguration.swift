@@ -1,0 +1,52 @@
+import RSHProtocol
+import RSHSystem
+
+/// How `rshd` serves many clients.
+public enum ServerMode: String, CaseIterable, Sendable {
+    /// One thread, one connection at a time; later clients wait in the listen backlog.
+    case blocking
+    /// One OS thread per connection.
+    case threaded
+    /// Event loops (one per core by default); each connection is a coroutine on one of them.
+    case coroutine
+}
+
+/// Everything `rshd` can be told. Defaults are the documented ones (see SECURITY.md).
+public struct ServerConfiguration: Sendable {
+    public var mode: ServerMode = .coroutine
+    public var listenAddress: SocketAddress = .ipv4(host: "127.0.0.1", port: 8080)
+    /// Connections served at once; more are answered `busy` and closed.
+    public var maxConnections = 1024
+    /// Commands in flight on one connection.
+    public var maxExecs = Limits.defaultMaxExecsPerConnection
+    /// Applied to commands that ask for none. `nil`: no timeout.
+    public var defaultTimeout: Duration?
+    /// Between TERM and KILL in a teardown, and for running commands at shutdown.
+    public var grace: Duration = .seconds(2)
+    /// From accept to a finished handshake (the client's hello answered).
+    public var handshakeTimeout: Duration = .seconds(10)
+    /// How long the server waits for a client that does not read its output
+    /// before it closes the connection and tears its commands down.
+    public var writeStallTimeout: Duration = .seconds(30)
+    public var classicOutputCap = Limits.defaultClassicOutputCap
+    /// Event loops in coroutine mode.
+    public var loops = ProcessIdentity.processorCount
+    public var logLevel: LogLevel = .info
+
+    public init() {}
+
+    /// The session configuration every connection starts from.
+    func sessionConfiguration() -> ServerSession.Configuration {
+        ServerSession.Configuration(serverName: RemoteShellVersion.serverName, mode: mode.rawValue, maxExecs: maxExecs,
+                                    defaultTimeoutMilliseconds: defaultTimeout.map(\.milliseconds),
+                                    classicOutputCap: classicOutputCap)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,81 @@
+import RSHSystem
+import Synchronization
+
+/// The blocking driver: one thread; connections served one at a time, in
+/// accept order, each until it closes, while later clients wait in the
+/// listen backlog: the classic single-threaded server.
+struct BlockingDriver {
+    let listener: Listener
+    let shutdown: ShutdownController
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func run() {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        defer { buffer.deallocate() }
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
+            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger)
+            SyncConnection(state: state, shutdown: shutdown).run(buffer: buffer)
+            listener.connectionClosed()
+        }
+    }
+}
+
+/// The threaded driver: one OS thread per connection, up to `--max-connections`.
+struct ThreadedDriver {
+    let listener: Listener
+    let shutdown: ShutdownController
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func run() {
+        let finished = try? EventCounter()
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
+            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger)
+            let connection = SendableConnection(state: state)
+            do {
+                try SystemThread.start(detached: true) { [shutdown, listener] in
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+                    defer { buffer.deallocate() }
+                    SyncConnection(state: connection.state, shutdown: shutdown).run(buffer: buffer)
+                    listener.connectionClosed()
+                    finished?.signal()
+                }
+            } catch {
+                logger.error("conn=\(state.id) cannot start a thread: \(error)")
+                state.peerClosed("no thread")
+                state.close()
+                listener.connectionClosed()
+            }
+        }
+        // Stopped accepting: wait for the connection threads, which are
+        // finishing their commands within the grace period.
+        while listener.activeConnections > 0 {
+            _ = try? finished?.descriptor.poll(for: .readable, timeoutMilliseconds: 100)
+            finished?.reset()
+        }
+        finished?.close()
+    }
+}
+
+/// Hands a connection's state to the thread that will own it from then on.
+private struct SendableConnection: @unchecked Sendable {
+    let state: ConnectionState
+}
+
+/// Accepts until shutdown, waiting in `poll` on the listener and the shutdown
+/// descriptors; `serve` gets each connection.
+func acceptLoop(listener: Listener, shutdown: ShutdownController, serve: (FileDescriptor, SocketAddress) -> Void) {
+    var requests: [PollRequest] = []
+    while !shutdown.isShuttingDown {
+        requests = [PollRequest(listener.descriptor, .readable)] + shutdown.descriptors.map { PollRequest($0, .readable) }
+        _ = try? poll(&requests, timeoutMilliseconds: -1)
+        if requests.dropFirst().contains(where: { !$0.returned.isEmpty }), shutdown.service() { break }
+        guard !requests[0].returned.isEmpty else { continue }
+        switch listener.accept() {
+        case .connection(let fd, let peer): serve(fd, peer)
+        case .none: continue
+        case .backoff: _ = try? shutdown.descriptors.first?.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: .now + Listener.backoff))
+        }
+    }
+}
