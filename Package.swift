@@ -24,6 +24,8 @@ let package = Package(
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
+        // Runs the real rshd and rsh binaries, so they must be built first.
+        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "CRSHSystem", "rshd", "rsh"]),
     ],
     swiftLanguageModes: [.v6]
 )

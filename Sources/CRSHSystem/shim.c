@@ -2,6 +2,7 @@
 #include "CRSHSystem.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
@@ -51,4 +52,14 @@ const char *crsh_signal_abbreviation(int signo) {
 
 ssize_t crsh_getrandom(void *buffer, size_t length) {
     return getrandom(buffer, length, 0);
+}
+
+int crsh_open_pseudo_terminal(char *name, size_t length) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) return -1;
+    if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, name, length) != 0) {
+        close(master);
+        return -1;
+    }
+    return master;
 }

@@ -59,7 +59,7 @@ public struct ProcessStatistics: Sendable {
     private func statusField(_ key: String) -> Int? {
         guard let text = readTextFile("/proc/\(processID)/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            return line.dropFirst(key.count).split(separator: " ").first.flatMap { Int($0) }
+            return line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
         }
         return nil
     }

@@ -6,7 +6,7 @@ enum Fixtures {
     /// A regular file without any execute bit.
     static let notExecutable: String = {
         let path = NSTemporaryDirectory() + "rsh-not-executable-\(ProcessIdentity.processID)"
-        FileManager.default.createFile(atPath: path, contents: Data("echo should not run\n".utf8),
+        _ = FileManager.default.createFile(atPath: path, contents: Data("echo should not run\n".utf8),
                                        attributes: [.posixPermissions: 0o644])
         return path
     }()
@@ -38,4 +38,14 @@ func isOurZombie(_ processID: Int32) -> Bool {
     guard let stat = readTextFile("/proc/\(processID)/stat"), let close = stat.lastIndex(of: ")") else { return false }
     let fields = stat[stat.index(after: close)...].split(separator: " ")
     return fields.count > 1 && fields[0] == "Z" && Int32(fields[1]) == ProcessIdentity.processID
+}
+
+/// Waits until `condition` holds, checking every 10 ms, for at most `timeout`.
+func eventually(timeout: Duration = .seconds(2), _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        usleep(10_000)
+    }
+    return true
 }

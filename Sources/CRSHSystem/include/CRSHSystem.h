@@ -29,5 +29,8 @@ int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// The abbreviated signal name ("TERM" for 15), or NULL for an unknown number.
 const char *crsh_signal_abbreviation(int signo);
 ssize_t crsh_getrandom(void *buffer, size_t length);
+/// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
+/// master descriptor, close-on-exec, and writes the slave's path to `name`.
+int crsh_open_pseudo_terminal(char *name, size_t length);
 
 #endif

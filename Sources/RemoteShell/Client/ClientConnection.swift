@@ -151,6 +151,8 @@ final class ClientConnection {
     }
 
     private func interrupted(_ state: Running) throws(ClientError) {
+        // The terminal has echoed "^C" where the cursor was.
+        LocalOutput.atLineStart = false
         state.interrupts += 1
         switch state.interrupts {
         case 1: ClientMessage.signal(id: state.id, .INT).append(to: &outbound)

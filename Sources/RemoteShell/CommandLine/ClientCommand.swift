@@ -59,13 +59,15 @@ public enum ClientCommand {
         var status: Int32 = 0
         var directory = options.workingDirectory
         while true {
-            if interactive { try output.write(.standardError, Array(prompt(options.target, directory).utf8)) }
+            if interactive { try output.prompt(prompt(options.target, directory)) }
             switch reader.next() {
             case .endOfFile:
                 if interactive { output.message("") }
                 return status
             case .interrupted:
-                if interactive { output.message("") } else { return 128 + Signal.interrupt.rawValue }
+                // The terminal echoed "^C" and dropped the line; the next prompt goes below it.
+                LocalOutput.atLineStart = false
+                if !interactive { return 128 + Signal.interrupt.rawValue }
             case .undecodable:
                 output.message("rsh: skipped a line that is not valid UTF-8")
                 status = 255
@@ -85,7 +87,7 @@ public enum ClientCommand {
                 }
                 status = outcome.status
                 if let commandRunner = runner as? CommandRunner { directory = commandRunner.workingDirectory }
-                if interactive, let note = outcome.note { output.message(note) }
+                if interactive, let note = outcome.note { output.note(note) }
                 if options.stopOnError, status != 0 { return status }
             }
         }

@@ -1,0 +1,70 @@
+/// Runs arbitrary bytes through the protocol core and checks its
+/// invariants: the libFuzzer harness (scripts/fuzz.sh) calls this, and
+/// `swift test` replays the kept corpus through it. A crash here is a bug.
+///
+/// The first byte picks how the rest is cut into reads, so split points are
+/// explored too. The bytes go through the frame decoder and the typed message
+/// decoding, and through the server session, whose actions are answered as
+/// a driver would answer them.
+enum ProtocolSelfCheck {
+    static func exercise(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let chunk = Int(first) % 64 + 1
+        let input = Array(bytes.dropFirst())
+        exerciseDecoder(input, chunk: chunk)
+        exerciseSession(input, chunk: chunk)
+    }
+
+    private static func exerciseDecoder(_ input: [UInt8], chunk: Int) {
+        var decoder = FrameDecoder()
+        var offset = 0
+        while offset < input.count {
+            decoder.feed(input[offset..<min(input.count, offset + chunk)])
+            offset += chunk
+            do {
+                while let frame = try decoder.next() {
+                    precondition(frame.body.count <= Limits.maxBodySize, "body over the limit")
+                    if let message = try? ClientMessage(frame) {
+                        // What decodes must encode and decode to the same message.
+                        var again = FrameDecoder()
+                        again.feed(message.encoded)
+                        precondition((try? again.next()).flatMap { try? ClientMessage($0) } == message, "round trip")
+                    }
+                    _ = try? ServerMessage(frame)
+                }
+            } catch {
+                return
+            }
+        }
+    }
+
+    private static func exerciseSession(_ input: [UInt8], chunk: Int) {
+        let maxExecs = 4
+        var session = ServerSession(.init(serverName: "check", mode: "check", maxExecs: maxExecs, classicOutputCap: 1024))
+        var running: [Int64] = []
+        var output: [UInt8] = []
+        var offset = 0
+        while offset < input.count, session.phase != .closed {
+            let piece = Array(input[offset..<min(input.count, offset + chunk)])
+            offset += chunk
+            var actions = session.receive(piece)
+            // Each started command prints, then ends; every third one fails to start instead.
+            while !actions.isEmpty {
+                guard case .start(let request) = actions.removeFirst() else { continue }
+                if request.id % 3 == 0 {
+                    actions += session.startFailed(ProtocolError(.spawnFailed, "check", id: request.id))
+                    continue
+                }
+                running.append(request.id)
+                piece.withUnsafeBytes { _ = session.output(id: request.id, .stdout, $0, into: &output) }
+            }
+            precondition(session.runningCommandIDs.count <= maxExecs, "more commands than max-execs")
+            if running.count > 1 {
+                let id = running.removeFirst()
+                _ = session.finished(id: id, CommandOutcome(status: .exited(0), timedOut: false, durationMilliseconds: 1))
+            }
+        }
+        _ = session.connectionLost()
+        precondition(session.phase == .closed)
+    }
+}

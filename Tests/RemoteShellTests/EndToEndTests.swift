@@ -1,0 +1,120 @@
+import Foundation
+import RemoteShell
+import RSHSystem
+import Testing
+
+/// The real `rsh` against the real `rshd`, as a user runs them.
+@Suite("rsh end to end")
+struct EndToEndTests {
+    static let server = try! ServerProcess(.coroutine)
+
+    @Test("one-shot: the remote exit status is rsh's", arguments: [
+        ("true", 0), ("exit 3", 3), ("kill -TERM $$", 143), ("kill -KILL $$", 137), ("no-such-program-rsh", 127),
+    ] as [(String, Int32)])
+    func oneShotStatus(_ command: String, _ status: Int32) throws {
+        let rsh = try Self.server.rsh([command])
+        #expect(rsh.shellStatus == status)
+    }
+
+    @Test("one-shot: words are joined and run by the remote shell; output is raw bytes")
+    func oneShotOutput() throws {
+        let rsh = try Self.server.rsh(["echo", "hello", "world;", "echo", "$((6*7))", ">&2"])
+        #expect(rsh.stdout == "hello world\n")
+        #expect(rsh.stderr == "42\n")
+        let binary = try Self.server.rsh(["printf", "'\\000\\377\\200'"])
+        #expect(binary.stdoutBytes == [0, 255, 128])
+    }
+
+    @Test("one-shot: stdin is forwarded with its end of file; -n does not forward it")
+    func oneShotStdin() throws {
+        let input = Array(repeating: Array("0123456789".utf8), count: 50_000).flatMap { $0 }
+        #expect(try Self.server.rsh(["wc", "-c"], stdin: input).stdout.trimmingCharacters(in: .whitespaces) == "500000\n")
+        #expect(try Self.server.rsh(["wc", "-c"], options: ["-n"], stdin: input).stdout.trimmingCharacters(in: .whitespaces) == "0\n")
+    }
+
+    @Test("--argv sends an exact argument vector: spaces and quotes survive")
+    func argv() throws {
+        let rsh = try Self.server.rsh(["printf", "%s|", "a b", "'single'", "\"double\"", "$HOME", "*"], options: ["--argv"])
+        #expect(rsh.stdout == "a b|'single'|\"double\"|$HOME|*|")
+        #expect(rsh.shellStatus == 0)
+    }
+
+    @Test("--env, --cwd and --timeout")
+    func options() throws {
+        let rsh = try Self.server.rsh(["pwd; echo $GREETING"], options: ["--cwd", "/usr", "--env", "GREETING=hi there"])
+        #expect(rsh.stdout == "/usr\nhi there\n")
+        let timedOut = try Self.server.rsh(["sleep 10"], options: ["--timeout", "0.3"])
+        #expect(timedOut.shellStatus == 124)
+        let badDirectory = try Self.server.rsh(["true"], options: ["--cwd", "/no/such/dir"])
+        #expect(badDirectory.shellStatus == 255)
+        #expect(badDirectory.stderr.contains("bad_cwd"))
+    }
+
+    @Test("nothing listening: status 255 and one line on stderr")
+    func nothingListening() throws {
+        let rsh = try TestProcess.run([Binaries.rsh, "127.0.0.1:1", "true"])
+        #expect(rsh.shellStatus == 255)
+        #expect(rsh.stderr == "rsh: cannot connect to 127.0.0.1:1: Connection refused\n")
+    }
+
+    @Test("bad flags: status 2 and one line, for rsh and rshd")
+    func badFlags() throws {
+        let rsh = try TestProcess.run([Binaries.rsh, "--bogus", "host"])
+        #expect(rsh.shellStatus == 2)
+        #expect(rsh.stderr.hasPrefix("rsh: unknown option --bogus\n"))
+        let rshd = try TestProcess.run([Binaries.rshd, "--mode", "fast"])
+        #expect(rshd.shellStatus == 2)
+        #expect(rshd.stderr.hasPrefix("rshd: unknown mode \"fast\""))
+        let busy = try TestProcess.run([Binaries.rshd, "--listen", Self.server.address])
+        #expect(busy.shellStatus == 1)
+        #expect(busy.stderr == "rshd: cannot listen on \(Self.server.address): Address already in use\n")
+    }
+
+    @Test("scripted: each line runs in order; the status is the last command's; -e stops at the first failure")
+    func scripted() throws {
+        let script = Array("echo one\n\ncd /usr\npwd\nexit 4\necho three\n".utf8)
+        let all = try Self.server.rsh([], stdin: script)
+        #expect(all.stdout == "one\n/usr\nthree\n")
+        #expect(all.shellStatus == 0)
+        let stopping = try Self.server.rsh([], options: ["-e"], stdin: script)
+        #expect(stopping.stdout == "one\n/usr\n")
+        #expect(stopping.shellStatus == 4)
+        let failingLast = try Self.server.rsh([], stdin: Array("true\nfalse\n".utf8))
+        #expect(failingLast.shellStatus == 1)
+    }
+
+    @Test("--classic speaks the classic format to rshd", arguments: [ServerMode.blocking, .coroutine])
+    func classic(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode)
+        let oneShot = try server.rsh(["echo out; echo err >&2; exit 5"], options: ["--classic"])
+        #expect(oneShot.stdout == "err\nout\n")
+        #expect(oneShot.shellStatus == 5)
+        let scripted = try server.rsh([], options: ["--classic"], stdin: Array("echo a\necho b\n".utf8))
+        #expect(scripted.stdout == "a\nb\n")
+    }
+
+    @Test("rshd stops on SIGTERM: running commands finish within the grace period, then it exits 0")
+    func gracefulStop() throws {
+        let server = try ServerProcess(.threaded, ["--grace", "5"])
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        let id = try client.exec("sleep 0.5; echo finished")
+        Thread.sleep(forTimeInterval: 0.1)
+        server.process.signal(.terminate)
+        let result = try client.collect([id])[id]
+        #expect(result?.stdoutText == "finished\n")
+        #expect(server.process.wait(timeout: .seconds(10)) == .exited(0))
+    }
+
+    @Test("at shutdown, commands that outlive the grace period are torn down", arguments: ServerMode.allCases)
+    func shutdownTeardown(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--grace", "0.3"])
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        try client.exec("echo $$; trap '' TERM; sleep 100")
+        let group = try #require(Int32(String(decoding: try client.readFrame().body, as: UTF8.self).trimmingCharacters(in: .newlines)))
+        server.process.signal(.terminate)
+        #expect(server.process.wait(timeout: .seconds(10)) == .exited(0))
+        #expect(eventually { processesInGroup(group).isEmpty })
+    }
+}

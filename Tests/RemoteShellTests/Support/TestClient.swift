@@ -1,0 +1,119 @@
+import Foundation
+import RSHProtocol
+import RSHSystem
+
+/// A v1 client for tests, with byte-level control: it can send any bytes,
+/// frames one byte at a time, or garbage, and reads frames with a deadline.
+final class TestClient {
+    let socket: FileDescriptor
+    private var decoder: FrameDecoder
+    private var nextID: Int64 = 1
+
+    init(port: UInt16, classic: Bool = false) throws {
+        socket = try FileDescriptor.connectedSocket(to: .ipv4(host: "127.0.0.1", port: port))
+        decoder = classic ? ClassicReply.decoder() : FrameDecoder()
+    }
+
+    deinit { socket.closeAfterUse() }
+
+    /// Preface and hello; returns the server's hello.
+    @discardableResult
+    func handshake() throws -> Frame {
+        try send(Limits.preface + ClientMessage.hello(version: 1, client: "tests").encoded)
+        let hello = try readFrame()
+        guard hello.type == "hello" else { throw TestFailure("expected hello, got \(hello.header)") }
+        return hello
+    }
+
+    func send(_ bytes: [UInt8]) throws { try socket.sendAll(bytes) }
+    func send(_ message: ClientMessage) throws { try send(message.encoded) }
+
+    /// Starts a command; returns its id.
+    @discardableResult
+    func exec(_ command: String, id: Int64? = nil, stdin: Bool = false, environment: [String: String] = [:],
+              directory: String? = nil, timeoutMilliseconds: Int64? = nil) throws -> Int64 {
+        let id = id ?? nextID
+        nextID = max(nextID, id + 1)
+        try send(.exec(ExecRequest(id: id, command: .shell(command), environment: environment, workingDirectory: directory,
+                                   timeoutMilliseconds: timeoutMilliseconds, wantsStdin: stdin)))
+        return id
+    }
+
+    /// The next frame, or an error at the deadline or when the server closes.
+    func readFrame(timeout: Duration = .seconds(30)) throws -> Frame {
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            if let frame = try decoder.next() { return frame }
+            let events = try socket.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: deadline))
+            guard !events.isEmpty else { throw TestFailure("no frame within \(timeout)") }
+            let count = try buffer.withUnsafeMutableBytes { raw in try socket.read(into: raw) }
+            guard count > 0 else { throw ConnectionClosed() }
+            decoder.feed(buffer[..<count])
+        }
+    }
+
+    struct ConnectionClosed: Error {}
+
+    /// Whether the server closes the connection within `timeout` (frames before the close are returned).
+    func readUntilClosed(timeout: Duration = .seconds(10)) throws -> [Frame] {
+        var frames: [Frame] = []
+        while true {
+            do {
+                frames.append(try readFrame(timeout: timeout))
+            } catch is ConnectionClosed {
+                return frames
+            } catch let error as Errno where error == .connectionReset {
+                return frames
+            }
+        }
+    }
+
+    /// What one command produced.
+    struct Result {
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var exit: Frame?
+        var error: Frame?
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+        var code: Int64? { exit?["code"]?.integerValue }
+        var signal: String? { exit?["signal"]?.stringValue }
+    }
+
+    /// Reads frames until every id in `ids` has its exit (or error) frame.
+    func collect(_ ids: [Int64], timeout: Duration = .seconds(60)) throws -> [Int64: Result] {
+        var results: [Int64: Result] = [:]
+        var open = Set(ids)
+        let deadline = ContinuousClock.now + timeout
+        while !open.isEmpty {
+            let frame = try readFrame(timeout: max(.milliseconds(1), ContinuousClock.now.duration(to: deadline)))
+            guard let id = frame["id"]?.integerValue else { throw TestFailure("frame without id: \(frame.header)") }
+            switch frame.type {
+            case "stdout": results[id, default: Result()].stdout += frame.body
+            case "stderr": results[id, default: Result()].stderr += frame.body
+            case "exit": results[id, default: Result()].exit = frame; open.remove(id)
+            case "error": results[id, default: Result()].error = frame; open.remove(id)
+            default: throw TestFailure("unexpected frame \(frame.header)")
+            }
+        }
+        return results
+    }
+
+    /// Runs one command to its end.
+    func run(_ command: String, stdin: [UInt8]? = nil, environment: [String: String] = [:], directory: String? = nil,
+             timeoutMilliseconds: Int64? = nil) throws -> Result {
+        let id = try exec(command, stdin: stdin != nil, environment: environment, directory: directory,
+                          timeoutMilliseconds: timeoutMilliseconds)
+        if let stdin {
+            var offset = 0
+            while offset < stdin.count {
+                let end = min(stdin.count, offset + 100_000)
+                try send(.stdin(id: id, data: Array(stdin[offset..<end])))
+                offset = end
+            }
+            try send(.eof(id: id))
+        }
+        return try collect([id])[id]!
+    }
+}

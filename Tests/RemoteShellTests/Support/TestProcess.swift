@@ -1,0 +1,120 @@
+import Foundation
+import RSHSystem
+
+/// Where `swift build` put the executables: next to the test bundle.
+enum Binaries {
+    static let directory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        // The test bundle is a directory on some toolchains (…/rshPackageTests.xctest/rshPackageTests).
+        if url.lastPathComponent.hasSuffix(".xctest") { url = url.deletingLastPathComponent() }
+        return url.path
+    }()
+    static let rshd = directory + "/rshd"
+    static let rsh = directory + "/rsh"
+}
+
+/// A scratch directory for one test run.
+enum Scratch {
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "rsh-tests-\(ProcessIdentity.processID)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func path(_ name: String) -> String { directory + "/" + name + "-" + UUID().uuidString.prefix(8) }
+}
+
+/// A program run by a test, with its output going to files (so a chatty
+/// program can never block on a full pipe). Built on the system layer's
+/// spawn, not Foundation's Process: Process watches SIGCHLD for the whole
+/// test process, which other tests' reaping must not race with.
+final class TestProcess: @unchecked Sendable {
+    let processID: Int32
+    let stdoutPath: String
+    let stderrPath: String
+    private let exit: ProcessDescriptor
+    private var status: RSHSystem.ExitStatus?
+    private let input: FileDescriptor?
+
+    /// Starts `arguments`. `stdin`: bytes to feed then close, or nil for /dev/null;
+    /// `keepStdinOpen` leaves a pipe open for `writeInput`/`closeInput`.
+    init(_ arguments: [String], stdin: [UInt8]? = nil, keepStdinOpen: Bool = false, environment: [String]? = nil) throws {
+        // Feeding stdin to a program that exits without reading it must be an
+        // EPIPE for the writer, not a SIGPIPE that ends the whole test run.
+        SignalDisposition.ignoreBrokenPipe()
+        stdoutPath = Scratch.path("stdout")
+        stderrPath = Scratch.path("stderr")
+        let out = try FileDescriptor.open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        let err = try FileDescriptor.open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        defer {
+            out.closeAfterUse()
+            err.closeAfterUse()
+        }
+        var childInput: FileDescriptor
+        if stdin != nil || keepStdinOpen {
+            let pipe = try FileDescriptor.pipe()
+            childInput = pipe.readEnd
+            input = pipe.writeEnd
+        } else {
+            childInput = try FileDescriptor.open("/dev/null", O_RDONLY)
+            input = nil
+        }
+        defer { childInput.closeAfterUse() }
+        processID = try spawnProcess(arguments, SpawnSetup(standardInput: childInput, standardOutput: out, standardError: err,
+                                                           environment: environment, searchPath: true))
+        exit = try ProcessDescriptor(processID: processID)
+        if let stdin, let input {
+            let data = stdin
+            let writer = input
+            Thread.detachNewThread {
+                try? writer.writeAll(data)
+                if !keepStdinOpen { writer.closeAfterUse() }
+            }
+        }
+    }
+
+    deinit {
+        if status == nil {
+            signalProcessGroup(processID, .kill)
+            _ = try? exit.reap(block: true)
+        }
+        exit.close()
+        if let input { input.closeAfterUse() }
+        try? FileManager.default.removeItem(atPath: stdoutPath)
+        try? FileManager.default.removeItem(atPath: stderrPath)
+    }
+
+    func writeInput(_ bytes: [UInt8]) throws { try input?.writeAll(bytes) }
+    func closeInput() { input?.closeAfterUse() }
+
+    /// Waits for the process to end; `nil` if it is still running at the deadline.
+    @discardableResult
+    func wait(timeout: Duration = .seconds(30)) -> RSHSystem.ExitStatus? {
+        if let status { return status }
+        let events = try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: .now + timeout))
+        guard events?.isEmpty == false else { return nil }
+        status = try? exit.reap(block: true)
+        return status
+    }
+
+    var isRunning: Bool {
+        (try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: 0))?.isEmpty ?? false
+    }
+
+    func signal(_ signal: Signal) { try? signalProcess(processID, signal) }
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    var stdoutBytes: [UInt8] { (try? readFile(stdoutPath)) ?? [] }
+
+    /// The exit status as a shell reports it: the code, or 128 + the signal.
+    var shellStatus: Int32? { status?.shellStatus }
+
+    /// Runs to completion and returns the shell status (nil on timeout).
+    static func run(_ arguments: [String], stdin: [UInt8]? = nil, timeout: Duration = .seconds(30)) throws -> TestProcess {
+        let process = try TestProcess(arguments, stdin: stdin)
+        process.wait(timeout: timeout)
+        return process
+    }
+}
