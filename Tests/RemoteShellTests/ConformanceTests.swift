@@ -133,11 +133,12 @@ struct ConformanceTests {
     func signalRequest(_ mode: ServerMode) throws {
         let client = try TestClient(port: SharedServers.server(mode).port)
         try client.handshake()
-        let id = try client.exec("echo ready; sleep 100")
+        // exec: no fork for the signal to race with (see PROTOCOL.md, `signal`).
+        let id = try client.exec("echo ready; exec sleep 100")
         #expect(try client.readFrame().body == Array("ready\n".utf8))
         try client.send(.signal(id: id, .INT))
         #expect(try client.collect([id])[id]?.signal == "INT")
-        let stubborn = try client.exec("trap '' INT TERM; echo ready; sleep 100")
+        let stubborn = try client.exec("trap '' INT TERM; echo ready; exec sleep 100")
         #expect(try client.readFrame().body == Array("ready\n".utf8))
         try client.send(.signal(id: stubborn, .KILL))
         #expect(try client.collect([stubborn], timeout: .seconds(10))[stubborn]?.signal == "KILL")
