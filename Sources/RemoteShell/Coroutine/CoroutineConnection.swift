@@ -26,6 +26,11 @@ actor CoroutineConnection {
         func output(_ stream: ChildOutput) -> EventLoop.WaitHandle { stream == .stdout ? stdout : stderr }
     }
 
+    /// Reads a coroutine may do in a row before it lets the rest of the loop
+    /// run: a command that always has output, or a client that always has
+    /// input, must not starve the other connections on the same thread.
+    private static let readsBeforeYield = 16
+
     private let reader = EventLoop.WaitHandle()
     private let writer = EventLoop.WaitHandle()
     private var commands: [Int64: CommandHandles] = [:]
@@ -58,6 +63,7 @@ actor CoroutineConnection {
     // MARK: The coroutines
 
     private func readLoop() async {
+        var readsInARow = 0
         while !closed, !state.peerGone, !state.closeRequested {
             guard state.wantsInput else {
                 // The commands have not taken their stdin yet: read nothing
@@ -76,8 +82,14 @@ actor CoroutineConnection {
                 return
             }
             guard let count else {
+                readsInARow = 0
                 _ = await loop.wait([.readable(state.socket)], handle: reader)
                 continue
+            }
+            readsInARow += 1
+            if readsInARow >= Self.readsBeforeYield {
+                readsInARow = 0
+                await Task.yield()
             }
             if count == 0 {
                 state.peerClosed("end of file")
@@ -124,6 +136,7 @@ actor CoroutineConnection {
 
     private func pump(_ id: Int64, _ stream: ChildOutput) async {
         guard let child = state.children[id], let handle = commands[id]?.output(stream) else { return }
+        var readsInARow = 0
         while let fd = child.descriptor(for: stream) {
             guard state.acceptsChildOutput else {
                 waitingForRoom.append(handle)
@@ -136,9 +149,15 @@ actor CoroutineConnection {
             case .bytes(let count):
                 state.childOutput(id, stream, UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
                 react()
+                readsInARow += 1
+                if readsInARow >= Self.readsBeforeYield {
+                    readsInARow = 0
+                    await Task.yield()
+                }
             case .endOfFile:
                 return
             case .wouldBlock:
+                readsInARow = 0
                 if await loop.wait([.readable(fd)], until: child.deadlines.nextDeadline, handle: handle) == .timedOut {
                     enforceDeadlines(of: child)
                 }

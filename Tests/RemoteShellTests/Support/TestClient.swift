@@ -4,7 +4,7 @@ import RSHSystem
 
 /// A v1 client for tests, with byte-level control: it can send any bytes,
 /// frames one byte at a time, or garbage, and reads frames with a deadline.
-final class TestClient {
+final class TestClient: @unchecked Sendable {
     let socket: FileDescriptor
     private var decoder: FrameDecoder
     private var nextID: Int64 = 1
