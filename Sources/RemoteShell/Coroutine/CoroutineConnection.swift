@@ -86,17 +86,20 @@ actor CoroutineConnection {
                 _ = await loop.wait([.readable(state.socket)], handle: reader)
                 continue
             }
-            readsInARow += 1
-            if readsInARow >= Self.readsBeforeYield {
-                readsInARow = 0
-                await Task.yield()
-            }
+            // The bytes are in the loop's shared scratch buffer: hand them
+            // over before anything that can suspend, or another coroutine's
+            // read would overwrite them.
             if count == 0 {
                 state.peerClosed("end of file")
             } else {
                 state.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
             }
             react()
+            readsInARow += 1
+            if readsInARow >= Self.readsBeforeYield {
+                readsInARow = 0
+                await Task.yield()
+            }
         }
     }
 

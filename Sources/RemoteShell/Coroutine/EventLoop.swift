@@ -55,8 +55,9 @@ public final class EventLoop: @unchecked Sendable {
     private var registrations: [Int32: Registration] = [:]
     private var timers = TimerQueue<WaitHandle>()
     private var threadID: UInt = 0
-    /// A buffer for one read at a time: whoever reads into it copies the bytes
-    /// out before suspending, so one per loop serves every connection on it.
+    /// A buffer for one read at a time, shared by every coroutine on the loop
+    /// (a buffer per connection would cost 64 KiB each). Rule: whoever reads
+    /// into it hands the bytes on before its next `await`.
     public let scratch: UnsafeMutableRawBufferPointer
 
     private static let wakeupToken = UInt64.max
