@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "rshd", targets: ["rshd"]),
         .executable(name: "rsh", targets: ["rsh"]),
+        .executable(name: "rsh-bench", targets: ["rsh-bench"]),
         .library(name: "RemoteShell", targets: ["RemoteShell"]),
     ],
     targets: [
@@ -22,6 +23,7 @@ let package = Package(
         .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn"]),
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"]),
+        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
         // Runs the real rshd and rsh binaries, so they must be built first.

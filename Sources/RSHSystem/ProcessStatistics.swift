@@ -110,3 +110,32 @@ public func readFile(_ path: String) throws(Errno) -> [UInt8] {
         bytes += chunk[..<count]
     }
 }
+
+/// Writes `bytes` to `path`, replacing the file (mode 0644).
+public func writeFile(_ path: String, _ bytes: [UInt8]) throws(Errno) {
+    let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+    defer { fd.closeAfterUse() }
+    try fd.writeAll(bytes)
+}
+
+/// Creates a directory and its parents, as `mkdir -p` does.
+public func createDirectory(_ path: String) throws(Errno) {
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+        prefix += component + "/"
+        if mkdir(prefix, 0o755) == -1, Errno.current != Errno(rawValue: EEXIST) { throw Errno.current }
+    }
+}
+
+/// The target of a symbolic link, such as /proc/self/exe.
+public func readLinkTarget(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink(path, &buffer, buffer.count - 1)
+    guard length > 0 else { return nil }
+    return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension FileDescriptor {
+    /// Whether `path` names a file this process may execute (`access(X_OK)`).
+    public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+}

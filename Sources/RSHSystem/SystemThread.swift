@@ -44,3 +44,13 @@ extension SystemThread {
     /// loop-confined state is touched only on its loop's thread.
     public static var currentID: UInt { UInt(pthread_self()) }
 }
+
+extension SystemThread {
+    /// Blocks the calling thread for `duration` (`nanosleep(2)`, resumed after signals).
+    public static func pause(for duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1, Errno.current == .interrupted { request = remaining }
+    }
+}

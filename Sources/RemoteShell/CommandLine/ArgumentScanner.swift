@@ -1,28 +1,28 @@
 /// A bad command line: what to print before the usage hint.
-struct UsageError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
+public struct UsageError: Error {
+    public let message: String
+    public init(_ message: String) { self.message = message }
 }
 
 /// Walks a command line: flags as `--name value` or `--name=value`, short
 /// flags, and the words after them. (No package dependencies, so no
 /// ArgumentParser; the two CLIs need little.)
-struct ArgumentScanner {
+public struct ArgumentScanner {
     private var remaining: ArraySlice<String>
     /// The value of the flag just read, when it was written `--name=value`.
     private var attachedValue: String?
 
-    init(_ arguments: ArraySlice<String>) {
+    public init(_ arguments: ArraySlice<String>) {
         remaining = arguments
     }
 
-    var isEmpty: Bool { remaining.isEmpty }
+    public var isEmpty: Bool { remaining.isEmpty }
 
     /// The next word, unconsumed.
-    var peek: String? { remaining.first }
+    public var peek: String? { remaining.first }
 
     /// The next word; a `--name=value` word is returned as `--name`, its value kept for `value(for:)`.
-    mutating func next() -> String? {
+    public mutating func next() -> String? {
         guard let word = remaining.popFirst() else { return nil }
         attachedValue = nil
         if word.hasPrefix("--"), let equals = word.firstIndex(of: "=") {
@@ -33,12 +33,12 @@ struct ArgumentScanner {
     }
 
     /// The rest, unparsed (the remote command's words).
-    mutating func rest() -> [String] {
+    public mutating func rest() -> [String] {
         defer { remaining = [] }
         return Array(remaining)
     }
 
-    mutating func value(for flag: String) throws(UsageError) -> String {
+    public mutating func value(for flag: String) throws(UsageError) -> String {
         if let attachedValue {
             self.attachedValue = nil
             return attachedValue
@@ -47,7 +47,7 @@ struct ArgumentScanner {
         return value
     }
 
-    mutating func integer(for flag: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+    public mutating func integer(for flag: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
         let text = try value(for: flag)
         guard let number = Int(text), range.contains(number) else {
             throw UsageError("\(flag) takes a whole number in \(range.lowerBound)...\(range.upperBound), not \"\(text)\"")
@@ -56,7 +56,7 @@ struct ArgumentScanner {
     }
 
     /// A duration given in seconds ("2", "0.5").
-    mutating func seconds(for flag: String, allowZero: Bool = false) throws(UsageError) -> Duration {
+    public mutating func seconds(for flag: String, allowZero: Bool = false) throws(UsageError) -> Duration {
         let text = try value(for: flag)
         guard let seconds = Double(text), seconds.isFinite, seconds >= 0, allowZero || seconds > 0, seconds <= 31_536_000 else {
             throw UsageError("\(flag) takes a number of seconds\(allowZero ? "" : " above 0"), not \"\(text)\"")

@@ -20,7 +20,8 @@ public enum ServerCommand {
       --handshake-timeout SECONDS   to finish the handshake after connecting (default: 10)
       --write-stall-timeout SECONDS for a client that reads nothing before it is dropped (default: 30)
       --classic-output-cap BYTES    output kept for one classic command (default: 67108864)
-      --log-level LEVEL         error, warning, info or debug (default: info)
+      --log-level LEVEL         error, warning, notice (start and stop only), info (and a line
+                                per connection and per command) or debug (default: info)
       --help                    show this help
       --version                 show the version
 
@@ -91,7 +92,7 @@ public enum ServerCommand {
             case "--log-level":
                 let name = try scanner.value(for: flag)
                 guard let level = LogLevel(name: name) else {
-                    throw UsageError("unknown log level \"\(name)\"; expected error, warning, info or debug")
+                    throw UsageError("unknown log level \"\(name)\"; expected error, warning, notice, info or debug")
                 }
                 configuration.logLevel = level
             default:

@@ -158,8 +158,38 @@ public final class EventLoop: @unchecked Sendable {
     /// it waits for failed with `EAGAIN`.
     public func wait(_ interests: [Interest], until deadline: ContinuousClock.Instant? = nil, handle: WaitHandle = WaitHandle(),
                      isolation: isolated (any Actor)? = #isolation) async -> WaitOutcome {
-        precondition(isCurrent, "EventLoop.wait called off the loop's thread")
-        precondition(handle.continuation == nil, "a WaitHandle is used by two waits at once")
+        await withUnsafeContinuation(isolation: isolation) { continuation in
+            // Everything happens here, in one step on the loop's thread. From
+            // nonisolated code the runtime may hop through the loop's job queue
+            // before this closure runs; an edge delivered during that hop is in
+            // the ready flags, so they are checked here, never before.
+            precondition(isCurrent, "EventLoop.wait called off the loop's thread")
+            precondition(handle.continuation == nil, "a WaitHandle is used by two waits at once")
+            if let outcome = immediateOutcome(interests, deadline, handle) {
+                continuation.resume(returning: outcome)
+                return
+            }
+            handle.continuation = continuation
+            handle.interests = interests
+            for interest in interests {
+                let fd = interest.descriptor.rawValue
+                switch interest.direction {
+                case .read:
+                    precondition(registrations[fd]!.reader == nil, "two tasks wait to read \(interest.descriptor)")
+                    registrations[fd]!.reader = handle
+                case .write:
+                    precondition(registrations[fd]!.writer == nil, "two tasks wait to write \(interest.descriptor)")
+                    registrations[fd]!.writer = handle
+                }
+            }
+            if let deadline { handle.timer = timers.schedule(deadline, handle) }
+        }
+    }
+
+    /// What a wait returns without suspending: a kept interrupt, an edge that
+    /// arrived while nobody waited, or a deadline already past.
+    private func immediateOutcome(_ interests: [Interest], _ deadline: ContinuousClock.Instant?,
+                                  _ handle: WaitHandle) -> WaitOutcome? {
         if handle.pendingInterrupt {
             handle.pendingInterrupt = false
             return .interrupted
@@ -178,22 +208,7 @@ public final class EventLoop: @unchecked Sendable {
             }
         }
         if let deadline, deadline <= .now { return .timedOut }
-        return await withUnsafeContinuation(isolation: isolation) { continuation in
-            handle.continuation = continuation
-            handle.interests = interests
-            for interest in interests {
-                let fd = interest.descriptor.rawValue
-                switch interest.direction {
-                case .read:
-                    precondition(registrations[fd]!.reader == nil, "two tasks wait to read \(interest.descriptor)")
-                    registrations[fd]!.reader = handle
-                case .write:
-                    precondition(registrations[fd]!.writer == nil, "two tasks wait to write \(interest.descriptor)")
-                    registrations[fd]!.writer = handle
-                }
-            }
-            if let deadline { handle.timer = timers.schedule(deadline, handle) }
-        }
+        return nil
     }
 
     /// Suspends the calling task until `deadline`, or until `handle` is interrupted.

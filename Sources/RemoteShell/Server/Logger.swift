@@ -1,7 +1,9 @@
 import RSHSystem
 
 public enum LogLevel: Int, Comparable, CaseIterable, Sendable {
-    case error, warning, info, debug
+    /// `notice` is for the few lines about the server itself: where it
+    /// listens, and its shutdown. `info` adds one line per connection and per command.
+    case error, warning, notice, info, debug
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -9,6 +11,7 @@ public enum LogLevel: Int, Comparable, CaseIterable, Sendable {
         switch name {
         case "error": self = .error
         case "warning", "warn": self = .warning
+        case "notice": self = .notice
         case "info": self = .info
         case "debug": self = .debug
         default: return nil
@@ -19,6 +22,7 @@ public enum LogLevel: Int, Comparable, CaseIterable, Sendable {
         switch self {
         case .error: return "error"
         case .warning: return "warning"
+        case .notice: return "notice"
         case .info: return "info"
         case .debug: return "debug"
         }
@@ -42,6 +46,7 @@ public struct Logger: Sendable {
 
     public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
     public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
+    public func notice(_ message: @autoclosure () -> String) { log(.notice, message()) }
     public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
     public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
 }

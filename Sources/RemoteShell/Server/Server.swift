@@ -31,10 +31,10 @@ public final class Server {
     public func run() throws(ServerError) {
         var details = "mode=\(configuration.mode.rawValue)"
         if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
-        logger.info("listening on \(address) \(details) pid=\(ProcessIdentity.processID)")
+        logger.notice("listening on \(address) \(details) pid=\(ProcessIdentity.processID)")
         defer {
             listener.close()
-            logger.info("stopped")
+            logger.notice("stopped")
         }
         switch configuration.mode {
         case .blocking:

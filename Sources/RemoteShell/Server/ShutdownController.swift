@@ -40,7 +40,7 @@ public final class ShutdownController: Sendable {
     /// Begins the shutdown once; later calls do nothing.
     public func trigger(_ reason: String) {
         guard triggered.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        logger.info("shutdown: \(reason); no new connections, running commands get the grace period")
+        logger.notice("shutdown: \(reason); no new connections, running commands get the grace period")
         notice.signal()
     }
 }

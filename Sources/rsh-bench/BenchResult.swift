@@ -1,0 +1,57 @@
+import RemoteShell
+
+/// One cell of the report: a workload on a mode, with its limit and target.
+struct BenchResult {
+    var workload: Workload
+    var mode: ServerMode
+    /// The headline figure, in `unit`.
+    var value: Double
+    var unit: String
+    var p50: Double?
+    var p99: Double?
+    var serverCPUSeconds: Double
+    var peakRSSMiB: Double
+    var rssGrowthMiB: Double
+    var threads: Int
+    /// The generator's CPU time over the wall time: near 1.0 would mean the generator, not the server, was the limit.
+    var generatorShare: Double
+    /// The raw limit of this run, in `unit`, and value / limit (higher is better).
+    var limit: Double?
+    var ratio: Double?
+    var target: String?
+    var met: Bool?
+    var note: String?
+}
+
+/// The workloads of issue 5, each with its full and smoke sizes.
+enum Workload: String, CaseIterable {
+    case sequentialEcho = "seq-echo"
+    case concurrent16 = "conc16-echo"
+    case concurrent64 = "conc64-echo"
+    case sleep1000 = "sleep-1000"
+    case stream = "stream-1g"
+    case idle = "idle-10k"
+    case oneShot = "oneshot"
+
+    var title: String {
+        switch self {
+        case .sequentialEcho: return "sequential `echo hi`, 1 connection"
+        case .concurrent16: return "`echo hi`, 16 connections"
+        case .concurrent64: return "`echo hi`, 64 connections"
+        case .sleep1000: return "1,000 concurrent `sleep 1`"
+        case .stream: return "1 GiB on stdout"
+        case .idle: return "10,000 idle connections"
+        case .oneShot: return "one-shot `rsh HOST true`, whole process"
+        }
+    }
+
+    /// The modes it runs on: blocking serves one connection at a time, so a
+    /// thousand sleeps would take a thousand seconds, and idle connections
+    /// never get past the backlog.
+    var modes: [ServerMode] {
+        switch self {
+        case .sleep1000, .idle: return [.threaded, .coroutine]
+        default: return ServerMode.allCases
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import RemoteShell
+import RSHProtocol
+import RSHSystem
+import Synchronization
+
+/// The benchmark's clients: coroutines on one event loop, on one thread of
+/// this process. One thread can use at most one core, and `cpuSeconds`
+/// tells how much of it the generator used, so a report can show that the
+/// generator was not the bottleneck.
+final class LoadGenerator: Sendable {
+    let loop: EventLoop
+    private let thread: SystemThread
+
+    init() throws {
+        let loop = try EventLoop(name: "generator")
+        self.loop = loop
+        thread = try SystemThread.start { loop.run() }
+    }
+
+    func stop() {
+        loop.stop()
+        thread.join()
+    }
+
+    /// Runs `body` as a coroutine on the generator's loop and waits for it.
+    func run<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) throws -> Value {
+        let box = ResultBox<Value>()
+        let done = try EventCounter()
+        defer { done.close() }
+        Task(executorPreference: loop) {
+            do { box.store(.success(try await body())) } catch { box.store(.failure(error)) }
+            done.signal()
+        }
+        while box.take() == nil { _ = try? done.descriptor.poll(for: .readable, timeoutMilliseconds: 1000) }
+        return try box.result!.get()
+    }
+
+    /// CPU seconds this process has used (the generator thread is its only busy one during a run).
+    static var processCPUSeconds: Double { ProcessStatistics().cpuSeconds ?? 0 }
+}
+
+private final class ResultBox<Value: Sendable>: Sendable {
+    private let value = Mutex<Result<Value, any Error>?>(nil)
+    func store(_ result: Result<Value, any Error>) { value.withLock { $0 = result } }
+    func take() -> Result<Value, any Error>? { value.withLock { $0 } }
+    var result: Result<Value, any Error>? { take() }
+}
+
+struct ConnectionClosed: Error, CustomStringConvertible {
+    var description: String { "the server closed the connection" }
+}
+
+struct UnexpectedFrame: Error, CustomStringConvertible {
+    let frame: Frame
+    var description: String { "unexpected frame \(frame.header)" }
+}
+
+/// One v1 client connection, used from a coroutine on the generator's loop.
+final class BenchClient {
+    let loop: EventLoop
+    let socket: FileDescriptor
+    private var decoder = FrameDecoder()
+    private let handle = EventLoop.WaitHandle()
+    private var nextID: Int64 = 1
+
+    init(address: SocketAddress, loop: EventLoop) throws {
+        self.loop = loop
+        socket = try FileDescriptor.connectedSocket(to: address)
+        try socket.setNonBlocking()
+    }
+
+    func close() {
+        loop.deregister(socket)
+        socket.closeAfterUse()
+    }
+
+    func send(_ bytes: [UInt8]) async throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = try bytes.withUnsafeBytes { raw in try socket.trySend(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+            if let sent { offset += sent } else { _ = await loop.wait([.writable(socket)], handle: handle) }
+        }
+    }
+
+    func nextFrame() async throws -> Frame {
+        while true {
+            if let frame = try decoder.next() { return frame }
+            guard let count = try socket.tryRead(into: loop.scratch) else {
+                _ = await loop.wait([.readable(socket)], handle: handle)
+                continue
+            }
+            guard count > 0 else { throw ConnectionClosed() }
+            decoder.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+        }
+    }
+
+    /// Sends the preface and hello without waiting for the answer.
+    func startHandshake() async throws {
+        try await send(Limits.preface + ClientMessage.hello(version: 1, client: "rsh-bench").encoded)
+    }
+
+    func finishHandshake() async throws {
+        let hello = try await nextFrame()
+        guard hello.type == "hello" else { throw UnexpectedFrame(frame: hello) }
+    }
+
+    func sendExec(_ command: String) async throws -> Int64 {
+        let id = nextID
+        nextID += 1
+        try await send(ClientMessage.exec(ExecRequest(id: id, command: .shell(command))).encoded)
+        return id
+    }
+
+    /// Reads until `id` exits; returns the stdout bytes it counted.
+    func awaitExit(_ id: Int64) async throws -> Int {
+        var received = 0
+        while true {
+            let frame = try await nextFrame()
+            switch frame.type {
+            case "stdout", "stderr": received += frame.body.count
+            case "exit" where frame["id"]?.integerValue == id: return received
+            default: throw UnexpectedFrame(frame: frame)
+            }
+        }
+    }
+
+    /// One command, start to exit; its latency and stdout byte count.
+    func run(_ command: String) async throws -> (latency: Duration, bytes: Int) {
+        let start = ContinuousClock.now
+        let id = try await sendExec(command)
+        let bytes = try await awaitExit(id)
+        return (start.duration(to: .now), bytes)
+    }
+}

@@ -1,0 +1,84 @@
+import RSHSpawn
+import RSHSystem
+import Synchronization
+
+/// What the server is compared with, measured in this process in the same
+/// run: the cost of the work without the server in the way.
+enum RawLimits {
+    /// `posix_spawn` + wait of `command` with the same pipes the server uses,
+    /// `count` times in a row; commands per second.
+    static func sequentialSpawnRate(_ command: String, count: Int) throws -> Double {
+        let start = ContinuousClock.now
+        for _ in 0..<count { _ = try ChildProcess.run(CommandSpec(.shell(command))) }
+        return Double(count) / start.duration(to: .now).seconds
+    }
+
+    /// The same with one worker per core; commands per second in total.
+    static func parallelSpawnRate(_ command: String, countPerWorker: Int) throws -> Double {
+        let workers = ProcessIdentity.processorCount
+        let start = ContinuousClock.now
+        let threads = try (0..<workers).map { _ in
+            try SystemThread.start {
+                for _ in 0..<countPerWorker { _ = try? ChildProcess.run(CommandSpec(.shell(command))) }
+            }
+        }
+        threads.forEach { $0.join() }
+        return Double(workers * countPerWorker) / start.duration(to: .now).seconds
+    }
+
+    /// A child's stdout copied pipe -> loopback socket -> reader, no
+    /// protocol; bytes per second.
+    static func relayRate(bytes: Int) throws -> Double {
+        let listener = try FileDescriptor.listeningSocket(at: .ipv4(host: "127.0.0.1", port: 0))
+        defer { listener.closeAfterUse() }
+        let address = try listener.localAddress()
+        let received = Tally()
+        let reader = try SystemThread.start {
+            guard let client = try? FileDescriptor.connectedSocket(to: address) else { return }
+            defer { client.closeAfterUse() }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+            defer { buffer.deallocate() }
+            while let count = try? client.read(into: buffer), count > 0 { received.add(count) }
+        }
+        _ = try listener.poll(for: .readable, timeoutMilliseconds: 5000)
+        guard let (connection, _) = try listener.acceptConnection() else { throw RelayFailed() }
+        defer { connection.closeAfterUse() }
+        try connection.setNonBlocking(false)
+        let start = ContinuousClock.now
+        let child = try ChildProcess(CommandSpec(.shell("head -c \(bytes) /dev/zero")))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        defer { buffer.deallocate() }
+        var requests: [PollRequest] = []
+        while !child.isComplete {
+            requests.removeAll(keepingCapacity: true)
+            child.appendPollRequests(to: &requests, acceptingOutput: true)
+            _ = try? poll(&requests, timeoutMilliseconds: -1)
+            let ready = Dictionary(requests.map { ($0.descriptor, $0.returned) }, uniquingKeysWith: { $0.union($1) })
+            child.service({ ready[$0] ?? [] }, buffer: buffer) { _, chunk in try? connection.sendAll(chunk) }
+        }
+        _ = child.finish()
+        try connection.shutdownWriting()
+        reader.join()
+        let elapsed = start.duration(to: .now)
+        guard received.value == bytes else { throw RelayFailed() }
+        return Double(bytes) / elapsed.seconds
+    }
+
+    struct RelayFailed: Error {}
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    var millisecondsDouble: Double { seconds * 1000 }
+}
+
+/// A count shared between threads.
+final class Tally: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ amount: Int) { count.wrappingAdd(amount, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}

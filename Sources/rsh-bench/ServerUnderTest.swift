@@ -1,0 +1,85 @@
+import RemoteShell
+import RSHSystem
+import Synchronization
+
+/// A real `rshd` started for one measurement, logging to a file.
+final class ServerUnderTest {
+    let mode: ServerMode
+    let processID: Int32
+    let address: SocketAddress
+    private let exit: ProcessDescriptor
+    private let logPath: String
+
+    init(binary: String, mode: ServerMode, extra: [String] = []) throws {
+        self.mode = mode
+        logPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-\(mode.rawValue).log"
+        let log = try FileDescriptor.open(logPath, 0o1101 /* O_WRONLY|O_CREAT|O_TRUNC */, mode: 0o600)
+        let null = try FileDescriptor.open("/dev/null", 2 /* O_RDWR */)
+        defer {
+            log.closeAfterUse()
+            null.closeAfterUse()
+        }
+        processID = try spawnProcess([binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0",
+                                      "--max-connections", "20000", "--log-level", "notice"] + extra,
+                                     SpawnSetup(standardInput: null, standardOutput: null, standardError: log, searchPath: false))
+        exit = try ProcessDescriptor(processID: processID)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let text = readTextFile(logPath) ?? ""
+            if let range = text.firstRange(of: "listening on 127.0.0.1:"),
+               let port = UInt16(text[range.upperBound...].prefix { $0.isNumber }) {
+                address = .ipv4(host: "127.0.0.1", port: port)
+                break
+            }
+            guard ContinuousClock.now < deadline, (try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: 5))?.isEmpty ?? false else {
+                throw BenchError("rshd (\(mode.rawValue)) did not start: \(text)")
+            }
+        }
+    }
+
+    var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
+
+    func stop() {
+        try? signalProcess(processID, .terminate)
+        if (try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: 20_000))?.isEmpty ?? true {
+            try? signalProcess(processID, .kill)
+        }
+        _ = try? exit.reap(block: true)
+        exit.close()
+        try? removeFile(atPath: logPath)
+    }
+}
+
+/// Samples the server's thread count and resident memory every 10 ms while
+/// a workload runs, keeping the peaks.
+final class Sampler: Sendable {
+    private final class State: Sendable {
+        let peaks = Mutex<(threads: Int, resident: Int)>((0, 0))
+        let running = Atomic<Bool>(true)
+    }
+
+    private let state = State()
+    private let thread: SystemThread
+
+    init(processID: Int32) throws {
+        let statistics = ProcessStatistics(processID: processID)
+        thread = try SystemThread.start { [state] in
+            while state.running.load(ordering: .relaxed) {
+                let threads = statistics.threadCount ?? 0, resident = statistics.residentBytes ?? 0
+                state.peaks.withLock { $0 = (max($0.threads, threads), max($0.resident, resident)) }
+                SystemThread.pause(for: .milliseconds(10))
+            }
+        }
+    }
+
+    func stop() -> (threads: Int, resident: Int) {
+        state.running.store(false, ordering: .relaxed)
+        thread.join()
+        return state.peaks.withLock { $0 }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,237 @@
+import RemoteShell
+import RSHProtocol
+import RSHSpawn
+import RSHSystem
+
+/// Runs every workload on every mode, each on a fresh server, and measures
+/// the raw limits right before the runs that are compared with them.
+struct BenchRunner {
+    let binaries: String
+    let smoke: Bool
+    let generator: LoadGenerator
+    let only: Set<Workload>
+    let modes: [ServerMode]
+    let log: (String) -> Void
+
+    func runAll() throws -> [BenchResult] {
+        var results: [BenchResult] = []
+        for workload in Workload.allCases where only.contains(workload) {
+            for mode in workload.modes where modes.contains(mode) {
+                log("\(workload.rawValue) on \(mode.rawValue)...")
+                results.append(try run(workload, on: mode))
+            }
+        }
+        return results
+    }
+
+    /// Sizes: (full, smoke).
+    private func size(_ full: Int, _ smokeSize: Int) -> Int { smoke ? smokeSize : full }
+
+    private func run(_ workload: Workload, on mode: ServerMode) throws -> BenchResult {
+        // The limit is measured just before the run it is compared with: the
+        // machine is shared, and its speed drifts from minute to minute.
+        var limit: Double?
+        switch workload {
+        case .sequentialEcho: limit = try RawLimits.sequentialSpawnRate("echo hi", count: size(1000, 20))
+        case .concurrent16, .concurrent64:
+            limit = try RawLimits.parallelSpawnRate("echo hi", countPerWorker: size(800, 10))
+        case .stream: limit = try RawLimits.relayRate(bytes: size(1 << 30, 8 << 20))
+        default: break
+        }
+
+        let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode)
+        defer { server.stop() }
+        // One command first, so the baseline includes a warmed-up server.
+        _ = try generator.run { [address = server.address, loop = generator.loop] in
+            let client = try BenchClient(address: address, loop: loop)
+            defer { client.close() }
+            try await client.startHandshake()
+            try await client.finishHandshake()
+            return try await client.run("true").bytes
+        }
+        let baselineRSS = server.statistics.residentBytes ?? 0
+        let cpuBefore = server.statistics.cpuSeconds ?? 0
+        let generatorBefore = LoadGenerator.processCPUSeconds
+        let sampler = try Sampler(processID: server.processID)
+        let start = ContinuousClock.now
+        let measured = try measure(workload, server)
+        let elapsed = start.duration(to: .now).seconds
+        let peaks = sampler.stop()
+        let peakRSS = max(peaks.resident, server.statistics.peakResidentBytes ?? 0)
+
+        var result = BenchResult(workload: workload, mode: mode, value: measured.value, unit: measured.unit,
+                                 p50: measured.latencies.percentile(0.5), p99: measured.latencies.percentile(0.99),
+                                 serverCPUSeconds: (server.statistics.cpuSeconds ?? 0) - cpuBefore,
+                                 peakRSSMiB: Double(peakRSS) / 1_048_576,
+                                 rssGrowthMiB: Double(max(0, peakRSS - baselineRSS)) / 1_048_576,
+                                 threads: peaks.threads,
+                                 generatorShare: (LoadGenerator.processCPUSeconds - generatorBefore) / elapsed,
+                                 limit: limit, ratio: limit.map { measured.value / $0 }, note: measured.note)
+        judge(&result)
+        return result
+    }
+
+    /// The targets of issue 5.
+    private func judge(_ result: inout BenchResult) {
+        let mode = result.mode
+        switch result.workload {
+        case .sequentialEcho:
+            result.target = ">= 0.85 x raw sequential spawn"
+            result.met = (result.ratio ?? 0) >= 0.85
+        case .concurrent16, .concurrent64:
+            guard mode != .blocking else { return }
+            result.target = ">= 0.80 x raw parallel spawn"
+            result.met = (result.ratio ?? 0) >= 0.80
+        case .stream:
+            result.target = ">= 0.6 x raw relay, RSS growth < 16 MiB"
+            result.met = (result.ratio ?? 0) >= 0.6 && result.rssGrowthMiB < 16
+        case .sleep1000:
+            guard mode == .coroutine else { return }
+            result.target = "<= 1.5 s, RSS < 64 MiB"
+            result.met = result.value <= 1.5 && result.peakRSSMiB < 64
+        case .idle:
+            guard mode == .coroutine else { return }
+            result.target = "RSS < 100 MiB, new client echo < 50 ms"
+            result.met = result.peakRSSMiB < 100 && (result.p50 ?? .infinity) < 50
+        case .oneShot:
+            result.target = "median < 5 ms"
+            result.met = (result.p50 ?? .infinity) < 5
+        }
+    }
+
+    private struct Measured {
+        var value: Double
+        var unit: String
+        var latencies: [Duration] = []
+        var note: String?
+    }
+
+    private func measure(_ workload: Workload, _ server: ServerUnderTest) throws -> Measured {
+        let address = server.address
+        let loop = generator.loop
+        switch workload {
+        case .sequentialEcho:
+            let count = size(2000, 20)
+            let start = ContinuousClock.now
+            let latencies = try generator.run {
+                let client = try BenchClient(address: address, loop: loop)
+                defer { client.close() }
+                try await client.startHandshake()
+                try await client.finishHandshake()
+                var latencies: [Duration] = []
+                for _ in 0..<count { latencies.append(try await client.run("echo hi").latency) }
+                return latencies
+            }
+            return Measured(value: Double(count) / start.duration(to: .now).seconds, unit: "commands/s", latencies: latencies)
+
+        case .concurrent16, .concurrent64:
+            let connections = workload == .concurrent16 ? 16 : 64
+            let perConnection = size(3200, 64) / connections
+            let start = ContinuousClock.now
+            let latencies = try generator.run {
+                try await withThrowingTaskGroup(of: [Duration].self) { group in
+                    for _ in 0..<connections {
+                        group.addTask {
+                            let client = try BenchClient(address: address, loop: loop)
+                            defer { client.close() }
+                            try await client.startHandshake()
+                            try await client.finishHandshake()
+                            var latencies: [Duration] = []
+                            for _ in 0..<perConnection { latencies.append(try await client.run("echo hi").latency) }
+                            return latencies
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+            }
+            let total = Double(connections * perConnection)
+            return Measured(value: total / start.duration(to: .now).seconds, unit: "commands/s", latencies: latencies)
+
+        case .sleep1000:
+            let count = size(1000, 20)
+            let seconds = smoke ? "0.1" : "1"
+            let elapsed = try generator.run {
+                var clients: [BenchClient] = []
+                defer { clients.forEach { $0.close() } }
+                for _ in 0..<count {
+                    let client = try BenchClient(address: address, loop: loop)
+                    clients.append(client)
+                    try await client.startHandshake()
+                }
+                for client in clients { try await client.finishHandshake() }
+                let start = ContinuousClock.now
+                var ids: [Int64] = []
+                for client in clients { ids.append(try await client.sendExec("sleep \(seconds)")) }
+                for (client, id) in zip(clients, ids) { _ = try await client.awaitExit(id) }
+                return start.duration(to: .now)
+            }
+            return Measured(value: elapsed.seconds, unit: "s", note: "\(count) x sleep \(seconds), all started at once")
+
+        case .stream:
+            let bytes = size(1 << 30, 8 << 20)
+            let start = ContinuousClock.now
+            let received = try generator.run {
+                let client = try BenchClient(address: address, loop: loop)
+                defer { client.close() }
+                try await client.startHandshake()
+                try await client.finishHandshake()
+                return try await client.run("head -c \(bytes) /dev/zero").bytes
+            }
+            guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
+            return Measured(value: Double(bytes) / start.duration(to: .now).seconds, unit: "bytes/s")
+
+        case .idle:
+            let count = size(10_000, 100)
+            let batch = 500
+            let (echoLatency, open) = try generator.run {
+                var clients: [BenchClient] = []
+                defer { clients.forEach { $0.close() } }
+                var index = 0
+                while index < count {
+                    let slice = min(batch, count - index)
+                    var fresh: [BenchClient] = []
+                    for _ in 0..<slice {
+                        let client = try BenchClient(address: address, loop: loop)
+                        fresh.append(client)
+                        try await client.startHandshake()
+                    }
+                    for client in fresh { try await client.finishHandshake() }
+                    clients += fresh
+                    index += slice
+                }
+                // With every connection open, a new client connects and runs one command.
+                let start = ContinuousClock.now
+                let newcomer = try BenchClient(address: address, loop: loop)
+                defer { newcomer.close() }
+                try await newcomer.startHandshake()
+                try await newcomer.finishHandshake()
+                _ = try await newcomer.run("echo hi")
+                return (start.duration(to: .now), clients.count)
+            }
+            let resident = Double(server.statistics.residentBytes ?? 0) / 1_048_576
+            return Measured(value: resident, unit: "MiB resident", latencies: [echoLatency],
+                            note: "\(open) connections open; latency is a new client's connect + handshake + echo hi")
+
+        case .oneShot:
+            let runs = size(200, 5)
+            var latencies: [Duration] = []
+            for _ in 0..<runs {
+                let start = ContinuousClock.now
+                let run = try ChildProcess.run(CommandSpec(.argv([binaries + "/rsh", "\(address)", "true"])))
+                latencies.append(start.duration(to: .now))
+                guard run.result.status == .exited(0) else { throw BenchError("rsh true failed: \(String(decoding: run.stderr, as: UTF8.self))") }
+            }
+            return Measured(value: latencies.percentile(0.5) ?? 0, unit: "ms median", latencies: latencies)
+        }
+    }
+}
+
+extension Array where Element == Duration {
+    /// The `fraction` percentile in milliseconds (nearest rank), or nil when empty.
+    func percentile(_ fraction: Double) -> Double? {
+        guard !isEmpty else { return nil }
+        let sorted = self.sorted()
+        let rank = Swift.min(sorted.count - 1, Swift.max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[rank].millisecondsDouble
+    }
+}

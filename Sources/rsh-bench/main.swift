@@ -1,0 +1,81 @@
+import RemoteShell
+import RSHSystem
+
+// rsh-bench: starts rshd in each mode on loopback, drives it with its own
+// load generator, measures the raw limits in the same run, and writes a
+// Markdown table, a JSON file and an SVG chart. See BENCHMARKS.md.
+
+let usage = """
+usage: rsh-bench [--smoke] [--only WORKLOAD,...] [--modes MODE,...] [--output DIR]
+
+  --smoke         tiny sizes: checks that the harness works (seconds), measures nothing
+  --only LIST     workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))
+  --modes LIST    blocking, threaded, coroutine (default: all)
+  --output DIR    where latest.md, latest.json and latest.svg go (default: scripts/bench/results)
+
+rshd and rsh are taken from the directory of this executable: build them
+first (swift build -c release), or use scripts/bench.sh, which does.
+"""
+
+var smoke = false
+var only = Set(Workload.allCases)
+var modes = ServerMode.allCases
+var output = "scripts/bench/results"
+var scanner = ArgumentScanner(CommandLine.arguments.dropFirst())
+do {
+    while let flag = scanner.next() {
+        switch flag {
+        case "--smoke": smoke = true
+        case "--only":
+            let names = try scanner.value(for: flag).split(separator: ",").map(String.init)
+            only = Set(try names.map { name throws(UsageError) in
+                guard let workload = Workload(rawValue: name) else { throw UsageError("unknown workload \(name)") }
+                return workload
+            })
+        case "--modes":
+            let names = try scanner.value(for: flag).split(separator: ",").map(String.init)
+            modes = try names.map { name throws(UsageError) in
+                guard let mode = ServerMode(rawValue: name) else { throw UsageError("unknown mode \(name)") }
+                return mode
+            }
+        case "--output": output = try scanner.value(for: flag)
+        case "--help", "-h":
+            print(usage)
+            exitProcess(0)
+        default: throw UsageError("unknown option \(flag)")
+        }
+    }
+} catch let error as UsageError {
+    print("rsh-bench: \(error.message)\nTry 'rsh-bench --help'.")
+    exitProcess(2)
+} catch {
+    print("rsh-bench: \(error)")
+    exitProcess(2)
+}
+
+let executable = readLinkTarget("/proc/self/exe") ?? ""
+let binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+for name in ["rshd", "rsh"] where !FileDescriptor.isExecutable(binaries + "/" + name) {
+    print("rsh-bench: \(binaries)/\(name) is missing; run swift build -c release (or scripts/bench.sh)")
+    exitProcess(1)
+}
+
+SignalDisposition.ignoreBrokenPipe()
+do {
+    let generator = try LoadGenerator()
+    let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes) { line in
+        try? FileDescriptor.standardError.writeAll(("rsh-bench: " + line + "\n").utf8)
+    }
+    let results = try runner.runAll()
+    generator.stop()
+    let report = Report(results: results, machine: Machine(), date: WallClock.timestamp())
+    try createDirectory(output)
+    try writeFile(output + "/latest.md", Array(("Measured \(report.date) on \(report.machine.summary).\n\n" + report.markdown).utf8))
+    try writeFile(output + "/latest.json", report.json)
+    try writeFile(output + "/latest.svg", Array(report.svg.utf8))
+    print(report.markdown)
+    print("written: \(output)/latest.md, latest.json, latest.svg")
+} catch {
+    print("rsh-bench: \(error)")
+    exitProcess(1)
+}
