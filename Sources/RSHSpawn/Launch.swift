@@ -109,14 +109,31 @@ struct Launch {
             viaShell = ["/bin/sh", "-c", "exec \"$@\"", "sh"] + words
         }
         if let direct {
+            var directSetup = setup
+            // Found here, the program is executed by its path; not found, the
+            // shell below reports it exactly as it would.
+            if !direct[0].contains("/") {
+                guard let path = resolveExecutable(direct[0], searchPath: Self.searchPath) else {
+                    return try spawnShell(viaShell, setup)
+                }
+                directSetup.program = path
+                directSetup.searchPath = false
+            }
             do {
-                return try spawnProcess(direct, setup)
+                return try spawnProcess(direct, directSetup)
             } catch where execErrors.contains(error) {
                 // Fall through to the shell.
             } catch {
                 throw .resources(error)
             }
         }
+        return try spawnShell(viaShell, setup)
+    }
+
+    /// This process's `PATH`, read once: the server does not change its environment.
+    private static let searchPath = ProcessIdentity.environmentValue("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
+
+    private static func spawnShell(_ viaShell: [String], _ setup: SpawnSetup) throws(SpawnError) -> Int32 {
         var shellSetup = setup
         shellSetup.searchPath = false
         do {

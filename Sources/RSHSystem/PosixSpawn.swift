@@ -13,6 +13,8 @@ public struct SpawnSetup {
     public var environment: [String]?
     /// Search `PATH` for the program (`posix_spawnp`), as `execvp(3)` does.
     public var searchPath: Bool
+    /// The file to execute, when it is not `arguments[0]` (a path found by `resolveExecutable`).
+    public var program: String?
 
     public init(standardInput: FileDescriptor, standardOutput: FileDescriptor, standardError: FileDescriptor,
                 workingDirectory: FileDescriptor? = nil, environment: [String]? = nil, searchPath: Bool) {
@@ -69,9 +71,9 @@ public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errn
     if let environment = setup.environment {
         let envp = CStringArray(environment)
         defer { envp.free() }
-        try returnedError(launch(&processID, arguments[0], &actions, &attributes, argv, envp.pointers, setup.searchPath))
+        try returnedError(launch(&processID, setup.program ?? arguments[0], &actions, &attributes, argv, envp.pointers, setup.searchPath))
     } else {
-        try returnedError(launch(&processID, arguments[0], &actions, &attributes, argv, environ, setup.searchPath))
+        try returnedError(launch(&processID, setup.program ?? arguments[0], &actions, &attributes, argv, environ, setup.searchPath))
     }
     return processID
 }
@@ -125,4 +127,21 @@ extension FileDescriptor {
             if fd > 2 { _ = Glibc.close(fd) }
         }
     }
+}
+
+/// Finds `name` in the directories of `searchPath` (a `PATH` value), as
+/// `execvp(3)` would: the first regular file there that this process may
+/// execute. A name with a slash is not searched. Looking in the parent costs
+/// a `stat` per directory; letting `posix_spawnp` do it costs a failed
+/// `execve` per directory in the child, while the parent waits for it.
+public func resolveExecutable(_ name: String, searchPath: String) -> String? {
+    guard !name.isEmpty, !name.contains("/") else { return nil }
+    for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+        // An empty entry means the current directory (execvp(3)).
+        let candidate = directory.isEmpty ? name : "\(directory)/\(name)"
+        var info = stat()
+        guard stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 else { continue }
+        return candidate
+    }
+    return nil
 }

@@ -28,17 +28,9 @@ struct BenchRunner {
     private func size(_ full: Int, _ smokeSize: Int) -> Int { smoke ? smokeSize : full }
 
     private func run(_ workload: Workload, on mode: ServerMode) throws -> BenchResult {
-        // The limit is measured just before the run it is compared with: the
-        // machine is shared, and its speed drifts from minute to minute.
-        var limit: Double?
-        switch workload {
-        case .sequentialEcho: limit = try RawLimits.sequentialSpawnRate("echo hi", count: size(1000, 20))
-        case .concurrent16, .concurrent64:
-            limit = try RawLimits.parallelSpawnRate("echo hi", countPerWorker: size(800, 10))
-        case .stream: limit = try RawLimits.relayRate(bytes: size(1 << 30, 8 << 20))
-        default: break
-        }
-
+        // The raw limit is measured in the same run, next to the server's
+        // measurement (interleaved, in `measure`): the machine is shared and
+        // its speed drifts from minute to minute.
         let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode)
         defer { server.stop() }
         // One command first, so the baseline includes a warmed-up server.
@@ -59,6 +51,7 @@ struct BenchRunner {
         let peaks = sampler.stop()
         let peakRSS = max(peaks.resident, server.statistics.peakResidentBytes ?? 0)
 
+        let limit = measured.limit
         var result = BenchResult(workload: workload, mode: mode, value: measured.value, unit: measured.unit,
                                  p50: measured.latencies.percentile(0.5), p99: measured.latencies.percentile(0.99),
                                  serverCPUSeconds: (server.statistics.cpuSeconds ?? 0) - cpuBefore,
@@ -66,7 +59,7 @@ struct BenchRunner {
                                  rssGrowthMiB: Double(max(0, peakRSS - baselineRSS)) / 1_048_576,
                                  threads: peaks.threads,
                                  generatorShare: (LoadGenerator.processCPUSeconds - generatorBefore) / elapsed,
-                                 limit: limit, ratio: limit.map { measured.value / $0 }, note: measured.note)
+                                 limit: limit, ratio: measured.ratio ?? limit.map { measured.value / $0 }, note: measured.note)
         judge(&result)
         return result
     }
@@ -104,6 +97,29 @@ struct BenchRunner {
         var unit: String
         var latencies: [Duration] = []
         var note: String?
+        var limit: Double?
+        /// When rounds were interleaved: the median of the per-round ratios.
+        var ratio: Double?
+    }
+
+    /// Rounds of (raw limit, then the server), alternating, so that both see
+    /// the same machine; the median round ratio is what is reported.
+    private static let rounds = 3
+
+    private func interleaved(raw: () throws -> Double, server: () throws -> (rate: Double, latencies: [Duration]))
+        rethrows -> Measured {
+        var rawRates: [Double] = [], serverRates: [Double] = [], ratios: [Double] = [], latencies: [Duration] = []
+        for _ in 0..<Self.rounds {
+            let limit = try raw()
+            let measured = try server()
+            rawRates.append(limit)
+            serverRates.append(measured.rate)
+            ratios.append(measured.rate / limit)
+            latencies += measured.latencies
+        }
+        return Measured(value: serverRates.median, unit: "commands/s", latencies: latencies,
+                        note: "\(Self.rounds) interleaved rounds; ratios " + ratios.map { String(format2: $0) }.joined(separator: ", "),
+                        limit: rawRates.median, ratio: ratios.median)
     }
 
     private func measure(_ workload: Workload, _ server: ServerUnderTest) throws -> Measured {
@@ -111,41 +127,45 @@ struct BenchRunner {
         let loop = generator.loop
         switch workload {
         case .sequentialEcho:
-            let count = size(2000, 20)
-            let start = ContinuousClock.now
-            let latencies = try generator.run {
-                let client = try BenchClient(address: address, loop: loop)
-                defer { client.close() }
-                try await client.startHandshake()
-                try await client.finishHandshake()
-                var latencies: [Duration] = []
-                for _ in 0..<count { latencies.append(try await client.run("echo hi").latency) }
-                return latencies
+            let count = size(700, 10)
+            return try interleaved(raw: { try RawLimits.sequentialSpawnRate("echo hi", count: count) }) {
+                let start = ContinuousClock.now
+                let latencies = try generator.run {
+                    let client = try BenchClient(address: address, loop: loop)
+                    defer { client.close() }
+                    try await client.startHandshake()
+                    try await client.finishHandshake()
+                    var latencies: [Duration] = []
+                    for _ in 0..<count { latencies.append(try await client.run("echo hi").latency) }
+                    return latencies
+                }
+                return (Double(count) / start.duration(to: .now).seconds, latencies)
             }
-            return Measured(value: Double(count) / start.duration(to: .now).seconds, unit: "commands/s", latencies: latencies)
 
         case .concurrent16, .concurrent64:
             let connections = workload == .concurrent16 ? 16 : 64
-            let perConnection = size(3200, 64) / connections
-            let start = ContinuousClock.now
-            let latencies = try generator.run {
-                try await withThrowingTaskGroup(of: [Duration].self) { group in
-                    for _ in 0..<connections {
-                        group.addTask {
-                            let client = try BenchClient(address: address, loop: loop)
-                            defer { client.close() }
-                            try await client.startHandshake()
-                            try await client.finishHandshake()
-                            var latencies: [Duration] = []
-                            for _ in 0..<perConnection { latencies.append(try await client.run("echo hi").latency) }
-                            return latencies
+            let perConnection = size(1280, 64) / connections
+            let perWorker = connections * perConnection / ProcessIdentity.processorCount
+            return try interleaved(raw: { try RawLimits.parallelSpawnRate("echo hi", countPerWorker: perWorker) }) {
+                let start = ContinuousClock.now
+                let latencies = try generator.run {
+                    try await withThrowingTaskGroup(of: [Duration].self) { group in
+                        for _ in 0..<connections {
+                            group.addTask {
+                                let client = try BenchClient(address: address, loop: loop)
+                                defer { client.close() }
+                                try await client.startHandshake()
+                                try await client.finishHandshake()
+                                var latencies: [Duration] = []
+                                for _ in 0..<perConnection { latencies.append(try await client.run("echo hi").latency) }
+                                return latencies
+                            }
                         }
+                        return try await group.reduce(into: []) { $0 += $1 }
                     }
-                    return try await group.reduce(into: []) { $0 += $1 }
                 }
+                return (Double(connections * perConnection) / start.duration(to: .now).seconds, latencies)
             }
-            let total = Double(connections * perConnection)
-            return Measured(value: total / start.duration(to: .now).seconds, unit: "commands/s", latencies: latencies)
 
         case .sleep1000:
             let count = size(1000, 20)
@@ -165,10 +185,18 @@ struct BenchRunner {
                 for (client, id) in zip(clients, ids) { _ = try await client.awaitExit(id) }
                 return start.duration(to: .now)
             }
-            return Measured(value: elapsed.seconds, unit: "s", note: "\(count) x sleep \(seconds), all started at once")
+            // What the machine allows: the sleep itself, plus spawning `count`
+            // processes at the raw parallel rate measured now.
+            let spawnRate = try RawLimits.parallelSpawnRate("echo hi", countPerWorker: size(300, 5))
+            let floor = (Double(seconds) ?? 1) + Double(count) / spawnRate
+            return Measured(value: elapsed.seconds, unit: "s",
+                            note: "\(count) x sleep \(seconds), all started at once; floor \(String(format2: floor)) s "
+                                + "(sleep + \(count) spawns at the raw parallel rate, \(Int(spawnRate))/s)",
+                            limit: floor, ratio: floor / elapsed.seconds)
 
         case .stream:
             let bytes = size(1 << 30, 8 << 20)
+            let before = try RawLimits.relayRate(bytes: bytes)
             let start = ContinuousClock.now
             let received = try generator.run {
                 let client = try BenchClient(address: address, loop: loop)
@@ -177,8 +205,13 @@ struct BenchRunner {
                 try await client.finishHandshake()
                 return try await client.run("head -c \(bytes) /dev/zero").bytes
             }
+            let rate = Double(bytes) / start.duration(to: .now).seconds
             guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
-            return Measured(value: Double(bytes) / start.duration(to: .now).seconds, unit: "bytes/s")
+            let after = try RawLimits.relayRate(bytes: bytes)
+            // Compared with the faster of the two relay runs around it: the conservative ratio.
+            return Measured(value: rate, unit: "bytes/s",
+                            note: "raw relay before and after: \(Int(before / 1_048_576)), \(Int(after / 1_048_576)) MiB/s",
+                            limit: max(before, after))
 
         case .idle:
             let count = size(10_000, 100)
@@ -233,5 +266,12 @@ extension Array where Element == Duration {
         let sorted = self.sorted()
         let rank = Swift.min(sorted.count - 1, Swift.max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))
         return sorted[rank].millisecondsDouble
+    }
+}
+
+extension Array where Element == Double {
+    var median: Double {
+        let sorted = self.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 }

@@ -36,6 +36,9 @@ actor CoroutineConnection {
     private var commands: [Int64: CommandHandles] = [:]
     /// Pumps parked until the outbound queue drains below its high-water mark.
     private var waitingForRoom: [EventLoop.WaitHandle] = []
+    /// What the writer is waiting for, so it is woken only when that changes.
+    private var writerWaitsForSocket = false
+    private var writerDeadline: ContinuousClock.Instant?
     private var closed = false
 
     init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger) {
@@ -107,8 +110,10 @@ actor CoroutineConnection {
         while true {
             flush()
             if state.isFinished { return }
-            let interests: [EventLoop.Interest] = state.hasOutbound ? [.writable(state.socket)] : []
-            if await loop.wait(interests, until: state.nextDeadline, handle: writer) == .timedOut {
+            writerWaitsForSocket = state.hasOutbound
+            writerDeadline = state.nextDeadline
+            let interests: [EventLoop.Interest] = writerWaitsForSocket ? [.writable(state.socket)] : []
+            if await loop.wait(interests, until: writerDeadline, handle: writer) == .timedOut {
                 state.expireDeadlines()
                 react()
             }
@@ -199,7 +204,12 @@ actor CoroutineConnection {
             if let handles = commands[id] { loop.interrupt(handles.input) }
         }
         flush()
-        loop.interrupt(writer)
+        // The writer needs waking only when its wait is out of date: bytes are
+        // left that it is not waiting to send, the connection is finished, or
+        // the nearest deadline moved.
+        if (state.hasOutbound && !writerWaitsForSocket) || state.isFinished || state.nextDeadline != writerDeadline {
+            loop.interrupt(writer)
+        }
         if state.peerGone || state.closeRequested { loop.interrupt(reader) }
     }
 

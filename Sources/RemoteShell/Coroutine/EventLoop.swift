@@ -117,18 +117,25 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Runs queued jobs in batches: the jobs a batch enqueues run in the next
+    /// one. After `batchesBeforePolling` batches the loop looks at its
+    /// descriptors again even if jobs remain, so coroutines that keep
+    /// rescheduling themselves cannot starve I/O.
     private func runJobs() {
-        let arrived = incoming.withLock { queue -> [UnownedJob] in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+        for _ in 0..<Self.batchesBeforePolling {
+            let arrived = incoming.withLock { queue -> [UnownedJob] in
+                defer { queue.removeAll(keepingCapacity: true) }
+                return queue
+            }
+            runnable += arrived
+            if runnable.isEmpty { return }
+            let batch = runnable
+            runnable.removeAll(keepingCapacity: true)
+            for job in batch { run(job) }
         }
-        runnable += arrived
-        // Run this batch only: jobs it enqueues wait for the next turn, after
-        // the loop has looked at the descriptors again, so I/O is never starved.
-        let batch = runnable
-        runnable.removeAll(keepingCapacity: true)
-        for job in batch { run(job) }
     }
+
+    private static let batchesBeforePolling = 16
 
     private func dispatch(_ token: UInt64, _ events: EpollEvents) {
         if token == Self.wakeupToken {

@@ -13,8 +13,8 @@ struct SyncConnection {
     /// Runs until the connection is finished, then closes it.
     func run(buffer: UnsafeMutableRawBufferPointer) {
         var watchingShutdown = true
+        let shutdownDescriptors = shutdown.descriptors
         var requests: [PollRequest] = []
-        var ready: [FileDescriptor: PollEvents] = [:]
         while !state.isFinished {
             if watchingShutdown, shutdown.isShuttingDown {
                 watchingShutdown = false
@@ -29,7 +29,7 @@ struct SyncConnection {
                 // Even with no events asked for, poll reports a reset (POLLERR, POLLHUP).
                 requests.append(PollRequest(state.socket, events))
             }
-            if watchingShutdown { requests += shutdown.descriptors.map { PollRequest($0, .readable) } }
+            if watchingShutdown { for fd in shutdownDescriptors { requests.append(PollRequest(fd, .readable)) } }
             let acceptingOutput = state.acceptsChildOutput
             var deadline = state.nextDeadline
             for child in state.children.values {
@@ -43,16 +43,21 @@ struct SyncConnection {
                 // can be trusted; drop the client and clean up its commands.
                 state.peerClosed("poll failed: \(error)")
             }
-            ready.removeAll(keepingCapacity: true)
-            for request in requests where !request.returned.isEmpty { ready[request.descriptor, default: []].formUnion(request.returned) }
+            // A handful of entries: a linear search beats building a dictionary.
+            let ready = { (fd: FileDescriptor) -> PollEvents in
+                var events: PollEvents = []
+                for request in requests where request.descriptor == fd { events.formUnion(request.returned) }
+                return events
+            }
             let now = ContinuousClock.now
 
-            if watchingShutdown, shutdown.descriptors.contains(where: { ready[$0] != nil }) { shutdown.service() }
-            if let events = ready[state.socket], !state.peerGone {
+            if watchingShutdown, shutdownDescriptors.contains(where: { !ready($0).isEmpty }) { shutdown.service() }
+            if !state.peerGone {
+                let events = ready(state.socket)
                 if events.contains(.readable) || !events.isDisjoint(with: [.hangup, .error]) { readSocket(buffer) }
             }
             for (id, child) in state.children {
-                child.service({ ready[$0] ?? [] }, buffer: buffer, readingOutput: state.acceptsChildOutput, now: now) { stream, bytes in
+                child.service(ready, buffer: buffer, readingOutput: state.acceptsChildOutput, now: now) { stream, bytes in
                     state.childOutput(id, stream, bytes)
                 }
                 if child.isComplete { state.childCompleted(id) }
