@@ -6,6 +6,7 @@ import PackageDescription
 //   RSHSystem    the only module that imports Glibc: descriptors, sockets, poll, epoll, pidfd.
 //   CRSHSystem   the few Linux calls Swift's Glibc module does not expose.
 //   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
+//   RSHCrypto    HMAC-SHA256 from the system's libcrypto (CLibCrypto), for authentication.
 //   RemoteShell  the three server drivers and the client, on top of the rooms above.
 let package = Package(
     name: "rsh",
@@ -20,14 +21,17 @@ let package = Package(
         .target(name: "RSHProtocol"),
         .target(name: "RSHSystem", dependencies: ["CRSHSystem"]),
         .target(name: "RSHSpawn", dependencies: ["RSHSystem"]),
-        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn"]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "RSHCrypto", dependencies: ["CLibCrypto", "RSHProtocol"]),
+        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto"]),
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"]),
-        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem"]),
-        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol"]),
+        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto"]),
+        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
+        .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHSpawn", "RSHSystem"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
-        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "CRSHSystem", "rshd", "rsh"]),
+        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem", "rshd", "rsh"]),
     ],
     swiftLanguageModes: [.v6]
 )

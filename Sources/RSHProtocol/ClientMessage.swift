@@ -2,6 +2,8 @@
 /// and drivers only ever see these values.
 public enum ClientMessage: Hashable, Sendable {
     case hello(version: Int64, client: String?)
+    /// The answer to the server's challenge (authentication).
+    case auth(nonce: [UInt8], proof: [UInt8])
     case exec(ExecRequest)
     case stdin(id: Int64, data: [UInt8])
     case eof(id: Int64)
@@ -16,6 +18,10 @@ public enum ClientMessage: Hashable, Sendable {
         case "hello":
             try fields.requireEmptyBody()
             self = .hello(version: try fields.requiredInteger("version"), client: try fields.optionalString("client"))
+        case "auth":
+            try fields.requireEmptyBody()
+            self = .auth(nonce: try fields.requiredBytes("nonce", count: Limits.handshakeRandomLength),
+                         proof: try fields.requiredBytes("proof", count: Limits.trailerLength))
         case "exec":
             fields.id = try fields.requiredInteger("id")
             self = .exec(try Self.execRequest(fields))
@@ -71,6 +77,9 @@ public enum ClientMessage: Hashable, Sendable {
             var members: [(String, JSONValue)] = [("version", .integer(version))]
             if let client { members.append(("client", .string(client))) }
             FrameEncoder.append(type: "hello", members, to: &output)
+        case .auth(let nonce, let proof):
+            FrameEncoder.append(type: "auth", [("nonce", .string(Hex.encode(nonce))), ("proof", .string(Hex.encode(proof)))],
+                                to: &output)
         case .exec(let request):
             var members: [(String, JSONValue)] = [("id", .integer(request.id))]
             switch request.command {

@@ -17,6 +17,14 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case busy = "busy"
     /// The server is shutting down and runs no new commands.
     case shuttingDown = "shutting_down"
+    /// The server requires authentication, and the client sent something else than `auth`.
+    case authRequired = "auth_required"
+    /// The client's proof does not match: it does not hold the key.
+    case authFailed = "auth_failed"
+    /// A frame's integrity trailer is wrong: the frame was altered, injected, replayed or reordered.
+    case integrityFailed = "integrity_failed"
+    /// The peer of a Unix-domain socket is a user this server does not serve.
+    case forbidden = "forbidden"
 
     // Request errors: sent with the `id` of the request; the connection goes on.
     // `bad_request` without an `id` is a request so malformed it names no command.

@@ -2,7 +2,10 @@
 /// whatever arrived, then ask for frames until it answers `nil` (need more
 /// bytes). Every limit is checked before anything is allocated for it.
 /// After an error the decoder stays failed; the connection is over.
-public struct FrameDecoder: Sendable {
+///
+/// Once `integrity` is set, every frame must be followed by its trailer, and
+/// a frame is returned only after its trailer has been checked.
+public struct FrameDecoder {
     public struct Configuration: Sendable {
         public var maxHeaderLength: Int
         public var maxBodySize: Int
@@ -23,9 +26,12 @@ public struct FrameDecoder: Sendable {
     public var configuration: Configuration
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    /// A header already decoded, waiting for its body.
-    private var pending: (type: String, header: [String: JSONValue], bodySize: Int)?
+    /// A header already decoded, waiting for its body (and trailer). The frame
+    /// is consumed only when it is complete, so `readIndex` stays at its start.
+    private var pending: (type: String, header: [String: JSONValue], headerLength: Int, bodySize: Int)?
     private var failure: ProtocolError?
+    /// Checks the trailer of every frame from now on (after the handshake).
+    public var integrity: FrameIntegrity?
 
     public init(_ configuration: Configuration = .v1) {
         self.configuration = configuration
@@ -70,16 +76,29 @@ public struct FrameDecoder: Sendable {
             }
             guard bufferedByteCount >= 4 + length else { return nil }
             let start = readIndex + 4
-            pending = try buffer.withUnsafeBytes { raw in
+            let (type, header, bodySize) = try buffer.withUnsafeBytes { raw in
                 Result { () throws(ProtocolError) in
                     try decodeHeader(UnsafeRawBufferPointer(rebasing: raw[start..<start + length]))
                 }
             }.get()
-            readIndex = start + length
+            pending = (type, header, length, bodySize)
         }
-        guard let header = pending, bufferedByteCount >= header.bodySize else { return nil }
-        let body = Array(buffer[readIndex..<readIndex + header.bodySize])
-        readIndex += header.bodySize
+        guard let header = pending else { return nil }
+        let frameLength = 4 + header.headerLength + header.bodySize
+        let trailerLength = integrity == nil ? 0 : Limits.trailerLength
+        guard bufferedByteCount >= frameLength + trailerLength else { return nil }
+        if let integrity {
+            let valid = buffer.withUnsafeBytes { raw in
+                integrity.verify(UnsafeRawBufferPointer(rebasing: raw[readIndex..<readIndex + frameLength]),
+                                 trailer: UnsafeRawBufferPointer(rebasing: raw[readIndex + frameLength..<readIndex + frameLength + trailerLength]))
+            }
+            guard valid else {
+                throw ProtocolError(.integrityFailed, "frame \(integrity.sequence) (\(header.type)) failed its integrity check")
+            }
+        }
+        let bodyStart = readIndex + 4 + header.headerLength
+        let body = Array(buffer[bodyStart..<bodyStart + header.bodySize])
+        readIndex += frameLength + trailerLength
         pending = nil
         return Frame(type: header.type, header: header.header, body: body)
     }

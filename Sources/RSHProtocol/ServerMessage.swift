@@ -8,19 +8,26 @@ public struct ServerHello: Hashable, Sendable {
     public var version: Int64
     public var server: String
     public var mode: String
+    /// "none", or `Handshake.method` when the client must authenticate.
     public var auth: String
+    /// With `auth` "hmac-sha256": the random bytes the client's proof covers.
+    public var challenge: [UInt8]?
 
-    public init(version: Int64 = Int64(Limits.protocolVersion), server: String, mode: String, auth: String = "none") {
+    public init(version: Int64 = Int64(Limits.protocolVersion), server: String, mode: String, auth: String = "none",
+                challenge: [UInt8]? = nil) {
         self.version = version
         self.server = server
         self.mode = mode
         self.auth = auth
+        self.challenge = challenge
     }
 }
 
 /// A frame from server to client, typed.
 public enum ServerMessage: Hashable, Sendable {
     case hello(ServerHello)
+    /// The client's proof was right; this is the server's.
+    case authOK(proof: [UInt8])
     case output(id: Int64, OutputKind, [UInt8])
     case exit(ExitReport)
     case error(ProtocolError)
@@ -31,10 +38,15 @@ public enum ServerMessage: Hashable, Sendable {
         switch frame.type {
         case "hello":
             try fields.requireEmptyBody()
+            let auth = try fields.optionalString("auth") ?? "none"
             self = .hello(ServerHello(version: try fields.requiredInteger("version"),
                                       server: try fields.optionalString("server") ?? "",
-                                      mode: try fields.optionalString("mode") ?? "",
-                                      auth: try fields.optionalString("auth") ?? "none"))
+                                      mode: try fields.optionalString("mode") ?? "", auth: auth,
+                                      challenge: auth == Handshake.method
+                                          ? try fields.requiredBytes("challenge", count: Limits.handshakeRandomLength) : nil))
+        case "auth_ok":
+            try fields.requireEmptyBody()
+            self = .authOK(proof: try fields.requiredBytes("proof", count: Limits.trailerLength))
         case "stdout", "stderr":
             self = .output(id: try fields.requiredInteger("id"), OutputKind(rawValue: frame.type)!, frame.body)
         case "exit":
@@ -62,8 +74,12 @@ public enum ServerMessage: Hashable, Sendable {
     public func append(to output: inout [UInt8]) {
         switch self {
         case .hello(let hello):
-            FrameEncoder.append(type: "hello", [("version", .integer(hello.version)), ("server", .string(hello.server)),
-                                                ("mode", .string(hello.mode)), ("auth", .string(hello.auth))], to: &output)
+            var members: [(String, JSONValue)] = [("version", .integer(hello.version)), ("server", .string(hello.server)),
+                                                  ("mode", .string(hello.mode)), ("auth", .string(hello.auth))]
+            if let challenge = hello.challenge { members.append(("challenge", .string(Hex.encode(challenge)))) }
+            FrameEncoder.append(type: "hello", members, to: &output)
+        case .authOK(let proof):
+            FrameEncoder.append(type: "auth_ok", [("proof", .string(Hex.encode(proof)))], to: &output)
         case .output(let id, let kind, let data):
             data.withUnsafeBytes { Self.appendOutput(id: id, kind, $0, to: &output) }
         case .exit(let report):

@@ -12,18 +12,22 @@ public struct ServerSession {
         /// Applied to commands whose request has no `timeout_ms`.
         public var defaultTimeoutMilliseconds: Int64?
         public var classicOutputCap: Int
-        /// Whether connections in the classic format are served at all.
+        /// Whether connections in the classic format are served at all (never
+        /// with authentication: a classic client cannot authenticate).
         public var acceptsClassic: Bool
+        /// The pre-shared key every client must prove it holds, if any.
+        public var authentication: KeyedAuthentication?
 
         public init(serverName: String, mode: String, maxExecs: Int = Limits.defaultMaxExecsPerConnection,
                     defaultTimeoutMilliseconds: Int64? = nil, classicOutputCap: Int = Limits.defaultClassicOutputCap,
-                    acceptsClassic: Bool = true) {
+                    acceptsClassic: Bool = true, authentication: KeyedAuthentication? = nil) {
             self.serverName = serverName
             self.mode = mode
             self.maxExecs = maxExecs
             self.defaultTimeoutMilliseconds = defaultTimeoutMilliseconds
             self.classicOutputCap = classicOutputCap
-            self.acceptsClassic = acceptsClassic
+            self.acceptsClassic = acceptsClassic && authentication == nil
+            self.authentication = authentication
         }
     }
 
@@ -42,6 +46,8 @@ public struct ServerSession {
         case terminate(id: Int64)
         /// A command ended; one log line.
         case finished(CommandRecord)
+        /// Something the server's log should say (a failed authentication).
+        case warning(String)
         /// Close the connection once everything queued is written.
         case close
     }
@@ -58,6 +64,8 @@ public struct ServerSession {
         /// Waiting for the first bytes: "\0RSH" for v1, anything else for classic.
         case preface
         case awaitingHello
+        /// The server's hello asked the client to authenticate.
+        case awaitingAuth
         case ready
         case classic
         case closed
@@ -77,13 +85,26 @@ public struct ServerSession {
     public private(set) var phase: Phase = .preface
     public private(set) var isShuttingDown = false
     private var preface: [UInt8] = []
-    private var decoder = FrameDecoder(.v1)
+    private var decoder: FrameDecoder
+    /// The random bytes the client's proof must cover (authentication only).
+    private let challenge: [UInt8]
+    /// Seals every frame sent once the client has authenticated.
+    private var sealing: FrameIntegrity?
     private var commands: [Int64: Command] = [:]
     private var classicQueue: [String] = []
     private var nextClassicID: Int64 = 1
 
-    public init(_ configuration: Configuration) {
+    /// `challenge` must be fresh random bytes when the configuration has
+    /// authentication (the driver draws them; the session stays deterministic).
+    public init(_ configuration: Configuration, challenge: [UInt8] = []) {
+        precondition(configuration.authentication == nil || challenge.count == Limits.handshakeRandomLength,
+                     "an authenticating session needs a challenge")
         self.configuration = configuration
+        self.challenge = challenge
+        // Until the client has authenticated, frames stay small: a peer that
+        // has proven nothing cannot make the server buffer much.
+        decoder = FrameDecoder(configuration.authentication == nil ? .v1
+            : .init(maxHeaderLength: Limits.maxUnauthenticatedFrameSize, maxBodySize: Limits.maxUnauthenticatedFrameSize))
     }
 
     /// The commands started and not yet finished.
@@ -121,11 +142,12 @@ public struct ServerSession {
         switch phase {
         case .classic:
             receiveClassic(UnsafeRawBufferPointer(rebasing: remaining), &actions)
-        case .awaitingHello, .ready:
+        case .awaitingHello, .awaitingAuth, .ready:
             decoder.feed(UnsafeRawBufferPointer(rebasing: remaining))
             while phase != .closed {
                 let frame: Frame?
                 do { frame = try decoder.next() } catch {
+                    if error.code == .integrityFailed { actions.append(.warning("closed: \(error.message)")) }
                     actions += fail(error.code, error.message)
                     break
                 }
@@ -147,6 +169,10 @@ public struct ServerSession {
             actions += fail(.helloRequired, "the first frame must be hello, not \(frame.type)")
             return
         }
+        if phase == .awaitingAuth, frame.type != "auth" {
+            actions += fail(.authRequired, "this server requires authentication before \(frame.type)")
+            return
+        }
         let message: ClientMessage
         do {
             message = try ClientMessage(frame)
@@ -160,10 +186,23 @@ public struct ServerSession {
                 actions += fail(.unsupportedVersion, "this server speaks version \(Limits.protocolVersion), not \(version)")
                 return
             }
-            phase = .ready
-            actions.append(.send(ServerMessage.hello(ServerHello(server: configuration.serverName, mode: configuration.mode)).encoded))
+            var hello = ServerHello(server: configuration.serverName, mode: configuration.mode)
+            if configuration.authentication != nil {
+                hello.auth = Handshake.method
+                hello.challenge = challenge
+                phase = .awaitingAuth
+            } else {
+                phase = .ready
+            }
+            actions.append(send(.hello(hello)))
         case (.awaitingHello, _):
             preconditionFailure("only hello is decoded before the handshake")
+        case (.awaitingAuth, .auth(let nonce, let proof)):
+            authenticate(nonce: nonce, proof: proof, &actions)
+        case (.awaitingAuth, _):
+            preconditionFailure("only auth is decoded while authenticating")
+        case (_, .auth):
+            actions += fail(.badRequest, configuration.authentication == nil ? "this server does not authenticate" : "auth sent twice")
         case (_, .hello):
             actions += fail(.badRequest, "hello sent twice")
         case (_, .exec(var request)):
@@ -193,8 +232,33 @@ public struct ServerSession {
             guard commands[id] != nil else { return }
             actions.append(signal == .KILL ? .terminate(id: id) : .signal(id: id, signal))
         case (_, .ping):
-            actions.append(.send(ServerMessage.pong.encoded))
+            actions.append(send(.pong))
         }
+    }
+
+    /// Checks the client's proof; on success answers with the server's own
+    /// and turns on the integrity trailers in both directions.
+    private mutating func authenticate(nonce: [UInt8], proof: [UInt8], _ actions: inout [Action]) {
+        guard let authentication = configuration.authentication else { return }
+        let authenticator = authentication.makeAuthenticator(authentication.key)
+        let valid = Handshake.isValidClientProof(proof, authenticator, challenge: challenge, nonce: nonce)
+        guard valid else {
+            actions.append(.warning("authentication failed: the client's proof does not match the key"))
+            actions += fail(.authFailed, "authentication failed")
+            return
+        }
+        actions.append(send(.authOK(proof: Handshake.serverProof(authenticator, challenge: challenge, nonce: nonce))))
+        sealing = authentication.integrity(.serverToClient, challenge: challenge, nonce: nonce)
+        decoder.integrity = authentication.integrity(.clientToServer, challenge: challenge, nonce: nonce)
+        decoder.configuration = .v1
+        phase = .ready
+    }
+
+    /// A message as bytes to send, sealed once the connection is authenticated.
+    private func send(_ message: ServerMessage) -> Action {
+        var bytes = message.encoded
+        sealing?.sealFrame(in: &bytes, from: 0)
+        return .send(bytes)
     }
 
     // MARK: Events from the driver
@@ -207,7 +271,7 @@ public struct ServerSession {
             startNextClassic(&actions)
             return actions
         }
-        return [.send(ServerMessage.error(error).encoded)] + closeIfDrained()
+        return [send(.error(error))] + closeIfDrained()
     }
 
     /// Output of a running command. For v1 the frame is appended to `output`
@@ -219,7 +283,9 @@ public struct ServerSession {
         defer { commands[id] = command }
         command.bytesOut += data.count
         guard phase == .classic else {
+            let start = output.count
             ServerMessage.appendOutput(id: id, kind, data, to: &output)
+            sealing?.sealFrame(in: &output, from: start)
             return nil
         }
         let room = configuration.classicOutputCap - command.classicStdout.count - command.classicStderr.count
@@ -251,7 +317,7 @@ public struct ServerSession {
         case .signaled(let name, _):
             report = ExitReport(id: id, code: nil, signal: name, timedOut: outcome.timedOut, durationMilliseconds: outcome.durationMilliseconds)
         }
-        return [.send(ServerMessage.exit(report).encoded), .finished(record)] + closeIfDrained()
+        return [send(.exit(report)), .finished(record)] + closeIfDrained()
     }
 
     /// The peer is gone (end of file, reset, or a write that failed): every
@@ -273,7 +339,7 @@ public struct ServerSession {
     /// The handshake deadline passed. Until the client's hello is answered
     /// the connection is told so and closed; after it, nothing happens.
     public mutating func handshakeTimedOut() -> [Action] {
-        guard phase == .preface || phase == .awaitingHello else { return [] }
+        guard phase == .preface || phase == .awaitingHello || phase == .awaitingAuth else { return [] }
         return fail(.handshakeTimeout, "the handshake did not finish in time")
     }
 
@@ -294,11 +360,11 @@ public struct ServerSession {
         let error = ProtocolError(code, message)
         phase = .closed
         classicQueue.removeAll()
-        return [.send(ServerMessage.error(error).encoded), .close] + commands.keys.sorted().map { .terminate(id: $0) }
+        return [send(.error(error)), .close] + commands.keys.sorted().map { .terminate(id: $0) }
     }
 
     private mutating func reject(_ error: ProtocolError, _ actions: inout [Action]) {
-        if error.isFatal { actions += fail(error.code, error.message) } else { actions.append(.send(ServerMessage.error(error).encoded)) }
+        if error.isFatal { actions += fail(error.code, error.message) } else { actions.append(send(.error(error))) }
     }
 
     private mutating func closeIfDrained() -> [Action] {
@@ -306,7 +372,7 @@ public struct ServerSession {
         let wasClassic = phase == .classic
         phase = .closed
         if wasClassic { return [.close] }
-        return [.send(ServerMessage.error(ProtocolError(.shuttingDown, "the server is shutting down")).encoded), .close]
+        return [send(.error(ProtocolError(.shuttingDown, "the server is shutting down"))), .close]
     }
 
     // MARK: Classic connections

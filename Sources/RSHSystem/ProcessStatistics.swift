@@ -139,3 +139,28 @@ extension FileDescriptor {
     /// Whether `path` names a file this process may execute (`access(X_OK)`).
     public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
 }
+
+/// What `stat(2)` says about a file that matters here.
+public struct FileStatus: Sendable {
+    /// The permission bits (`st_mode & 0o7777`).
+    public let permissions: UInt32
+    public let isRegularFile: Bool
+    public let isSocket: Bool
+    public let owner: UInt32
+
+    public init(path: String) throws(Errno) {
+        var info = stat()
+        _ = try retryingInterrupts { stat(path, &info) }
+        permissions = UInt32(info.st_mode) & 0o7777
+        isRegularFile = info.st_mode & S_IFMT == S_IFREG
+        isSocket = info.st_mode & S_IFMT == S_IFSOCK
+        owner = info.st_uid
+    }
+}
+
+/// Creates a new file that must not exist yet (`O_CREAT | O_EXCL`), with `mode`, and writes `bytes`.
+public func createNewFile(_ path: String, mode: mode_t, _ bytes: [UInt8]) throws(Errno) {
+    let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+    defer { fd.closeAfterUse() }
+    try fd.writeAll(bytes)
+}

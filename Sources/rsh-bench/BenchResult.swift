@@ -30,6 +30,7 @@ enum Workload: String, CaseIterable {
     case concurrent64 = "conc64-echo"
     case sleep1000 = "sleep-1000"
     case stream = "stream-1g"
+    case streamAuthenticated = "stream-1g-auth"
     case idle = "idle-10k"
     case oneShot = "oneshot"
 
@@ -40,6 +41,7 @@ enum Workload: String, CaseIterable {
         case .concurrent64: return "`echo hi`, 64 connections"
         case .sleep1000: return "1,000 concurrent `sleep 1`"
         case .stream: return "1 GiB on stdout"
+        case .streamAuthenticated: return "stdout stream, auth on vs off (512 MiB rounds)"
         case .idle: return "10,000 idle connections"
         case .oneShot: return "one-shot `rsh HOST true`, whole process"
         }

@@ -1,4 +1,5 @@
 import RemoteShell
+import RSHCrypto
 import RSHProtocol
 import RSHSystem
 import Synchronization
@@ -59,12 +60,16 @@ struct UnexpectedFrame: Error, CustomStringConvertible {
 final class BenchClient {
     let loop: EventLoop
     let socket: FileDescriptor
+    /// The pre-shared key, for a server that asks for one.
+    let key: [UInt8]?
     private var decoder = FrameDecoder()
+    private var sealing: FrameIntegrity?
     private let handle = EventLoop.WaitHandle()
     private var nextID: Int64 = 1
 
-    init(address: SocketAddress, loop: EventLoop) throws {
+    init(address: SocketAddress, loop: EventLoop, key: [UInt8]? = nil) throws {
         self.loop = loop
+        self.key = key
         socket = try FileDescriptor.connectedSocket(to: address)
         try socket.setNonBlocking()
     }
@@ -99,15 +104,32 @@ final class BenchClient {
         try await send(Limits.preface + ClientMessage.hello(version: 1, client: "rsh-bench").encoded)
     }
 
+    /// Reads the server's hello and, when it asks for it, authenticates with the
+    /// key; from then on every frame is sealed and checked, as rsh does.
     func finishHandshake() async throws {
         let hello = try await nextFrame()
         guard hello.type == "hello" else { throw UnexpectedFrame(frame: hello) }
+        guard hello["auth"] == .string(Handshake.method) else { return }
+        guard let key, let challenge = hello["challenge"]?.stringValue.flatMap(Hex.decode) else { throw UnexpectedFrame(frame: hello) }
+        let nonce = try randomBytes(Limits.handshakeRandomLength)
+        let authenticator = HMACSHA256(key: key)
+        try await send(ClientMessage.auth(nonce: nonce, proof: Handshake.clientProof(authenticator, challenge: challenge, nonce: nonce)).encoded)
+        let ok = try await nextFrame()
+        guard ok.type == "auth_ok", let proof = ok["proof"]?.stringValue.flatMap(Hex.decode),
+              Handshake.isValidServerProof(proof, authenticator, challenge: challenge, nonce: nonce) else {
+            throw UnexpectedFrame(frame: ok)
+        }
+        let sessionKey = Handshake.sessionKey(authenticator, challenge: challenge, nonce: nonce)
+        decoder.integrity = FrameIntegrity(HMACSHA256(key: sessionKey), .serverToClient)
+        sealing = FrameIntegrity(HMACSHA256(key: sessionKey), .clientToServer)
     }
 
     func sendExec(_ command: String) async throws -> Int64 {
         let id = nextID
         nextID += 1
-        try await send(ClientMessage.exec(ExecRequest(id: id, command: .shell(command))).encoded)
+        var bytes = ClientMessage.exec(ExecRequest(id: id, command: .shell(command))).encoded
+        sealing?.sealFrame(in: &bytes, from: 0)
+        try await send(bytes)
         return id
     }
 

@@ -97,6 +97,7 @@ struct Report {
             case .sequentialEcho: return (result.workload.title, result.mode, result.ratio ?? 0, 0.85)
             case .concurrent16, .concurrent64: return (result.workload.title, result.mode, result.ratio ?? 0, result.mode == .blocking ? nil : 0.80)
             case .stream: return (result.workload.title, result.mode, result.ratio ?? 0, 0.6)
+            case .streamAuthenticated: return ("1 GiB, auth on: keyed / plain", result.mode, result.ratio ?? 0, 0.5)
             case .sleep1000:
                 // The 1.5 s target, as a fraction of this machine's floor.
                 return ("1,000 x sleep 1: floor / time taken", result.mode, result.ratio ?? 0,

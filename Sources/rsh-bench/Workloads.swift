@@ -31,11 +31,12 @@ struct BenchRunner {
         // The raw limit is measured in the same run, next to the server's
         // measurement (interleaved, in `measure`): the machine is shared and
         // its speed drifts from minute to minute.
-        let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode)
+        let key = workload == .streamAuthenticated ? try benchKey() : nil
+        let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode, extra: key.map { ["--key-file", $0.path] } ?? [])
         defer { server.stop() }
         // One command first, so the baseline includes a warmed-up server.
-        _ = try generator.run { [address = server.address, loop = generator.loop] in
-            let client = try BenchClient(address: address, loop: loop)
+        _ = try generator.run { [address = server.address, loop = generator.loop, bytes = key?.bytes] in
+            let client = try BenchClient(address: address, loop: loop, key: bytes)
             defer { client.close() }
             try await client.startHandshake()
             try await client.finishHandshake()
@@ -46,7 +47,7 @@ struct BenchRunner {
         let generatorBefore = LoadGenerator.processCPUSeconds
         let sampler = try Sampler(processID: server.processID)
         let start = ContinuousClock.now
-        let measured = try measure(workload, server)
+        let measured = try measure(workload, server, key: key?.bytes)
         let elapsed = start.duration(to: .now).seconds
         let peaks = sampler.stop()
         let peakRSS = max(peaks.resident, server.statistics.peakResidentBytes ?? 0)
@@ -78,6 +79,9 @@ struct BenchRunner {
         case .stream:
             result.target = ">= 0.6 x raw relay, RSS growth < 16 MiB"
             result.met = (result.ratio ?? 0) >= 0.6 && result.rssGrowthMiB < 16
+        case .streamAuthenticated:
+            result.target = ">= 0.5 x the same stream without a key"
+            result.met = (result.ratio ?? 0) >= 0.5
         case .sleep1000:
             guard mode == .coroutine else { return }
             result.target = "<= 1.5 s, RSS < 64 MiB"
@@ -122,7 +126,29 @@ struct BenchRunner {
                         limit: rawRates.median, ratio: ratios.median)
     }
 
-    private func measure(_ workload: Workload, _ server: ServerUnderTest) throws -> Measured {
+    /// A key file for the authenticated workload, made once per run.
+    private func benchKey() throws -> (path: String, bytes: [UInt8]) {
+        let path = "/tmp/rsh-bench-\(ProcessIdentity.processID).key"
+        if (try? FileStatus(path: path)) == nil { try KeyFile.generate(path) }
+        return (path, try KeyFile.load(path))
+    }
+
+    /// One client streams `bytes` of zeros from `address`; bytes per second.
+    private func streamRate(_ address: SocketAddress, bytes: Int, key: [UInt8]?) throws -> Double {
+        let loop = generator.loop
+        let start = ContinuousClock.now
+        let received = try generator.run {
+            let client = try BenchClient(address: address, loop: loop, key: key)
+            defer { client.close() }
+            try await client.startHandshake()
+            try await client.finishHandshake()
+            return try await client.run("head -c \(bytes) /dev/zero").bytes
+        }
+        guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
+        return Double(bytes) / start.duration(to: .now).seconds
+    }
+
+    private func measure(_ workload: Workload, _ server: ServerUnderTest, key: [UInt8]?) throws -> Measured {
         let address = server.address
         let loop = generator.loop
         switch workload {
@@ -197,21 +223,29 @@ struct BenchRunner {
         case .stream:
             let bytes = size(1 << 30, 8 << 20)
             let before = try RawLimits.relayRate(bytes: bytes)
-            let start = ContinuousClock.now
-            let received = try generator.run {
-                let client = try BenchClient(address: address, loop: loop)
-                defer { client.close() }
-                try await client.startHandshake()
-                try await client.finishHandshake()
-                return try await client.run("head -c \(bytes) /dev/zero").bytes
-            }
-            let rate = Double(bytes) / start.duration(to: .now).seconds
-            guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
+            let rate = try streamRate(address, bytes: bytes, key: nil)
             let after = try RawLimits.relayRate(bytes: bytes)
             // Compared with the faster of the two relay runs around it: the conservative ratio.
             return Measured(value: rate, unit: "bytes/s",
                             note: "raw relay before and after: \(Int(before / 1_048_576)), \(Int(after / 1_048_576)) MiB/s",
                             limit: max(before, after))
+
+        case .streamAuthenticated:
+            // The limit here is the same stream without a key, on a second
+            // server started next to this one: rounds of (plain, keyed).
+            let bytes = size(1 << 29, 8 << 20)
+            let plain = try ServerUnderTest(binary: binaries + "/rshd", mode: server.mode)
+            defer { plain.stop() }
+            var plainRates: [Double] = [], keyedRates: [Double] = [], ratios: [Double] = []
+            for _ in 0..<Self.rounds {
+                plainRates.append(try streamRate(plain.address, bytes: bytes, key: nil))
+                keyedRates.append(try streamRate(address, bytes: bytes, key: key))
+                ratios.append(keyedRates.last! / plainRates.last!)
+            }
+            return Measured(value: keyedRates.median, unit: "bytes/s",
+                            note: "\(Self.rounds) rounds of 512 MiB without and with a key; ratios "
+                                + ratios.map { String(format2: $0) }.joined(separator: ", "),
+                            limit: plainRates.median, ratio: ratios.median)
 
         case .idle:
             let count = size(10_000, 100)

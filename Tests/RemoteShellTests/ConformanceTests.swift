@@ -4,25 +4,44 @@ import RSHProtocol
 import RSHSystem
 import Testing
 
-/// One server per mode, shared by the conformance tests (each test uses its own connections).
+/// A server configuration the conformance suite runs against: a mode, with
+/// or without a pre-shared key (then every frame carries an integrity trailer).
+struct Setup: Hashable, Sendable, CustomTestStringConvertible {
+    let mode: ServerMode
+    let authenticated: Bool
+
+    static let all = ServerMode.allCases.flatMap { [Setup(mode: $0, authenticated: false), Setup(mode: $0, authenticated: true)] }
+    static let unauthenticated = all.filter { !$0.authenticated }
+
+    var testDescription: String { mode.rawValue + (authenticated ? " with a key" : "") }
+
+    var server: ServerProcess { SharedServers.server(self) }
+
+    func client() throws -> TestClient {
+        try TestClient(port: server.port, key: authenticated ? TestKey.bytes : nil)
+    }
+}
+
+/// One server per setup, shared by the conformance tests (each test uses its own connections).
 enum SharedServers {
-    static let servers: [ServerMode: ServerProcess] = {
-        var servers: [ServerMode: ServerProcess] = [:]
-        for mode in ServerMode.allCases {
-            servers[mode] = try! ServerProcess(mode, ["--max-execs", "4", "--grace", "1"])
+    static let servers: [Setup: ServerProcess] = {
+        var servers: [Setup: ServerProcess] = [:]
+        for setup in Setup.all {
+            servers[setup] = try! ServerProcess(setup.mode, ["--max-execs", "4", "--grace", "1"]
+                                                + (setup.authenticated ? ["--key-file", TestKey.path] : []))
         }
         return servers
     }()
 
-    static func server(_ mode: ServerMode) -> ServerProcess { servers[mode]! }
+    static func server(_ setup: Setup) -> ServerProcess { servers[setup]! }
 }
 
 /// The same inputs give the same outputs in every mode, through real sockets and real processes.
 @Suite("Conformance, in every mode")
 struct ConformanceTests {
-    @Test("stdout and stderr are kept apart", arguments: ServerMode.allCases)
-    func separation(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("stdout and stderr are kept apart", arguments: Setup.all)
+    func separation(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         let result = try client.run("echo out; echo err >&2; echo out2")
         #expect(result.stdoutText == "out\nout2\n")
@@ -32,18 +51,18 @@ struct ConformanceTests {
         #expect(result.exit?["timed_out"] == false)
     }
 
-    @Test("the hello names the mode", arguments: ServerMode.allCases)
-    func hello(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("the hello names the mode", arguments: Setup.all)
+    func hello(_ setup: Setup) throws {
+        let client = try setup.client()
         let hello = try client.handshake()
-        #expect(hello["mode"]?.stringValue == mode.rawValue)
+        #expect(hello["mode"]?.stringValue == setup.mode.rawValue)
         #expect(hello["version"] == 1)
-        #expect(hello["auth"] == "none")
+        #expect(hello["auth"]?.stringValue == (setup.authenticated ? Handshake.method : "none"))
     }
 
-    @Test("exit codes and signals", arguments: ServerMode.allCases)
-    func exitCodes(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("exit codes and signals", arguments: Setup.all)
+    func exitCodes(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         for code in [0, 1, 3, 255] {
             #expect(try client.run("exit \(code)").code == Int64(code))
@@ -55,9 +74,9 @@ struct ConformanceTests {
         #expect(try client.run("no-such-program-rsh").code == 127)
     }
 
-    @Test("8 MiB on stdout and 8 MiB on stderr at once", arguments: ServerMode.allCases)
-    func bothStreams(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("8 MiB on stdout and 8 MiB on stderr at once", arguments: Setup.all)
+    func bothStreams(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         let size = 8 * 1_048_576
         let result = try client.run("seq 1 1200000 | head -c \(size) & seq 1 1200000 | head -c \(size) >&2; wait")
@@ -68,9 +87,9 @@ struct ConformanceTests {
         #expect(result.code == 0)
     }
 
-    @Test("stdin reaches the command and ends with eof", arguments: ServerMode.allCases)
-    func stdin(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("stdin reaches the command and ends with eof", arguments: Setup.all)
+    func stdin(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         var generator = SystemRandomNumberGenerator()
         let input = (0..<(2 * 1_048_576 + 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -81,9 +100,9 @@ struct ConformanceTests {
         #expect(try client.run("cat").stdout.isEmpty)
     }
 
-    @Test("env and cwd are applied; a missing cwd is bad_cwd", arguments: ServerMode.allCases)
-    func environmentAndDirectory(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("env and cwd are applied; a missing cwd is bad_cwd", arguments: Setup.all)
+    func environmentAndDirectory(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         #expect(try client.run("echo \"$A|$B\"", environment: ["A": "1", "B": "two words"]).stdoutText == "1|two words\n")
         #expect(try client.run("pwd", directory: "/usr/bin").stdoutText == "/usr/bin\n")
@@ -93,9 +112,9 @@ struct ConformanceTests {
         #expect(try client.run("echo still here").stdoutText == "still here\n")
     }
 
-    @Test("several commands in flight on one connection finish in their own order", arguments: ServerMode.allCases)
-    func concurrentCommands(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("several commands in flight on one connection finish in their own order", arguments: Setup.all)
+    func concurrentCommands(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         let slow = try client.exec("sleep 0.6; echo slow")
         let fast = try client.exec("echo fast")
@@ -112,9 +131,9 @@ struct ConformanceTests {
         #expect(outputs == [slow: "slow\n", fast: "fast\n", middle: "middle\n"])
     }
 
-    @Test("more commands than --max-execs are refused, and ids must be unique", arguments: ServerMode.allCases)
-    func limits(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("more commands than --max-execs are refused, and ids must be unique", arguments: Setup.all)
+    func limits(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         let ids = try (1...4).map { _ in try client.exec("sleep 0.5") }
         try client.exec("true", id: 99)
@@ -129,9 +148,9 @@ struct ConformanceTests {
         #expect(errors == [99: "too_many_execs", ids[0]: "duplicate_id"])
     }
 
-    @Test("a signal request reaches the command's process group", arguments: ServerMode.allCases)
-    func signalRequest(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("a signal request reaches the command's process group", arguments: Setup.all)
+    func signalRequest(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         // exec: no fork for the signal to race with (see PROTOCOL.md, `signal`).
         let id = try client.exec("echo ready; exec sleep 100")
@@ -144,9 +163,9 @@ struct ConformanceTests {
         #expect(try client.collect([stubborn], timeout: .seconds(10))[stubborn]?.signal == "KILL")
     }
 
-    @Test("a timeout ends the command with timed_out", arguments: ServerMode.allCases)
-    func timeout(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("a timeout ends the command with timed_out", arguments: Setup.all)
+    func timeout(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         let start = ContinuousClock.now
         let result = try client.run("echo started; sleep 100", timeoutMilliseconds: 300)
@@ -156,20 +175,20 @@ struct ConformanceTests {
         #expect(start.duration(to: .now) < .seconds(10))
     }
 
-    @Test("ping is answered with pong", arguments: ServerMode.allCases)
-    func ping(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
+    @Test("ping is answered with pong", arguments: Setup.all)
+    func ping(_ setup: Setup) throws {
+        let client = try setup.client()
         try client.handshake()
         try client.send(.ping)
         #expect(try client.readFrame().type == "pong")
     }
 
-    @Test("a client that goes away gets its commands torn down", arguments: ServerMode.allCases, [false, true])
-    func disconnect(_ mode: ServerMode, reset: Bool) throws {
-        let server = SharedServers.server(mode)
+    @Test("a client that goes away gets its commands torn down", arguments: Setup.all, [false, true])
+    func disconnect(_ setup: Setup, reset: Bool) throws {
+        let server = setup.server
         var group: Int32 = 0
         do {
-            let client = try TestClient(port: server.port)
+            let client = try setup.client()
             try client.handshake()
             try client.exec("echo $$; sleep 1000 & sleep 1000 & wait")
             let frame = try client.readFrame()
@@ -181,7 +200,7 @@ struct ConformanceTests {
         #expect(eventually(timeout: .seconds(3)) { !server.statistics.children.contains { $0.state == "Z" } })
     }
 
-    @Test("protocol errors are answered with the documented error frame, then a close", arguments: ServerMode.allCases, [
+    @Test("protocol errors are answered with the documented error frame, then a close", arguments: Setup.all, [
         ("bad length", [0, 0, 0, 0], "bad_frame", true),
         ("frame before hello", Array(ClientMessage.ping.encoded), "hello_required", false),
         ("wrong version", Array(ClientMessage.hello(version: 9, client: nil).encoded), "unsupported_version", false),
@@ -189,19 +208,26 @@ struct ConformanceTests {
         ("header length over the limit", [0x01, 0x00, 0x01, 0x00], "bad_frame", true),
         ("total_size over the limit", rawFrame(#"{"type":"stdin","id":1,"total_size":1048577}"#), "bad_frame", true),
     ] as [(String, [UInt8], String, Bool)])
-    func protocolErrors(_ mode: ServerMode, _ vector: (name: String, bytes: [UInt8], code: String, afterHello: Bool)) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port)
-        if vector.afterHello { try client.handshake() } else { try client.send(Limits.preface) }
-        try client.send(vector.bytes)
+    func protocolErrors(_ setup: Setup, _ vector: (name: String, bytes: [UInt8], code: String, afterHello: Bool)) throws {
+        let client = try setup.client()
+        if vector.afterHello {
+            try client.handshake()
+            // After an authenticated handshake a client seals its frames; a
+            // malformed length prefix is refused before any trailer is read.
+            try client.send(client.sealed(raw: vector.bytes))
+        } else {
+            try client.send(Limits.preface)
+            try client.send(vector.bytes)
+        }
         let frames = try client.readUntilClosed()
         #expect(frames.map(\.type) == ["error"], "\(vector.name)")
         #expect(frames.first?["code"]?.stringValue == vector.code)
         #expect(frames.first?["id"] == nil)
     }
 
-    @Test("classic requests are answered in the classic format", arguments: ServerMode.allCases)
-    func classic(_ mode: ServerMode) throws {
-        let client = try TestClient(port: SharedServers.server(mode).port, classic: true)
+    @Test("classic requests are answered in the classic format", arguments: Setup.unauthenticated)
+    func classic(_ setup: Setup) throws {
+        let client = try TestClient(port: setup.server.port, classic: true)
         try client.send(Array("echo out; echo err >&2; exit 3\n".utf8))
         let reply = try client.readFrame()
         #expect(reply.body == Array("err\nout\n".utf8))
@@ -211,8 +237,8 @@ struct ConformanceTests {
         #expect(try client.readFrame().body == Array("again\n".utf8))
     }
 
-    @Test("the Python classic client from the courses works against rshd", arguments: ServerMode.allCases)
-    func pythonClassicClient(_ mode: ServerMode) throws {
+    @Test("the Python classic client from the courses works against rshd", arguments: Setup.unauthenticated)
+    func pythonClassicClient(_ setup: Setup) throws {
         let script = """
         import json, socket, struct, sys
         phone = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -233,7 +259,7 @@ struct ConformanceTests {
             print(cmd, header_dic['exit_code'], len(recv_data), recv_data.decode('utf-8').splitlines()[-1])
         phone.close()
         """
-        let process = try TestProcess.run(["python3", "-c", script, "\(SharedServers.server(mode).port)"])
+        let process = try TestProcess.run(["python3", "-c", script, "\(setup.server.port)"])
         #expect(process.shellStatus == 0, "\(process.stderr)")
         let lines = process.stdout.split(separator: "\n")
         #expect(lines.count == 3)

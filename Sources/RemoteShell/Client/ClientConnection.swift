@@ -7,7 +7,8 @@ import RSHSystem
 final class ClientConnection {
     let target: String
     private let socket: FileDescriptor
-    private var session = ClientSession(clientName: RemoteShellVersion.clientName)
+    private var session: ClientSession
+    private let authenticates: Bool
     private var outbound: [UInt8]
     private let interrupts: SignalReader?
     private let output = LocalOutput()
@@ -15,11 +16,22 @@ final class ClientConnection {
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     private(set) var serverHello: ServerHello?
 
-    /// Connects and queues the preface and hello. The handshake completes in
-    /// the first `execute` (saving a round trip) or in `waitUntilReady`.
-    init(target: String, address: SocketAddress, interrupts: SignalReader?) throws(ClientError) {
+    /// Connects and queues the preface and hello. Without a key the handshake
+    /// completes in the first `execute` (saving a round trip); with one, no
+    /// command is sent before the server has proven it holds the key.
+    init(target: String, address: SocketAddress, interrupts: SignalReader?, authentication: KeyedAuthentication?) throws(ClientError) {
         self.target = target
         self.interrupts = interrupts
+        authenticates = authentication != nil
+        var nonce: [UInt8] = []
+        if authentication != nil {
+            do {
+                nonce = try randomBytes(Limits.handshakeRandomLength)
+            } catch {
+                throw .connectionLost("cannot draw random bytes: \(error)")
+            }
+        }
+        session = ClientSession(clientName: RemoteShellVersion.clientName, authentication: authentication, nonce: nonce)
         do {
             socket = try FileDescriptor.connectedSocket(to: address)
             try socket.setNonBlocking()
@@ -59,7 +71,7 @@ final class ClientConnection {
     /// sends INT to the remote command, a second one KILL, a third gives up.
     func execute(_ request: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil,
                  timeout: Duration? = nil, stdin: FileDescriptor? = nil) throws(ClientError) -> ExitReport {
-        let running = start(request, environment, workingDirectory, timeout, stdin: stdin, capturing: false)
+        let running = try start(request, environment, workingDirectory, timeout, stdin: stdin, capturing: false)
         while running.report == nil { try step(stdin: stdin, state: running) }
         return running.report!
     }
@@ -67,18 +79,19 @@ final class ClientConnection {
     /// Runs one command with stdin at /dev/null and keeps its output instead of writing it.
     func executeCapturing(_ request: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil,
                           timeout: Duration? = nil) throws(ClientError) -> Captured {
-        let running = start(request, environment, workingDirectory, timeout, stdin: nil, capturing: true)
+        let running = try start(request, environment, workingDirectory, timeout, stdin: nil, capturing: true)
         while running.report == nil { try step(stdin: nil, state: running) }
         return Captured(report: running.report!, stdout: running.captured![.stdout]!, stderr: running.captured![.stderr]!)
     }
 
     private func start(_ request: ExecRequest.Command, _ environment: [String: String], _ workingDirectory: String?,
-                       _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool) -> Running {
+                       _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool) throws(ClientError) -> Running {
+        if authenticates { try waitUntilReady() }
         let id = nextID
         nextID += 1
-        ClientMessage.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
-                                       timeoutMilliseconds: timeout.map { max(1, $0.milliseconds) },
-                                       wantsStdin: stdin != nil)).append(to: &outbound)
+        session.encode(.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
+                                         timeoutMilliseconds: timeout.map { max(1, $0.milliseconds) },
+                                         wantsStdin: stdin != nil)), into: &outbound)
         return Running(id: id, stdinOpen: stdin != nil, capturing: capturing)
     }
 
@@ -120,6 +133,8 @@ final class ClientConnection {
             switch event {
             case .ready(let hello):
                 serverHello = hello
+            case .send(let bytes):
+                outbound += bytes
             case .output(let id, let kind, let bytes) where id == state?.id:
                 if state?.captured != nil { state?.captured?[kind]! += bytes } else { try output.write(kind, bytes) }
             case .exited(let report) where report.id == state?.id:
@@ -144,9 +159,9 @@ final class ClientConnection {
         }
         if count == 0 {
             state.stdinOpen = false
-            ClientMessage.eof(id: state.id).append(to: &outbound)
+            session.encode(.eof(id: state.id), into: &outbound)
         } else {
-            ClientMessage.stdin(id: state.id, data: Array(buffer[..<count])).append(to: &outbound)
+            session.encode(.stdin(id: state.id, data: Array(buffer[..<count])), into: &outbound)
         }
     }
 
@@ -155,8 +170,8 @@ final class ClientConnection {
         LocalOutput.atLineStart = false
         state.interrupts += 1
         switch state.interrupts {
-        case 1: ClientMessage.signal(id: state.id, .INT).append(to: &outbound)
-        case 2: ClientMessage.signal(id: state.id, .KILL).append(to: &outbound)
+        case 1: session.encode(.signal(id: state.id, .INT), into: &outbound)
+        case 2: session.encode(.signal(id: state.id, .KILL), into: &outbound)
         default: throw .interrupted
         }
     }
@@ -168,7 +183,18 @@ final class ClientConnection {
             }.get()
             if let sent { outbound.removeFirst(sent) }
         } catch {
-            throw .connectionLost("\(error)")
+            throw failureReason() ?? .connectionLost("\(error)")
         }
+    }
+
+    /// After a failed write: the fatal error the server sent before it closed
+    /// (busy, forbidden, ...), which says more than "Broken pipe".
+    private func failureReason() -> ClientError? {
+        while let count = try? socket.tryRead(into: buffer), count > 0 {
+            for case .failed(let reason) in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
+                return .protocolViolation(reason)
+            }
+        }
+        return nil
     }
 }

@@ -14,6 +14,8 @@ enum ClientError: Error, CustomStringConvertible {
     case localOutputClosed
     /// Ctrl-C three times: the user gave up on the server.
     case interrupted
+    /// A key file or option that cannot be used.
+    case unusable(String)
 
     var description: String {
         switch self {
@@ -24,6 +26,7 @@ enum ClientError: Error, CustomStringConvertible {
         case .rejected(let error): return "\(error.message) (\(error.code.rawValue))"
         case .localOutputClosed: return "output closed"
         case .interrupted: return "interrupted"
+        case .unusable(let message): return message
         }
     }
 

@@ -17,10 +17,15 @@ struct ClientOptions {
     var timeout: Duration?
     /// Speak the classic format of the Python mini-SSH servers.
     var classic = false
+    /// The pre-shared key file (`--key-file`, or `RSH_KEY_FILE`).
+    var keyFile: String?
+    /// `rsh keygen FILE`: write a new key instead of connecting.
+    var keygenPath: String?
 
     static let usage = """
     usage: rsh [options] HOST[:PORT] [COMMAND...]
            rsh [options] unix:PATH [COMMAND...]
+           rsh keygen FILE
 
     Runs commands on an rshd server (default port 8080).
       with COMMAND           runs it, like ssh HOST COMMAND: the words are joined by
@@ -36,9 +41,14 @@ struct ClientOptions {
       --env NAME=VALUE       set a variable for the remote command (repeatable)
       --cwd DIR              run in DIR on the server
       --timeout SECONDS      stop the remote command after this long (exit status 124)
+      --key-file FILE        authenticate with this pre-shared key (default: $RSH_KEY_FILE);
+                             the server must prove it holds the same key
       --classic              speak the classic mini-SSH format (a command, then one frame)
       --help                 show this help
       --version              show the version
+
+    rsh keygen FILE writes a new random key, readable by you only, for
+    rshd --key-file FILE and rsh --key-file FILE.
 
     exit status: the remote command's; 128+N if signal N ended it; 124 on timeout;
     255 if the connection or the protocol failed.
@@ -48,6 +58,13 @@ struct ClientOptions {
     static func parse(_ arguments: ArraySlice<String>) throws(UsageError) -> ClientOptions? {
         var scanner = ArgumentScanner(arguments)
         var options = ClientOptions()
+        options.keyFile = ProcessIdentity.environmentValue("RSH_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        if scanner.peek == "keygen" {
+            _ = scanner.next()
+            guard let path = scanner.next(), scanner.isEmpty else { throw UsageError("keygen takes one FILE") }
+            options.keygenPath = path
+            return options
+        }
         while let word = scanner.next() {
             switch word {
             case "--help", "-h":
@@ -67,6 +84,7 @@ struct ClientOptions {
                 }
                 options.environment[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
             case "--cwd": options.workingDirectory = try scanner.value(for: word)
+            case "--key-file": options.keyFile = try scanner.value(for: word)
             case "--timeout": options.timeout = try scanner.seconds(for: word)
             case "--":
                 guard let target = scanner.next() else { throw UsageError("missing HOST") }

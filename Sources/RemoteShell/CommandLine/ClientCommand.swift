@@ -24,8 +24,30 @@ public enum ClientCommand {
     }
 
     private static func run(_ options: ClientOptions) throws(ClientError) -> Int32 {
+        if let path = options.keygenPath {
+            do {
+                try KeyFile.generate(path)
+            } catch {
+                // Like ssh-keygen: 1 when the key cannot be written.
+                LocalOutput().message("rsh: \(error)")
+                return 1
+            }
+            LocalOutput().message("rsh: wrote a new key to \(path); give it to rshd with --key-file \(path)")
+            return 0
+        }
+        var authentication: KeyedAuthentication?
+        if let path = options.keyFile {
+            do {
+                authentication = KeyFile.authentication(try KeyFile.load(path))
+            } catch {
+                throw .unusable(error.description)
+            }
+        }
         let interactive = options.command.isEmpty && FileDescriptor.standardInput.isTerminal
         if options.classic {
+            guard authentication == nil else {
+                throw .unusable("the classic format cannot authenticate; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
+            }
             var runner = try ClassicRunner(target: options.target, address: options.address)
             if !options.command.isEmpty { return try runner.run(options.command.joined(separator: " ")).status }
             return try runLines(&runner, options: options, interactive: interactive, interrupts: nil)
@@ -39,7 +61,8 @@ public enum ClientCommand {
         } catch {
             interrupts = nil
         }
-        let connection = try ClientConnection(target: options.target, address: options.address, interrupts: interrupts)
+        let connection = try ClientConnection(target: options.target, address: options.address, interrupts: interrupts,
+                                              authentication: authentication)
         if !options.command.isEmpty {
             let command: ExecRequest.Command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
             let report = try connection.execute(command, environment: options.environment, workingDirectory: options.workingDirectory,

@@ -20,6 +20,11 @@ public enum ServerCommand {
       --handshake-timeout SECONDS   to finish the handshake after connecting (default: 10)
       --write-stall-timeout SECONDS for a client that reads nothing before it is dropped (default: 30)
       --classic-output-cap BYTES    output kept for one classic command (default: 67108864)
+      --key-file FILE           clients must prove they hold this pre-shared key (make one with
+                                rsh keygen FILE); frames are then integrity-checked. Required to
+                                listen beyond loopback
+      --allow-unauthenticated   listen beyond loopback without a key (anyone can run commands)
+      --max-unauthenticated N   connections still in their handshake, at most (default: 64)
       --log-level LEVEL         error, warning, notice (start and stop only), info (and a line
                                 per connection and per command) or debug (default: info)
       --help                    show this help
@@ -27,17 +32,28 @@ public enum ServerCommand {
 
     Stop it with SIGTERM or SIGINT (Ctrl-C): it stops accepting, gives running
     commands the grace period, then tears them down.
+
+    Traffic is not encrypted, even with a key: on an untrusted network, tunnel it.
     """
 
     /// Parses the command line, runs the server, and exits.
     public static func main(_ arguments: [String]) -> Never {
-        let configuration: ServerConfiguration
+        var configuration: ServerConfiguration
+        var keyFile: String?
         do {
             guard let parsed = try parse(ArgumentScanner(arguments.dropFirst())) else { exitProcess(0) }
-            configuration = parsed
+            (configuration, keyFile) = parsed
         } catch {
             printError("rshd: \(error.message)\nTry 'rshd --help'.")
             exitProcess(2)
+        }
+        if let keyFile {
+            do {
+                configuration.key = try KeyFile.load(keyFile)
+            } catch {
+                printError("rshd: \(error)")
+                exitProcess(1)
+            }
         }
         FileDescriptor.ensureStandardDescriptorsOpen()
         SignalDisposition.ignoreBrokenPipe()
@@ -57,10 +73,12 @@ public enum ServerCommand {
         exitProcess(0)
     }
 
-    /// The configuration the arguments describe; `nil` after `--help` or `--version`.
-    static func parse(_ scanner: ArgumentScanner) throws(UsageError) -> ServerConfiguration? {
+    /// The configuration the arguments describe, and the key file to load;
+    /// `nil` after `--help` or `--version`.
+    static func parse(_ scanner: ArgumentScanner) throws(UsageError) -> (ServerConfiguration, keyFile: String?)? {
         var scanner = scanner
         var configuration = ServerConfiguration()
+        var keyFile: String?
         while let flag = scanner.next() {
             switch flag {
             case "--help", "-h":
@@ -89,6 +107,9 @@ public enum ServerCommand {
             case "--handshake-timeout": configuration.handshakeTimeout = try scanner.seconds(for: flag)
             case "--write-stall-timeout": configuration.writeStallTimeout = try scanner.seconds(for: flag)
             case "--classic-output-cap": configuration.classicOutputCap = try scanner.integer(for: flag, in: 0...(1 << 40))
+            case "--key-file": keyFile = try scanner.value(for: flag)
+            case "--allow-unauthenticated": configuration.allowUnauthenticated = true
+            case "--max-unauthenticated": configuration.maxUnauthenticated = try scanner.integer(for: flag, in: 1...1_000_000)
             case "--log-level":
                 let name = try scanner.value(for: flag)
                 guard let level = LogLevel(name: name) else {
@@ -99,7 +120,7 @@ public enum ServerCommand {
                 throw UsageError(flag.hasPrefix("-") ? "unknown option \(flag)" : "unexpected argument \"\(flag)\"")
             }
         }
-        return configuration
+        return (configuration, keyFile)
     }
 }
 

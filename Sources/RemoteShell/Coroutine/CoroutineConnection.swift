@@ -41,11 +41,12 @@ actor CoroutineConnection {
     private var writerDeadline: ContinuousClock.Instant?
     private var closed = false
 
-    init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger) {
+    init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
+         handshakeEnded: @escaping () -> Void) {
         self.loop = loop
         unownedExecutor = loop.asUnownedSerialExecutor()
         state = ConnectionState(socket: socket, peer: peer, configuration: configuration, logger: logger,
-                                beforeClosing: { [loop] fd in loop.deregister(fd) })
+                                handshakeEnded: handshakeEnded, beforeClosing: { [loop] fd in loop.deregister(fd) })
         id = state.id
     }
 

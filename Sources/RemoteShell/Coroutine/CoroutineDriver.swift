@@ -96,7 +96,8 @@ actor LoopServer {
 
     /// Serves a connection on this loop.
     func adopt(_ fd: FileDescriptor, _ peer: SocketAddress) {
-        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, logger: logger)
+        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, logger: logger,
+                                             handshakeEnded: listener.handshakeEnded)
         logger.debug("conn=\(connection.id) on \(loop.name)")
         let id = connection.id
         connections[id] = connection

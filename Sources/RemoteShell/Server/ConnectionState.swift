@@ -24,6 +24,8 @@ final class ConnectionState {
     private(set) var session: ServerSession
     private(set) var children: [Int64: ChildProcess] = [:]
     private let beforeClosing: (FileDescriptor) -> Void
+    /// Called once, when the handshake ends or the connection closes before it does.
+    private var handshakeEnded: (() -> Void)?
     private let openedAt = ContinuousClock.now
 
     private var outbound: [UInt8] = []
@@ -43,16 +45,27 @@ final class ConnectionState {
     private static let nextID = Atomic<Int>(1)
 
     init(socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
-         beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) {
+         handshakeEnded: @escaping () -> Void = {}, beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.socket = socket
         self.peer = peer
         self.configuration = configuration
         self.logger = logger
+        self.handshakeEnded = handshakeEnded
         self.beforeClosing = beforeClosing
-        session = ServerSession(configuration.sessionConfiguration())
+        var challenge: [UInt8] = []
+        if configuration.key != nil {
+            do {
+                challenge = try randomBytes(Limits.handshakeRandomLength)
+            } catch {
+                // getrandom(2) fails only where it does not exist; there is no safe challenge without it.
+                preconditionFailure("getrandom failed: \(error)")
+            }
+        }
+        session = ServerSession(configuration.sessionConfiguration(), challenge: challenge)
         handshakeDeadline = openedAt + configuration.handshakeTimeout
-        logger.info("conn=\(id) open peer=\(peer) mode=\(configuration.mode.rawValue)")
+        logger.info("conn=\(id) open peer=\(peer) mode=\(configuration.mode.rawValue)"
+                    + (configuration.isOpenToTheNetwork ? " UNAUTHENTICATED" : ""))
     }
 
     // MARK: What the driver waits for
@@ -88,7 +101,15 @@ final class ConnectionState {
     /// Bytes read from the socket.
     func receive(_ bytes: UnsafeRawBufferPointer) {
         apply(session.receive(bytes))
-        if session.phase == .ready || session.phase == .classic { handshakeDeadline = nil }
+        if session.phase == .ready || session.phase == .classic {
+            handshakeDeadline = nil
+            endHandshake()
+        }
+    }
+
+    private func endHandshake() {
+        handshakeEnded?()
+        handshakeEnded = nil
     }
 
     /// End of file, a reset, or a failed write: the peer is gone for good.
@@ -198,6 +219,7 @@ final class ConnectionState {
 
     /// Closes the socket and writes the connection's log line.
     func close() {
+        endHandshake()
         beforeClosing(socket)
         socket.closeAfterUse()
         let seconds = Double(openedAt.duration(to: .now).milliseconds) / 1000
@@ -235,6 +257,8 @@ final class ConnectionState {
                             + " bytes_out=\(record.bytesOut) command=\(Self.quoted(record.command))")
             case .close:
                 closeRequested = true
+            case .warning(let message):
+                logger.warning("conn=\(id) peer=\(peer) \(message)")
             }
         }
     }

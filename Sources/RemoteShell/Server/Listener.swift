@@ -21,22 +21,43 @@ final class Listener: Sendable {
     let descriptor: FileDescriptor
     let address: SocketAddress
     let maxConnections: Int
+    let maxUnauthenticated: Int
     private let logger: Logger
     private let active = Atomic<Int>(0)
+    /// Connections accepted whose handshake has not finished.
+    private let handshaking = Atomic<Int>(0)
     private let lastExhaustionLog = Mutex<ContinuousClock.Instant?>(nil)
 
     init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
         self.logger = logger
         maxConnections = configuration.maxConnections
+        maxUnauthenticated = configuration.maxUnauthenticated
         do {
-            descriptor = try FileDescriptor.listeningSocket(at: configuration.listenAddress)
-            address = try descriptor.localAddress()
+            descriptor = try Self.listen(configuration.listenAddress)
+            if case .unix = configuration.listenAddress {
+                address = configuration.listenAddress
+            } else {
+                address = try descriptor.localAddress()
+            }
         } catch {
             throw ServerError.cannotListen(configuration.listenAddress, error)
         }
-        if case .unix(let path) = configuration.listenAddress {
-            // getsockname gives back the path only for bound sockets; keep the one we were given.
-            _ = path
+    }
+
+    /// Binds and listens. A Unix socket file left by a server that is gone
+    /// (nobody accepts on it) is removed first; a live one is "in use".
+    private static func listen(_ address: SocketAddress) throws(Errno) -> FileDescriptor {
+        do {
+            return try FileDescriptor.listeningSocket(at: address)
+        } catch .addressInUse {
+            guard case .unix(let path) = address, (try? FileStatus(path: path))?.isSocket == true else { throw .addressInUse }
+            do {
+                try FileDescriptor.connectedSocket(to: address).closeAfterUse()
+            } catch .connectionRefused {
+                try removeFile(atPath: path)
+                return try FileDescriptor.listeningSocket(at: address)
+            }
+            throw .addressInUse
         }
     }
 
@@ -55,13 +76,32 @@ final class Listener: Sendable {
                 // ECONNABORTED, EPROTO, ...: that connection is gone, not the listener.
                 continue
             }
-            guard let (fd, peer) = result else { return .none }
-            if case .unix = address {} else { try? fd.setNoDelay() }
+            guard let (fd, socketPeer) = result else { return .none }
+            var peer = socketPeer
+            if case .unix = address {
+                // Only our own user, and root, may use a Unix socket (unix(7), SO_PEERCRED).
+                guard let credentials = try? fd.peerCredentials(),
+                      credentials.uid == ProcessIdentity.effectiveUserID || credentials.uid == 0 else {
+                    let uid = (try? fd.peerCredentials()).map { "\($0.uid)" } ?? "unknown"
+                    logger.warning("refused peer=uid:\(uid) on \(address): only uid \(ProcessIdentity.effectiveUserID) and root may connect")
+                    refuse(fd, .forbidden, "this server serves only its own user")
+                    continue
+                }
+                peer = .unix(path: "uid:\(credentials.uid),pid:\(credentials.pid)")
+            } else {
+                try? fd.setNoDelay()
+            }
             guard active.wrappingAdd(1, ordering: .relaxed).newValue <= maxConnections else {
                 active.wrappingSubtract(1, ordering: .relaxed)
                 logger.warning("refused peer=\(peer): at the limit of \(maxConnections) connections")
-                ServerSession.busyReply().withUnsafeBytes { _ = try? fd.trySend($0) }
-                fd.closeAfterUse()
+                refuse(fd, .busy, "the server is at its connection limit; try again later")
+                continue
+            }
+            guard handshaking.wrappingAdd(1, ordering: .relaxed).newValue <= maxUnauthenticated else {
+                handshaking.wrappingSubtract(1, ordering: .relaxed)
+                active.wrappingSubtract(1, ordering: .relaxed)
+                logger.warning("refused peer=\(peer): \(maxUnauthenticated) connections are already in their handshake")
+                refuse(fd, .busy, "too many connections are starting; try again later")
                 continue
             }
             return .connection(fd, peer)
@@ -71,6 +111,18 @@ final class Listener: Sendable {
     /// A connection accepted by `accept` has closed.
     func connectionClosed() {
         active.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// A connection accepted by `accept` has finished its handshake (or
+    /// closed before it did): it no longer counts against the cap on starting ones.
+    func handshakeEnded() {
+        handshaking.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// Tells a connection it cannot be served, best effort, and closes it.
+    private func refuse(_ fd: FileDescriptor, _ code: ErrorCode, _ message: String) {
+        ServerMessage.error(ProtocolError(code, message)).encoded.withUnsafeBytes { _ = try? fd.trySend($0) }
+        fd.closeAfterUse()
     }
 
     func close() {
@@ -93,11 +145,14 @@ final class Listener: Sendable {
 public enum ServerError: Error, CustomStringConvertible {
     case cannotListen(SocketAddress, Errno)
     case cannotStart(String, Errno)
+    /// The configuration would let anyone run commands.
+    case unsafe(String)
 
     public var description: String {
         switch self {
         case .cannotListen(let address, let errno): return "cannot listen on \(address): \(errno)"
         case .cannotStart(let what, let errno): return "cannot start \(what): \(errno)"
+        case .unsafe(let message): return message
         }
     }
 }

@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// `rshd`: binds the listening socket, then serves in the configured mode
@@ -15,6 +16,11 @@ public final class Server {
     public init(configuration: ServerConfiguration, watchSignals: Bool = true) throws(ServerError) {
         self.configuration = configuration
         logger = Logger(level: configuration.logLevel)
+        if configuration.isOpenToTheNetwork, !configuration.allowUnauthenticated {
+            throw .unsafe("refusing to listen on \(configuration.listenAddress) without a key: anyone who can reach it could run commands "
+                          + "as uid \(ProcessIdentity.effectiveUserID). Make a key with 'rsh keygen FILE' and start rshd with "
+                          + "'--key-file FILE' (clients use the same file), or pass --allow-unauthenticated")
+        }
         listener = try Listener(configuration: configuration, logger: logger)
         do {
             shutdown = try ShutdownController(logger: logger, watchSignals: watchSignals)
@@ -31,7 +37,12 @@ public final class Server {
     public func run() throws(ServerError) {
         var details = "mode=\(configuration.mode.rawValue)"
         if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
+        details += configuration.key == nil ? " auth=none" : " auth=\(Handshake.method)"
         logger.notice("listening on \(address) \(details) pid=\(ProcessIdentity.processID)")
+        if configuration.isOpenToTheNetwork {
+            logger.warning("WARNING: \(address) is reachable from the network and has NO AUTHENTICATION: "
+                           + "anyone who can connect can run commands as uid \(ProcessIdentity.effectiveUserID)")
+        }
         defer {
             listener.close()
             logger.notice("stopped")

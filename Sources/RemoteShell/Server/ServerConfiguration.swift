@@ -32,6 +32,13 @@ public struct ServerConfiguration: Sendable {
     /// Event loops in coroutine mode.
     public var loops = ProcessIdentity.processorCount
     public var logLevel: LogLevel = .info
+    /// The pre-shared key every client must prove it holds (`--key-file`).
+    public var key: [UInt8]?
+    /// Serve beyond loopback without a key (`--allow-unauthenticated`).
+    public var allowUnauthenticated = false
+    /// Connections that have not finished their handshake, at most; more are
+    /// answered `busy` and closed (sshd's MaxStartups).
+    public var maxUnauthenticated = 64
 
     public init() {}
 
@@ -39,8 +46,12 @@ public struct ServerConfiguration: Sendable {
     func sessionConfiguration() -> ServerSession.Configuration {
         ServerSession.Configuration(serverName: RemoteShellVersion.serverName, mode: mode.rawValue, maxExecs: maxExecs,
                                     defaultTimeoutMilliseconds: defaultTimeout.map(\.milliseconds),
-                                    classicOutputCap: classicOutputCap)
+                                    classicOutputCap: classicOutputCap, authentication: key.map(KeyFile.authentication))
     }
+
+    /// Whether anyone who can reach the server may run commands: no key, and
+    /// an address beyond this machine.
+    public var isOpenToTheNetwork: Bool { key == nil && !listenAddress.isLoopback }
 }
 
 extension Duration {

@@ -14,7 +14,8 @@ struct BlockingDriver {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         defer { buffer.deallocate() }
         acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger)
+            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger,
+                                        handshakeEnded: listener.handshakeEnded)
             SyncConnection(state: state, shutdown: shutdown).run(buffer: buffer)
             listener.connectionClosed()
         }
@@ -31,7 +32,8 @@ struct ThreadedDriver {
     func run() {
         let finished = try? EventCounter()
         acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger)
+            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger,
+                                        handshakeEnded: listener.handshakeEnded)
             let connection = SendableConnection(state: state)
             do {
                 try SystemThread.start(detached: true) { [shutdown, listener] in

@@ -82,3 +82,14 @@ enum LiveServers {
         processIDs.withLock { _ = $0.remove(processID) }
     }
 }
+
+/// A pre-shared key for the tests, in a file with mode 0600.
+enum TestKey {
+    static let path: String = {
+        let path = Scratch.path("key")
+        try! KeyFile.generate(path)
+        return path
+    }()
+
+    static var bytes: [UInt8] { try! KeyFile.load(path) }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import RSHCrypto
 import RSHProtocol
 import RSHSystem
 
@@ -6,27 +7,70 @@ import RSHSystem
 /// frames one byte at a time, or garbage, and reads frames with a deadline.
 final class TestClient: @unchecked Sendable {
     let socket: FileDescriptor
+    /// The pre-shared key to authenticate with, when the server asks.
+    let key: [UInt8]?
     private var decoder: FrameDecoder
+    private var sealing: FrameIntegrity?
     private var nextID: Int64 = 1
+    /// Every byte sent, for replay tests.
+    private(set) var transcript: [UInt8] = []
 
-    init(port: UInt16, classic: Bool = false) throws {
+    init(port: UInt16, key: [UInt8]? = nil, classic: Bool = false) throws {
         socket = try FileDescriptor.connectedSocket(to: .ipv4(host: "127.0.0.1", port: port))
+        self.key = key
         decoder = classic ? ClassicReply.decoder() : FrameDecoder()
     }
 
     deinit { socket.closeAfterUse() }
 
-    /// Preface and hello; returns the server's hello.
+    /// Preface and hello, and the authentication when the server asks for it;
+    /// returns the server's hello.
     @discardableResult
     func handshake() throws -> Frame {
         try send(Limits.preface + ClientMessage.hello(version: 1, client: "tests").encoded)
         let hello = try readFrame()
         guard hello.type == "hello" else { throw TestFailure("expected hello, got \(hello.header)") }
+        guard hello["auth"] == .string(Handshake.method) else { return hello }
+        guard let key, let challenge = hello["challenge"]?.stringValue.flatMap(Hex.decode) else {
+            throw TestFailure("the server asks for a key and the test client has none")
+        }
+        let nonce = try randomBytes(Limits.handshakeRandomLength)
+        let authenticator = HMACSHA256(key: key)
+        try send(.auth(nonce: nonce, proof: Handshake.clientProof(authenticator, challenge: challenge, nonce: nonce)))
+        let ok = try readFrame()
+        guard ok.type == "auth_ok", let proof = ok["proof"]?.stringValue.flatMap(Hex.decode),
+              Handshake.isValidServerProof(proof, authenticator, challenge: challenge, nonce: nonce) else {
+            throw TestFailure("authentication failed: \(ok.header)")
+        }
+        let sessionKey = Handshake.sessionKey(authenticator, challenge: challenge, nonce: nonce)
+        decoder.integrity = FrameIntegrity(HMACSHA256(key: sessionKey), .serverToClient)
+        sealing = FrameIntegrity(HMACSHA256(key: sessionKey), .clientToServer)
         return hello
     }
 
-    func send(_ bytes: [UInt8]) throws { try socket.sendAll(bytes) }
-    func send(_ message: ClientMessage) throws { try send(message.encoded) }
+    /// Raw bytes, as they are: no sealing (for attacks, and before the handshake).
+    func send(_ bytes: [UInt8]) throws {
+        transcript += bytes
+        try socket.sendAll(bytes)
+    }
+
+    /// A message, sealed once the connection is authenticated.
+    func send(_ message: ClientMessage) throws { try send(sealed(message)) }
+
+    /// Raw frame bytes with this client's trailer appended, once authenticated.
+    func sealed(raw bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        sealing?.sealFrame(in: &bytes, from: 0)
+        return bytes
+    }
+
+    /// A message's bytes as this client would send them now (sealed after the
+    /// handshake); sending them advances the sealing sequence.
+    func sealed(_ message: ClientMessage) -> [UInt8] {
+        var bytes = message.encoded
+        sealing?.sealFrame(in: &bytes, from: 0)
+        return bytes
+    }
 
     /// Starts a command; returns its id.
     @discardableResult

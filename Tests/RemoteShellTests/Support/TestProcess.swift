@@ -112,8 +112,9 @@ final class TestProcess: @unchecked Sendable {
     var shellStatus: Int32? { status?.shellStatus }
 
     /// Runs to completion and returns the shell status (nil on timeout).
-    static func run(_ arguments: [String], stdin: [UInt8]? = nil, timeout: Duration = .seconds(30)) throws -> TestProcess {
-        let process = try TestProcess(arguments, stdin: stdin)
+    static func run(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String]? = nil,
+                    timeout: Duration = .seconds(30)) throws -> TestProcess {
+        let process = try TestProcess(arguments, stdin: stdin, environment: environment)
         process.wait(timeout: timeout)
         return process
     }
