@@ -13,6 +13,8 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case helloRequired = "hello_required"
     /// The client did not finish its handshake within the deadline.
     case handshakeTimeout = "handshake_timeout"
+    /// A frame that had begun was not complete within the deadline.
+    case frameTimeout = "frame_timeout"
     /// The server is at its connection limit.
     case busy = "busy"
     /// The server is shutting down and runs no new commands.

@@ -343,6 +343,23 @@ public struct ServerSession {
         return fail(.handshakeTimeout, "the handshake did not finish in time")
     }
 
+    /// Whether the peer is in the middle of sending something: a partial
+    /// preface or frame. (Classic connections have no frames.)
+    public var isMidFrame: Bool {
+        switch phase {
+        case .preface: return !preface.isEmpty
+        case .awaitingHello, .awaitingAuth, .ready: return !decoder.isAtFrameBoundary
+        case .classic, .closed: return false
+        }
+    }
+
+    /// A frame that had begun did not finish within the deadline: the
+    /// connection is told so and closed.
+    public mutating func frameTimedOut() -> [Action] {
+        guard isMidFrame else { return [] }
+        return fail(.frameTimeout, "a frame was started and not finished in time")
+    }
+
     /// The bytes for a connection the server cannot take (it is at its limit):
     /// a `busy` error, after which the driver closes the connection.
     public static func busyReply() -> [UInt8] {

@@ -111,6 +111,18 @@ struct ServerSessionTests {
         #expect(ready.handshakeTimedOut().isEmpty, "no deadline once the handshake is done")
     }
 
+    @Test("a frame left unfinished is timed out; a connection between frames is not")
+    func frameTimeout() {
+        var session = readySession()
+        #expect(!session.isMidFrame)
+        #expect(session.frameTimedOut().isEmpty)
+        _ = session.receive(Array(exec(1, "x").prefix(7)))
+        #expect(session.isMidFrame)
+        let actions = session.frameTimedOut()
+        #expect(frames(in: actions).first?["code"] == "frame_timeout")
+        #expect(actions.contains(.close))
+    }
+
     @Test("a connection over the server's limit is told it is busy")
     func busy() {
         #expect(frames(in: [.send(ServerSession.busyReply())]).first?["code"] == "busy")

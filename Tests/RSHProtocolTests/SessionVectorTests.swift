@@ -61,7 +61,7 @@ struct ErrorCoverageTests {
     /// Codes produced in the sans-IO tests of ServerSessionTests and AuthenticationTests
     /// rather than by a vector. (`forbidden` comes from the listener: RemoteShellTests.SecurityTests.)
     static let reachedBySessionEvents: Set<ErrorCode> = [.badCwd, .spawnFailed, .shuttingDown, .handshakeTimeout, .busy,
-                                                         .authRequired, .authFailed, .integrityFailed, .forbidden]
+                                                         .authRequired, .authFailed, .integrityFailed, .forbidden, .frameTimeout]
 
     @Test("every error code is reached by a vector or a session test")
     func everyCodeReached() {

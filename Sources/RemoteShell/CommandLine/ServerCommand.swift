@@ -19,6 +19,7 @@ public enum ServerCommand {
       --grace SECONDS           from TERM to KILL in a teardown, and for commands at shutdown (default: 2)
       --handshake-timeout SECONDS   to finish the handshake after connecting (default: 10)
       --write-stall-timeout SECONDS for a client that reads nothing before it is dropped (default: 30)
+      --frame-timeout SECONDS   from the first byte of a frame to its last (default: 10)
       --classic-output-cap BYTES    output kept for one classic command (default: 67108864)
       --key-file FILE           clients must prove they hold this pre-shared key (make one with
                                 rsh keygen FILE); frames are then integrity-checked. Required to
@@ -106,6 +107,7 @@ public enum ServerCommand {
             case "--grace": configuration.grace = try scanner.seconds(for: flag, allowZero: true)
             case "--handshake-timeout": configuration.handshakeTimeout = try scanner.seconds(for: flag)
             case "--write-stall-timeout": configuration.writeStallTimeout = try scanner.seconds(for: flag)
+            case "--frame-timeout": configuration.frameTimeout = try scanner.seconds(for: flag)
             case "--classic-output-cap": configuration.classicOutputCap = try scanner.integer(for: flag, in: 0...(1 << 40))
             case "--key-file": keyFile = try scanner.value(for: flag)
             case "--allow-unauthenticated": configuration.allowUnauthenticated = true

@@ -68,10 +68,11 @@ actor CoroutineConnection {
 
     private func readLoop() async {
         var readsInARow = 0
-        while !closed, !state.peerGone, !state.closeRequested {
+        while !closed, !state.peerGone, !state.isFinished {
             guard state.wantsInput else {
-                // The commands have not taken their stdin yet: read nothing
-                // more (backpressure), but notice if the client hangs up.
+                // The commands have not taken their stdin yet, or the last
+                // frames are still going out: read nothing for now
+                // (backpressure), but notice if the client hangs up.
                 _ = await loop.wait([.readable(state.socket)], handle: reader)
                 if !closed, loop.hasHungUp(state.socket) { state.peerClosed("hang-up") }
                 react()

@@ -15,6 +15,11 @@ final class ConnectionState {
     static let outboundHighWater = 256 * 1024
     /// Above this many bytes of stdin not yet taken by the commands, the socket is not read.
     static let inputHighWater = 256 * 1024
+    /// After its last frame the server shuts its sending side and reads (and
+    /// discards) for up to this long before closing: closing with unread
+    /// input would make the kernel send a reset, and the client could lose
+    /// the error frame that explains why ("lingering close").
+    static let linger: Duration = .seconds(1)
 
     let id: Int
     let socket: FileDescriptor
@@ -33,8 +38,12 @@ final class ConnectionState {
     private(set) var closeRequested = false
     private(set) var peerGone = false
     private var handshakeDeadline: ContinuousClock.Instant?
+    private var frameDeadline: ContinuousClock.Instant?
     private var writeStallDeadline: ContinuousClock.Instant?
     private var shutdownDeadline: ContinuousClock.Instant?
+    /// Set when the last frame is out and the sending side shut.
+    private var lingerDeadline: ContinuousClock.Instant?
+    private var lingerDone = false
     private var commandsRun = 0
     private var lossReason: String?
     /// Commands started or torn down since the driver last asked (the coroutine driver acts on them).
@@ -73,8 +82,11 @@ final class ConnectionState {
     /// Whether the socket should be read: the peer is there, the session
     /// still listens, and the commands have taken most of their stdin.
     var wantsInput: Bool {
-        !peerGone && !closeRequested && pendingInputBytes < Self.inputHighWater
+        !peerGone && (!closeRequested || isLingering) && pendingInputBytes < Self.inputHighWater
     }
+
+    /// The server has said its last and waits for the client to close.
+    var isLingering: Bool { lingerDeadline != nil && !lingerDone }
 
     /// Whether the children's output pipes should be read now. After the peer
     /// is gone their output is drained and dropped, so they never block on a full pipe.
@@ -87,23 +99,29 @@ final class ConnectionState {
 
     /// The connection is over: nothing left to send, no command left to reap.
     var isFinished: Bool {
-        children.isEmpty && (peerGone || (closeRequested && outboundCount == 0))
+        children.isEmpty && (peerGone || lingerDone)
     }
 
     /// The earliest connection deadline: handshake, write stall, shutdown grace.
     /// (Each child's own deadlines are in `children[id].deadlines`.)
     var nextDeadline: ContinuousClock.Instant? {
-        [handshakeDeadline, writeStallDeadline, shutdownDeadline].compactMap { $0 }.min()
+        [handshakeDeadline, frameDeadline, writeStallDeadline, shutdownDeadline, isLingering ? lingerDeadline : nil].compactMap { $0 }.min()
     }
 
     // MARK: Events
 
     /// Bytes read from the socket.
     func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard !isLingering else { return }  // read only to be discarded
         apply(session.receive(bytes))
         if session.phase == .ready || session.phase == .classic {
             handshakeDeadline = nil
             endHandshake()
+        }
+        if !session.isMidFrame {
+            frameDeadline = nil
+        } else if frameDeadline == nil {
+            frameDeadline = .now + configuration.frameTimeout
         }
     }
 
@@ -121,12 +139,13 @@ final class ConnectionState {
         outboundStart = 0
         writeStallDeadline = nil
         handshakeDeadline = nil
+        frameDeadline = nil
         apply(session.connectionLost())
     }
 
     /// One chunk from a child's output pipe.
     func childOutput(_ id: Int64, _ stream: ChildOutput, _ bytes: UnsafeRawBufferPointer) {
-        guard !peerGone else { return }
+        guard !peerGone, lingerDeadline == nil else { return }
         let wasEmpty = outboundCount == 0
         if let action = session.output(id: id, stream == .stdout ? .stdout : .stderr, bytes, into: &outbound) {
             apply([action])
@@ -161,13 +180,31 @@ final class ConnectionState {
             logger.warning("conn=\(id) peer=\(peer) handshake not finished within \(configuration.handshakeTimeout)")
             apply(session.handshakeTimedOut())
         }
+        if let deadline = frameDeadline, deadline <= now {
+            frameDeadline = nil
+            logger.warning("conn=\(id) peer=\(peer) a frame was not finished within \(configuration.frameTimeout)")
+            apply(session.frameTimedOut())
+        }
         if let deadline = writeStallDeadline, deadline <= now {
+            logger.warning("conn=\(id) peer=\(peer) closed: the client read nothing for \(configuration.writeStallTimeout)")
             peerClosed("the client read nothing for \(configuration.writeStallTimeout)")
         }
         if let deadline = shutdownDeadline, deadline <= now {
             shutdownDeadline = nil
             apply(session.terminateAll())
         }
+        if isLingering, let deadline = lingerDeadline, deadline <= now {
+            lingerDone = true
+        }
+    }
+
+    /// Once the session has asked to close and its last bytes are out: shut
+    /// the sending side (the client reads end of file after our last frame)
+    /// and linger.
+    private func lingerIfDone() {
+        guard closeRequested, lingerDeadline == nil, !peerGone, outboundCount == 0 else { return }
+        try? socket.shutdownWriting()
+        lingerDeadline = .now + Self.linger
     }
 
     // MARK: Writing
@@ -190,6 +227,7 @@ final class ConnectionState {
             outbound.removeAll(keepingCapacity: outbound.capacity <= 2 * Self.outboundHighWater)
             outboundStart = 0
             writeStallDeadline = nil
+            lingerIfDone()
         } else {
             writeStallDeadline = .now + configuration.writeStallTimeout
             if outboundStart >= Self.outboundHighWater {
@@ -257,6 +295,7 @@ final class ConnectionState {
                             + " bytes_out=\(record.bytesOut) command=\(Self.quoted(record.command))")
             case .close:
                 closeRequested = true
+                lingerIfDone()
             case .warning(let message):
                 logger.warning("conn=\(id) peer=\(peer) \(message)")
             }

@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var grace: Duration = .seconds(2)
     /// From accept to a finished handshake (the client's hello answered).
     public var handshakeTimeout: Duration = .seconds(10)
+    /// From the first byte of a frame to its last: a peer that starts a
+    /// frame must finish it (slow senders hold no connection open forever).
+    public var frameTimeout: Duration = .seconds(10)
     /// How long the server waits for a client that does not read its output
     /// before it closes the connection and tears its commands down.
     public var writeStallTimeout: Duration = .seconds(30)

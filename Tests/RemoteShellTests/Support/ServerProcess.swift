@@ -13,9 +13,15 @@ final class ServerProcess: @unchecked Sendable {
     var processID: Int32 { process.processID }
     var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
 
-    init(_ mode: ServerMode, _ extra: [String] = []) throws {
+    /// `descriptorLimit` starts rshd under `ulimit -n` that many.
+    init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil) throws {
         self.mode = mode
-        process = try TestProcess([Binaries.rshd, "--mode", mode.rawValue, "--listen", "127.0.0.1:0"] + extra)
+        let command = [Binaries.rshd, "--mode", mode.rawValue, "--listen", "127.0.0.1:0"] + extra
+        if let descriptorLimit {
+            process = try TestProcess(["/bin/sh", "-c", "ulimit -n \(descriptorLimit) && exec \"$@\"", "sh"] + command)
+        } else {
+            process = try TestProcess(command)
+        }
         LiveServers.add(process.processID)
         let start = ContinuousClock.now
         while true {

@@ -1,0 +1,209 @@
+import Foundation
+import RemoteShell
+import RSHProtocol
+import RSHSystem
+import Testing
+
+/// Issue 7, items 5-13: slow, vanishing and overwhelming clients, and
+/// misbehaving commands. Every test has a server of its own, so that its
+/// descriptor and thread counts can be compared with a baseline.
+@Suite("Robustness: faults and load")
+struct FaultTests {
+    @Test("5. slowloris: connections trickling bytes are closed by their deadline; a normal client still gets in; descriptors return",
+          arguments: [ServerMode.threaded, .coroutine])
+    func slowloris(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--max-unauthenticated", "20", "--handshake-timeout", "1", "--frame-timeout", "1",
+                                              "--log-level", "notice"])
+        let baseline = server.descriptorCount
+        let opening = Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
+        let port = server.port
+        let trickle = try SystemThread.start {
+            // 120 connections, 100 more than the cap, each sending one byte every 0.4 s.
+            var clients = (0..<120).compactMap { _ in try? TestClient(port: port) }
+            for step in 0..<opening.count {
+                clients.removeAll { client in (try? client.send([opening[step]])) == nil }
+                if clients.isEmpty { break }
+                SystemThread.pause(for: .milliseconds(400))
+            }
+        }
+        SystemThread.pause(for: .milliseconds(300))
+        let start = ContinuousClock.now
+        var served = false
+        while !served, start.duration(to: .now) < .seconds(5) {
+            served = (try? server.answers()) ?? false
+            if !served { SystemThread.pause(for: .milliseconds(100)) }
+        }
+        #expect(served)
+        #expect(start.duration(to: .now) < .seconds(2), "a normal client waited \(start.duration(to: .now))")
+        trickle.join()
+        #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+    }
+
+    @Test("5. blocking mode: a slowloris holds the one-at-a-time server for at most the handshake deadline")
+    func slowlorisBlocking() throws {
+        let server = try ServerProcess(.blocking, ["--handshake-timeout", "1", "--log-level", "notice"])
+        let slow = try TestClient(port: server.port)
+        try slow.send([0])
+        let start = ContinuousClock.now
+        #expect(try server.answers())
+        #expect(start.duration(to: .now) < .seconds(3))
+        _ = slow
+    }
+
+    @Test("6. churn: connect/close cycles and resets in the middle of commands leave no descriptor, zombie or process behind",
+          arguments: ServerMode.allCases)
+    func churn(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice"])
+        #expect(try server.answers())
+        let baseline = server.descriptorCount
+        let port = server.port
+        let cycles = Torture.size(1_000, 20_000)
+        concurrently(4) { worker in
+            for index in stride(from: worker, to: cycles, by: 4) {
+                guard let client = try? TestClient(port: port) else { continue }
+                if index % 3 == 0 { try? client.send(Limits.preface) }
+                if index % 5 == 0 { try? client.socket.setResetOnClose() }
+            }
+        }
+        let resets = Torture.size(100, 5_000)
+        concurrently(mode == .blocking ? 1 : 4) { worker in
+            for _ in stride(from: worker, to: resets, by: mode == .blocking ? 1 : 4) {
+                guard let client = try? TestClient(port: port), (try? client.handshake()) != nil else { continue }
+                _ = try? client.exec("echo started; sleep 30")
+                _ = try? client.readFrame(timeout: .seconds(10))
+                try? client.socket.setResetOnClose()
+            }
+        }
+        #expect(try server.answers())
+        #expect(server.settles(to: baseline, timeout: .seconds(20)), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+        #expect(eventually(timeout: .seconds(10)) { server.statistics.children.isEmpty })
+    }
+
+    @Test("7. out of descriptors: no busy loop while accept fails, and service resumes once descriptors free up",
+          arguments: [ServerMode.threaded, .coroutine])
+    func descriptorExhaustion(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--max-unauthenticated", "1000", "--log-level", "notice"], descriptorLimit: 256)
+        var clients = try (0..<300).map { _ in try TestClient(port: server.port) }
+        for client in clients { try? client.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded) }
+        SystemThread.pause(for: .milliseconds(500))
+        let before = server.statistics.cpuSeconds ?? 0
+        SystemThread.pause(for: .seconds(2))
+        let used = (server.statistics.cpuSeconds ?? 0) - before
+        #expect(used < 0.4, "the server used \(used) s of CPU in 2 s while out of descriptors")
+        #expect(server.log.contains("out of descriptors"))
+        clients.removeAll()
+        #expect(eventually(timeout: .seconds(10)) { (try? server.answers()) ?? false })
+    }
+
+    @Test("8. a client that stops reading: memory stays flat, the command blocks, and the stall timeout tears it down",
+          arguments: ServerMode.allCases)
+    func slowReader(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice"])
+        #expect(try server.answers())
+        let before = server.statistics.residentBytes ?? 0
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        try client.exec("echo $$; exec cat /dev/zero")
+        let group = try #require(Int32(String(decoding: try client.readFrame().body, as: UTF8.self).trimmingCharacters(in: .newlines)))
+        // Read nothing more.
+        SystemThread.pause(for: .milliseconds(1500))
+        let growth = (server.statistics.residentBytes ?? 0) - before
+        #expect(growth < 4 << 20, "the server grew by \(growth) bytes")
+        let state = readTextFile("/proc/\(group)/stat").flatMap { $0.split(separator: ")").last?.split(separator: " ").first }
+        #expect(state == "S", "the command should be blocked on its full pipe, not running")
+        #expect(eventually(timeout: .seconds(8)) { processesInGroup(group).isEmpty }, "torn down after the stall timeout")
+        #expect(server.log.contains("read nothing for"))
+    }
+
+    @Test("10. a timeout ends a command, even one that ignores TERM, within timeout + grace",
+          arguments: ServerMode.allCases, ["sleep 1000", "trap '' TERM; sleep 1000"])
+    func deadline(_ mode: ServerMode, _ command: String) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice"])
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        let start = ContinuousClock.now
+        let result = try client.run(command, timeoutMilliseconds: 1000)
+        #expect(result.exit?["timed_out"] == true)
+        #expect(start.duration(to: .now) < .seconds(4))
+    }
+
+    @Test("11. reap storm: every exit code right, no zombie, descriptors and threads back to where they were",
+          arguments: ServerMode.allCases)
+    func reapStorm(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice"])
+        // Threads before any connection; descriptors after the first command
+        // (the first spawn opens the /dev/null every child's stdin shares).
+        let threads = server.statistics.threadCount ?? 0
+        #expect(try server.answers())
+        let baseline = (descriptors: server.descriptorCount, threads: threads)
+        let clients = Torture.size(20, 200), commands = Torture.size(10, 50)
+        let wrong = Counter()
+        let port = server.port
+        concurrently(clients) { client in
+            guard let connection = try? TestClient(port: port), (try? connection.handshake()) != nil else { wrong.add(commands); return }
+            for command in 0..<commands {
+                let n = client * commands + command
+                if (try? connection.run("exit $((\(n) % 256))").code) != Int64(n % 256) { wrong.add(1) }
+            }
+        }
+        #expect(wrong.value == 0)
+        #expect(server.settles(to: baseline.descriptors, timeout: .seconds(20)))
+        #expect(eventually(timeout: .seconds(10)) { server.statistics.threadCount == baseline.threads },
+                "threads: \(baseline.threads) before, \(server.statistics.threadCount ?? -1) after")
+    }
+
+    /// Four pairs of 1 MiB files of random bytes, made once.
+    static let payloads: [(stdout: String, stderr: String, bytes: ([UInt8], [UInt8]))] = (0..<4).map { _ in
+        var generator = SystemRandomNumberGenerator()
+        let out = (0..<1_048_576).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let err = (0..<1_048_576).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let outPath = Scratch.path("out"), errPath = Scratch.path("err")
+        try! Data(out).write(to: URL(fileURLWithPath: outPath))
+        try! Data(err).write(to: URL(fileURLWithPath: errPath))
+        return (outPath, errPath, (out, err))
+    }
+
+    @Test("12. nothing lost under load: many clients, 1 MiB on each stream per command, every byte in order",
+          arguments: ServerMode.allCases)
+    func nothingLost(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice"])
+        let clients = Torture.size(10, 100), commands = Torture.size(3, 20)
+        let wrong = Counter()
+        let port = server.port
+        let payloads = Self.payloads
+        concurrently(clients) { client in
+            guard let connection = try? TestClient(port: port), (try? connection.handshake()) != nil else { wrong.add(commands); return }
+            for command in 0..<commands {
+                let payload = payloads[(client + command) % payloads.count]
+                guard let result = try? connection.run("cat \(payload.stdout) & cat \(payload.stderr) >&2; wait"),
+                      result.stdout == payload.bytes.0, result.stderr == payload.bytes.1, result.code == 0 else {
+                    wrong.add(1)
+                    continue
+                }
+            }
+        }
+        #expect(wrong.value == 0, "\(wrong.value) commands lost or changed bytes")
+    }
+
+    @Test("13. clients that close in the middle of a stream never bring the server down (SIGPIPE, EPIPE, ECONNRESET)",
+          arguments: ServerMode.allCases)
+    func brokenPipes(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice"])
+        #expect(try server.answers())
+        let baseline = server.descriptorCount
+        let port = server.port
+        let clients = Torture.size(100, 1_000)
+        concurrently(mode == .blocking ? 1 : 4) { worker in
+            let workers = mode == .blocking ? 1 : 4
+            for index in stride(from: worker, to: clients, by: workers) {
+                guard let client = try? TestClient(port: port), (try? client.handshake()) != nil else { continue }
+                _ = try? client.exec("cat /dev/zero")
+                _ = try? client.readFrame(timeout: .seconds(10))
+                if index % 2 == 0 { try? client.socket.setResetOnClose() }
+            }
+        }
+        #expect(server.process.isRunning)
+        #expect(try server.answers())
+        #expect(server.settles(to: baseline, timeout: .seconds(20)))
+    }
+}
