@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
-        .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHSpawn", "RSHSystem"]),
+        .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
         .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem", "rshd", "rsh"]),
     ],

@@ -33,6 +33,22 @@ extension ChildProcess {
         if let deadline = deadlines.nextDeadline, deadline <= now { enforceDeadlines(now: now) }
     }
 
+    /// Waits in `poll` until the child is complete (exited, both pipes at end
+    /// of file), passing every chunk of output to `sink`; enforces the
+    /// deadlines on the way. The smallest synchronous driver.
+    public func drain(_ sink: (ChildOutput, UnsafeRawBufferPointer) -> Void) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        defer { buffer.deallocate() }
+        var requests: [PollRequest] = []
+        while !isComplete {
+            requests.removeAll(keepingCapacity: true)
+            appendPollRequests(to: &requests, acceptingOutput: true)
+            _ = try? poll(&requests, timeoutMilliseconds: pollTimeout(until: deadlines.nextDeadline))
+            service({ fd in requests.reduce(into: PollEvents()) { if $1.descriptor == fd { $0.formUnion($1.returned) } } },
+                    buffer: buffer, sink: sink)
+        }
+    }
+
     /// What `run` collected.
     public struct Collected: Sendable {
         public var result: ProcessResult
@@ -53,16 +69,7 @@ extension ChildProcess {
             child.flushInput()
         }
         var collected: [ChildOutput: [UInt8]] = [.stdout: [], .stderr: []]
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
-        defer { buffer.deallocate() }
-        var requests: [PollRequest] = []
-        while !child.isComplete {
-            requests.removeAll(keepingCapacity: true)
-            child.appendPollRequests(to: &requests, acceptingOutput: true)
-            _ = try? poll(&requests, timeoutMilliseconds: pollTimeout(until: child.deadlines.nextDeadline))
-            let ready = Dictionary(requests.map { ($0.descriptor, $0.returned) }, uniquingKeysWith: { $0.union($1) })
-            child.service({ ready[$0] ?? [] }, buffer: buffer) { stream, bytes in collected[stream]! += bytes }
-        }
+        child.drain { stream, bytes in collected[stream]! += bytes }
         return Collected(result: child.finish(), stdout: collected[.stdout]!, stderr: collected[.stderr]!)
     }
 }

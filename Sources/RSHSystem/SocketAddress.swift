@@ -49,21 +49,13 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw Errno.invalidArgument }
-            return try withUnsafePointer(to: &address) { (pointer) throws(Errno) in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(Errno) in
-                    try body(raw, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            return try Self.asSockaddr(&address, length: MemoryLayout<sockaddr_in>.size, body)
         case .ipv6(let host, let port):
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
             guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw Errno.invalidArgument }
-            return try withUnsafePointer(to: &address) { (pointer) throws(Errno) in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(Errno) in
-                    try body(raw, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            return try Self.asSockaddr(&address, length: MemoryLayout<sockaddr_in6>.size, body)
         case .unix(let path):
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
@@ -77,10 +69,16 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
                 raw[bytes.count] = 0
             }
             let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + 1
-            return try withUnsafePointer(to: &address) { (pointer) throws(Errno) in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(Errno) in
-                    try body(raw, socklen_t(length))
-                }
+            return try Self.asSockaddr(&address, length: length, body)
+        }
+    }
+
+    /// Calls `body` with a family-specific address seen as the generic `sockaddr`.
+    private static func asSockaddr<Address, Result>(_ address: inout Address, length: Int,
+                                                    _ body: (UnsafePointer<sockaddr>, socklen_t) throws(Errno) -> Result) throws(Errno) -> Result {
+        try withUnsafePointer(to: &address) { (pointer) throws(Errno) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(Errno) in
+                try body(raw, socklen_t(length))
             }
         }
     }

@@ -46,16 +46,7 @@ enum RawLimits {
         try connection.setNonBlocking(false)
         let start = ContinuousClock.now
         let child = try ChildProcess(CommandSpec(.shell("head -c \(bytes) /dev/zero")))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
-        defer { buffer.deallocate() }
-        var requests: [PollRequest] = []
-        while !child.isComplete {
-            requests.removeAll(keepingCapacity: true)
-            child.appendPollRequests(to: &requests, acceptingOutput: true)
-            _ = try? poll(&requests, timeoutMilliseconds: -1)
-            let ready = Dictionary(requests.map { ($0.descriptor, $0.returned) }, uniquingKeysWith: { $0.union($1) })
-            child.service({ ready[$0] ?? [] }, buffer: buffer) { _, chunk in try? connection.sendAll(chunk) }
-        }
+        child.drain { _, chunk in try? connection.sendAll(chunk) }
         _ = child.finish()
         try connection.shutdownWriting()
         reader.join()

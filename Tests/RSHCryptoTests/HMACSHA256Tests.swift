@@ -1,23 +1,11 @@
 import Foundation
 import RSHCrypto
+import RSHProtocol
 import RSHSpawn
 import RSHSystem
 import Testing
 
-func hex(_ text: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        bytes.append(UInt8(text[index..<next], radix: 16)!)
-        index = next
-    }
-    return bytes
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-}
+func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
 /// RFC 4231, section 4: HMAC-SHA-256 test cases 1-7.
 struct RFC4231Case: CustomTestStringConvertible, Sendable {

@@ -45,16 +45,7 @@ enum WirePart: Decodable {
     }
 }
 
-func hexBytes(_ text: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        bytes.append(UInt8(text[index..<next], radix: 16)!)
-        index = next
-    }
-    return bytes
-}
+func hexBytes(_ text: String) -> [UInt8] { Hex.decode(text)! }
 
 /// Any JSON value, decoded by Foundation and converted to the codec's JSONValue for comparison.
 struct ForeignJSON: Decodable {

@@ -125,17 +125,8 @@ struct ChildProcessTests {
     }
 }
 
-/// Runs a started child to completion, discarding its output.
+/// Runs a started child to completion, discarding its output, and reaps it.
 func drain(_ child: ChildProcess) {
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
-    defer { buffer.deallocate() }
-    var requests: [PollRequest] = []
-    while !child.isComplete {
-        requests.removeAll()
-        child.appendPollRequests(to: &requests, acceptingOutput: true)
-        _ = try? poll(&requests, timeoutMilliseconds: pollTimeout(until: child.deadlines.nextDeadline))
-        let ready = Dictionary(requests.map { ($0.descriptor, $0.returned) }, uniquingKeysWith: { $0.union($1) })
-        child.service({ ready[$0] ?? [] }, buffer: buffer) { _, _ in }
-    }
+    child.drain { _, _ in }
     _ = child.finish()
 }
