@@ -71,7 +71,7 @@ public struct ServerSession {
         case closed
     }
 
-    private struct Command {
+    struct Command {
         var request: ExecRequest
         var stdinOpen: Bool
         var bytesOut = 0
@@ -82,7 +82,7 @@ public struct ServerSession {
     }
 
     public let configuration: Configuration
-    public private(set) var phase: Phase = .preface
+    public internal(set) var phase: Phase = .preface
     public private(set) var isShuttingDown = false
     private var preface: [UInt8] = []
     private var decoder: FrameDecoder
@@ -90,9 +90,9 @@ public struct ServerSession {
     private let challenge: [UInt8]
     /// Seals every frame sent once the client has authenticated.
     private var sealing: FrameIntegrity?
-    private var commands: [Int64: Command] = [:]
-    private var classicQueue: [String] = []
-    private var nextClassicID: Int64 = 1
+    var commands: [Int64: Command] = [:]
+    var classicQueue: [String] = []
+    var nextClassicID: Int64 = 1
 
     /// `challenge` must be fresh random bytes when the configuration has
     /// authentication (the driver draws them; the session stays deterministic).
@@ -373,7 +373,7 @@ public struct ServerSession {
 
     // MARK: Helpers
 
-    private mutating func fail(_ code: ErrorCode, _ message: String) -> [Action] {
+    mutating func fail(_ code: ErrorCode, _ message: String) -> [Action] {
         let error = ProtocolError(code, message)
         phase = .closed
         classicQueue.removeAll()
@@ -384,65 +384,11 @@ public struct ServerSession {
         if error.isFatal { actions += fail(error.code, error.message) } else { actions.append(send(.error(error))) }
     }
 
-    private mutating func closeIfDrained() -> [Action] {
+    mutating func closeIfDrained() -> [Action] {
         guard isShuttingDown, commands.isEmpty, phase != .closed else { return [] }
         let wasClassic = phase == .classic
         phase = .closed
         if wasClassic { return [.close] }
         return [send(.error(ProtocolError(.shuttingDown, "the server is shutting down"))), .close]
-    }
-
-    // MARK: Classic connections
-
-    private mutating func receiveClassic(_ chunk: UnsafeRawBufferPointer, _ actions: inout [Action]) {
-        guard !isShuttingDown else { return }
-        var bytes = chunk[...]
-        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-        guard !bytes.isEmpty else { return }
-        guard let text = String(validating: bytes, as: UTF8.self), !text.utf8.contains(0) else {
-            actions.append(.send(classicReply(code: 255, body: Array("rshd: the command is not valid UTF-8 text\n".utf8))))
-            return
-        }
-        classicQueue.append(text)
-        if classicQueue.count > Limits.maxQueuedClassicCommands {
-            phase = .closed
-            classicQueue.removeAll()
-            actions.append(.close)
-            actions += commands.keys.sorted().map { .terminate(id: $0) }
-            return
-        }
-        if commands.isEmpty { startNextClassic(&actions) }
-    }
-
-    private mutating func startNextClassic(_ actions: inout [Action]) {
-        guard phase == .classic, commands.isEmpty, !classicQueue.isEmpty else {
-            actions += closeIfDrained()
-            return
-        }
-        let request = ExecRequest(id: nextClassicID, command: .shell(classicQueue.removeFirst()),
-                                  timeoutMilliseconds: configuration.defaultTimeoutMilliseconds)
-        nextClassicID += 1
-        commands[request.id] = Command(request: request, stdinOpen: false)
-        actions.append(.start(request))
-    }
-
-    private func classicReply(_ command: Command, _ outcome: CommandOutcome) -> [UInt8] {
-        let code: Int32
-        switch outcome.status {
-        case .exited(let value): code = value
-        // Python's subprocess reports death by signal N as -N; classic clients expect that.
-        case .signaled(_, let number): code = -number
-        }
-        var extra: [(String, JSONValue)] = []
-        if command.classicTruncated { extra.append(("truncated", .bool(true))) }
-        if outcome.timedOut { extra.append(("timed_out", .bool(true))) }
-        return classicReply(code: code, body: command.classicStderr + command.classicStdout, extra: extra)
-    }
-
-    private func classicReply(code: Int32, body: [UInt8], extra: [(String, JSONValue)] = []) -> [UInt8] {
-        var output: [UInt8] = []
-        // FrameEncoder puts total_size last; classic clients read only total_size (and exit_code).
-        FrameEncoder.append(type: nil, [("exit_code", .integer(Int64(code)))] + extra, body: body, to: &output)
-        return output
     }
 }
