@@ -25,10 +25,12 @@ final class TestClient: @unchecked Sendable {
 
     /// Preface and hello, and the authentication when the server asks for it;
     /// returns the server's hello.
+    /// `timeout`: how long the server may take to answer (a blocking server
+    /// serving others first makes clients wait in the backlog).
     @discardableResult
-    func handshake() throws -> Frame {
+    func handshake(timeout: Duration = .seconds(30)) throws -> Frame {
         try send(Limits.preface + ClientMessage.hello(version: 1, client: "tests").encoded)
-        let hello = try readFrame()
+        let hello = try readFrame(timeout: timeout)
         guard hello.type == "hello" else { throw TestFailure("expected hello, got \(hello.header)") }
         guard hello["auth"] == .string(Handshake.method) else { return hello }
         guard let key, let challenge = hello["challenge"]?.stringValue.flatMap(Hex.decode) else {
