@@ -20,7 +20,7 @@ final class ServerUnderTest {
             null.closeAfterUse()
         }
         processID = try spawnProcess([binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0",
-                                      "--max-connections", "20000", "--log-level", "notice"] + extra,
+                                      "--max-connections", "20000", "--max-unauthenticated", "20000", "--log-level", "notice"] + extra,
                                      SpawnSetup(standardInput: null, standardOutput: null, standardError: log, searchPath: false))
         exit = try ProcessDescriptor(processID: processID)
         let deadline = ContinuousClock.now + .seconds(20)
