@@ -31,6 +31,9 @@ public struct SpawnSetup {
 /// group (`POSIX_SPAWN_SETSID`), with every signal at its default disposition
 /// and none blocked, and no descriptor above 2 open. Returns the process ID.
 ///
+/// Marks every descriptor of this process above 2 close-on-exec: this
+/// process hands descriptors to children only as their 0, 1 and 2.
+///
 /// glibc's `posix_spawn` runs the child with `CLONE_VFORK` and reports a
 /// failed `execve` (or a failed file action) as its return value, so
 /// `ENOENT`/`EACCES` for a missing or non-executable program arrive here.
@@ -44,17 +47,25 @@ public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errn
     try returnedError(posix_spawnattr_init(&attributes))
     defer { posix_spawnattr_destroy(&attributes) }
 
-    // dup2 onto 0, 1, 2 clears close-on-exec on the copies; every other
-    // descriptor is closed by the closefrom action, whatever its flags.
-    // The three sources are never 0-2 themselves: the server keeps its own
-    // standard descriptors open (FileDescriptor.ensureStandardDescriptorsOpen).
+    // dup2 onto 0, 1, 2 clears close-on-exec on the copies. The three sources
+    // are never 0-2 themselves: the server keeps its own standard descriptors
+    // open (FileDescriptor.ensureStandardDescriptorsOpen).
     try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardInput.rawValue, 0))
     try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardOutput.rawValue, 1))
     try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardError.rawValue, 2))
     if let directory = setup.workingDirectory {
         try returnedError(crsh_spawn_addfchdir(&actions, directory.rawValue))
     }
-    try returnedError(crsh_spawn_addclosefrom(&actions, 3))
+    // Every other descriptor is closed by execve, because all of them are
+    // close-on-exec: this module opens everything with O_CLOEXEC, and this
+    // sweep marks whatever else is open (inherited, or opened by a library
+    // without the flag) just before the spawn. It is not done with a
+    // closefrom file action, which closes the descriptors in the child while
+    // the parent is still suspended (CLONE_VFORK): with 4,000 descriptors open
+    // that kept the parent's thread waiting 470 µs per spawn instead of 90 µs,
+    // whereas execve closes them after it has released the parent
+    // (BENCHMARKS.md, "What the profiles led to").
+    try returnedError(crsh_mark_close_on_exec_from(3) == 0 ? 0 : errno)
 
     var defaultSignals = sigset_t()
     sigfillset(&defaultSignals)

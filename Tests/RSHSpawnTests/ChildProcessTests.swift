@@ -1,3 +1,4 @@
+import Glibc
 import RSHSpawn
 import RSHSystem
 import Testing
@@ -66,6 +67,16 @@ struct ChildProcessTests {
             drain(other)
         }
         // $$ is the shell itself; "; true" keeps dash from exec'ing ls in its place.
+        let listing = try shell("ls /proc/$$/fd; true")
+        #expect(text(listing.stdout) == "0\n1\n2\n")
+    }
+
+    @Test("a descriptor opened without close-on-exec (as a library might) is not inherited either")
+    func uncheckedDescriptorNotInherited() throws {
+        // dup(2) never sets FD_CLOEXEC on the copy.
+        let stray = Glibc.dup(1)
+        try #require(stray > 2)
+        defer { _ = Glibc.close(stray) }
         let listing = try shell("ls /proc/$$/fd; true")
         #expect(text(listing.stdout) == "0\n1\n2\n")
     }

@@ -22,7 +22,8 @@ extern const int crsh_O_PATH;
 int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len);
 int crsh_pipe2_cloexec(int fds[2]);
 int crsh_pidfd_open(pid_t pid);
-int crsh_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+/// Marks every descriptor from lowfd up close-on-exec; returns 0 or -1 with errno set.
+int crsh_mark_close_on_exec_from(int lowfd);
 int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd);
 /// SO_PEERCRED of a Unix-domain socket; returns 0 or -1 with errno set.
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
