@@ -35,11 +35,9 @@ final class TestProcess: @unchecked Sendable {
     let stderrPath: String
     private let exit: ProcessDescriptor
     private var status: RSHSystem.ExitStatus?
-    private let input: FileDescriptor?
 
-    /// Starts `arguments`. `stdin`: bytes to feed then close, or nil for /dev/null;
-    /// `keepStdinOpen` leaves a pipe open for `writeInput`/`closeInput`.
-    init(_ arguments: [String], stdin: [UInt8]? = nil, keepStdinOpen: Bool = false, environment: [String]? = nil) throws {
+    /// Starts `arguments`. `stdin`: bytes to feed then close, or nil for /dev/null.
+    init(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String]? = nil) throws {
         // Feeding stdin to a program that exits without reading it must be an
         // EPIPE for the writer, not a SIGPIPE that ends the whole test run.
         SignalDisposition.ignoreBrokenPipe()
@@ -51,25 +49,25 @@ final class TestProcess: @unchecked Sendable {
             out.closeAfterUse()
             err.closeAfterUse()
         }
-        var childInput: FileDescriptor
-        if stdin != nil || keepStdinOpen {
-            let pipe = try FileDescriptor.pipe()
-            childInput = pipe.readEnd
-            input = pipe.writeEnd
-        } else {
-            childInput = try FileDescriptor.open("/dev/null", O_RDONLY)
-            input = nil
-        }
+        let pipe = stdin == nil ? nil : try FileDescriptor.pipe()
+        let childInput = try pipe?.readEnd ?? FileDescriptor.open("/dev/null", O_RDONLY)
         defer { childInput.closeAfterUse() }
-        processID = try spawnProcess(arguments, SpawnSetup(standardInput: childInput, standardOutput: out, standardError: err,
-                                                           environment: environment, searchPath: true))
+        let spawned: Int32
+        do {
+            spawned = try spawnProcess(arguments, SpawnSetup(standardInput: childInput, standardOutput: out, standardError: err,
+                                                             environment: environment, searchPath: true))
+        } catch {
+            pipe?.writeEnd.closeAfterUse()
+            throw error
+        }
+        processID = spawned
         exit = try ProcessDescriptor(processID: processID)
-        if let stdin, let input {
-            let data = stdin
-            let writer = input
+        if let stdin, let writer = pipe?.writeEnd {
+            // The feeding thread owns the write end and is the only one to close
+            // it: a second close could hit a number another test has reused.
             Thread.detachNewThread {
-                try? writer.writeAll(data)
-                if !keepStdinOpen { writer.closeAfterUse() }
+                try? writer.writeAll(stdin)
+                writer.closeAfterUse()
             }
         }
     }
@@ -80,13 +78,9 @@ final class TestProcess: @unchecked Sendable {
             _ = try? exit.reap(block: true)
         }
         exit.close()
-        if let input { input.closeAfterUse() }
         try? FileManager.default.removeItem(atPath: stdoutPath)
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
-
-    func writeInput(_ bytes: [UInt8]) throws { try input?.writeAll(bytes) }
-    func closeInput() { input?.closeAfterUse() }
 
     /// Waits for the process to end; `nil` if it is still running at the deadline.
     @discardableResult
