@@ -45,10 +45,17 @@ public func poll(_ requests: inout [PollRequest], timeoutMilliseconds: Int32) th
 }
 
 extension FileDescriptor {
-    /// Waits for one descriptor; returns the events that happened ([] on timeout).
+    /// Waits for one descriptor; returns the events that happened, and [] only
+    /// once `timeoutMilliseconds` have passed (-1: no limit). A signal handled
+    /// meanwhile does not end the wait early, as it would `poll(2)`'s.
     public func poll(for events: PollEvents, timeoutMilliseconds: Int32) throws(Errno) -> PollEvents {
+        let deadline = timeoutMilliseconds < 0 ? nil : ContinuousClock.now + .milliseconds(timeoutMilliseconds)
         var requests = [PollRequest(self, events)]
-        try RSHSystem.poll(&requests, timeoutMilliseconds: timeoutMilliseconds)
+        var timeout = timeoutMilliseconds
+        while try RSHSystem.poll(&requests, timeoutMilliseconds: timeout) == 0 {
+            timeout = pollTimeout(until: deadline)
+            if timeout == 0 { return [] }
+        }
         return requests[0].returned
     }
 }
