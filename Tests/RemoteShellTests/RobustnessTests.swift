@@ -72,6 +72,7 @@ struct BadInputTests {
         }
         SystemThread.pause(for: .milliseconds(200))
         #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(setup.server.commandsRun(containing: marker) == 0)
         let client = try setup.client()
         try client.handshake()
         #expect(try client.run("echo ok").stdoutText == "ok\n")
@@ -136,11 +137,14 @@ struct BadInputTests {
           arguments: ServerMode.allCases.map { Setup(mode: $0, authenticated: true) })
     func bitFlips(_ setup: Setup) throws {
         // Without a key nothing can tell a flipped bit in a command's text from
-        // another command; with one, every frame's trailer can.
+        // another command; with one, every frame's trailer can. A server of its
+        // own, so that its count of commands run covers only these (a flip in
+        // the path would make the marker miss a command that ran).
+        let server = try ServerProcess(setup.mode, ["--key-file", TestKey.path])
         let marker = Scratch.path("flip")
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<Torture.size(30, 300) {
-            let client = try setup.client()
+            let client = try TestClient(port: server.port, key: TestKey.bytes)
             try client.handshake()
             var frame = client.sealed(.exec(ExecRequest(id: 1, command: .shell("touch \(marker)"))))
             let bit = Int.random(in: 0..<(frame.count * 8), using: &generator)
@@ -152,6 +156,7 @@ struct BadInputTests {
         }
         SystemThread.pause(for: .milliseconds(200))
         #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(server.commandsRun() == 0)
     }
 
     @Test("4. frames written one byte at a time, with pauses, give byte-identical results", arguments: Setup.all)

@@ -74,6 +74,7 @@ struct SecurityTests {
         #expect(frames.map { $0["code"]?.stringValue } == ["auth_failed"])
         SystemThread.pause(for: .milliseconds(300))
         #expect(!exists(path))
+        #expect(setup.server.commandsRun(containing: path) == 0)
         #expect(setup.server.log.contains("authentication failed"))
     }
 
@@ -88,6 +89,7 @@ struct SecurityTests {
         #expect(frames.last?["code"] == "auth_required")
         SystemThread.pause(for: .milliseconds(300))
         #expect(!exists(path))
+        #expect(setup.server.commandsRun(containing: path) == 0)
     }
 
     @Test("a recorded session replayed on a new connection runs nothing", arguments: keyed)
@@ -109,6 +111,7 @@ struct SecurityTests {
         #expect(frames.last?["code"] == "auth_failed")
         SystemThread.pause(for: .milliseconds(300))
         #expect(!exists(path))
+        #expect(setup.server.commandsRun(containing: path) == 1, "only the original run")
     }
 
     @Test("one flipped bit after the handshake ends the connection, and the command never runs", arguments: keyed)
@@ -120,6 +123,7 @@ struct SecurityTests {
         #expect(rsh.stderr.contains("integrity_failed"), "\(rsh.stderr)")
         SystemThread.pause(for: .milliseconds(300))
         #expect(!exists(path))
+        #expect(setup.server.commandsRun(containing: path) == 0)
         #expect(setup.server.log.contains("failed its integrity check"))
     }
 
@@ -135,6 +139,7 @@ struct SecurityTests {
         }
         SystemThread.pause(for: .milliseconds(300))
         #expect(!exists(path))
+        #expect(setup.server.commandsRun(containing: path) == 0)
     }
 
     @Test("the real client authenticates and runs commands with the key, in every mode", arguments: keyed)

@@ -48,6 +48,13 @@ final class ServerProcess: @unchecked Sendable {
 
     var log: String { process.stderr }
 
+    /// How many commands whose log line contains `text` the server has run, by
+    /// its own account: at the default log level it writes one line per
+    /// finished command ("conn=N cmd=M ... command=...").
+    func commandsRun(containing text: String = "") -> Int {
+        log.split(separator: "\n").count { $0.contains(" cmd=") && $0.contains(text) }
+    }
+
     /// Runs `rsh` against this server.
     func rsh(_ arguments: [String], options: [String] = [], stdin: [UInt8]? = nil, timeout: Duration = .seconds(30)) throws -> TestProcess {
         try TestProcess.run([Binaries.rsh] + options + [address] + arguments, stdin: stdin, timeout: timeout)
