@@ -35,6 +35,10 @@ int crsh_mark_close_on_exec_from(int lowfd) {
     return (int)syscall(SYS_close_range, (unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
+int crsh_dup3_cloexec(int fd, int target) {
+    return dup3(fd, target, O_CLOEXEC);
+}
+
 int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd) {
     return posix_spawn_file_actions_addfchdir_np(actions, fd);
 }

@@ -27,18 +27,34 @@ public struct SpawnSetup {
     }
 }
 
-/// Starts `arguments[0]` with `posix_spawn(3)` in a new session and process
-/// group (`POSIX_SPAWN_SETSID`), with every signal at its default disposition
-/// and none blocked, and no descriptor above 2 open. Returns the process ID.
+/// Starts `arguments[0]` in a new session and process group, with every
+/// signal at its default disposition and none blocked, and no descriptor
+/// above 2 open. Returns the process ID.
 ///
-/// Marks every descriptor of this process above 2 close-on-exec: this
+/// Two ways, with the same result: `crsh_spawn` through a spawn slot, where
+/// the child copies only the bottom of this process's descriptor table
+/// (`SpawnSlots`); or `posix_spawn(3)` (`POSIX_SPAWN_SETSID`) when every slot
+/// is busy or the program is to be searched in `PATH`. The posix_spawn way
+/// marks every descriptor of this process above 2 close-on-exec first: this
 /// process hands descriptors to children only as their 0, 1 and 2.
 ///
-/// glibc's `posix_spawn` runs the child with `CLONE_VFORK` and reports a
-/// failed `execve` (or a failed file action) as its return value, so
-/// `ENOENT`/`EACCES` for a missing or non-executable program arrive here.
+/// Both run the child with `CLONE_VFORK` and report a failed `execve` as the
+/// error thrown here, so `ENOENT`/`EACCES` for a missing or non-executable
+/// program arrive here.
 public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errno) -> Int32 {
     precondition(!arguments.isEmpty, "spawnProcess needs a program")
+    let program = setup.program ?? arguments[0]
+    let argv = CStringArray(arguments)
+    defer { argv.free() }
+    let envp = setup.environment.map(CStringArray.init)
+    defer { envp?.free() }
+    // The usual way: through a spawn slot, so that the child does not copy
+    // this process's whole descriptor table (SpawnSlots). posix_spawn below
+    // when every slot is busy, or for a PATH search.
+    if !setup.searchPath || program.contains("/"),
+       let processID = try SpawnSlots.shared.spawn(program, argv, envp?.pointers ?? environ, setup) {
+        return processID
+    }
 
     var actions = posix_spawn_file_actions_t()
     try returnedError(posix_spawn_file_actions_init(&actions))
@@ -76,16 +92,8 @@ public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errn
     let flags = crsh_POSIX_SPAWN_SETSID | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK)
     try returnedError(posix_spawnattr_setflags(&attributes, flags))
 
-    let argv = CStringArray(arguments)
-    defer { argv.free() }
     var processID: pid_t = 0
-    if let environment = setup.environment {
-        let envp = CStringArray(environment)
-        defer { envp.free() }
-        try returnedError(launch(&processID, setup.program ?? arguments[0], &actions, &attributes, argv, envp.pointers, setup.searchPath))
-    } else {
-        try returnedError(launch(&processID, setup.program ?? arguments[0], &actions, &attributes, argv, environ, setup.searchPath))
-    }
+    try returnedError(launch(&processID, program, &actions, &attributes, argv, envp?.pointers ?? environ, setup.searchPath))
     return processID
 }
 

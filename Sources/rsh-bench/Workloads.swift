@@ -11,6 +11,8 @@ struct BenchRunner {
     let generator: LoadGenerator
     let only: Set<Workload>
     let modes: [ServerMode]
+    /// Extra `rshd` options for every server started (`--rshd-arg`).
+    let serverArguments: [String]
     let log: (String) -> Void
 
     func runAll() throws -> [BenchResult] {
@@ -32,7 +34,8 @@ struct BenchRunner {
         // measurement (interleaved, in `measure`): the machine is shared and
         // its speed drifts from minute to minute.
         let key = workload == .streamAuthenticated ? try benchKey() : nil
-        let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode, extra: key.map { ["--key-file", $0.path] } ?? [])
+        let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode,
+                                         extra: serverArguments + (key.map { ["--key-file", $0.path] } ?? []))
         defer { server.stop() }
         // One command first, so the baseline includes a warmed-up server.
         _ = try generator.run { [address = server.address, loop = generator.loop, bytes = key?.bytes] in
@@ -234,7 +237,7 @@ struct BenchRunner {
             // The limit here is the same stream without a key, on a second
             // server started next to this one: rounds of (plain, keyed).
             let bytes = size(1 << 29, 8 << 20)
-            let plain = try ServerUnderTest(binary: binaries + "/rshd", mode: server.mode)
+            let plain = try ServerUnderTest(binary: binaries + "/rshd", mode: server.mode, extra: serverArguments)
             defer { plain.stop() }
             var plainRates: [Double] = [], keyedRates: [Double] = [], ratios: [Double] = []
             for _ in 0..<Self.rounds {

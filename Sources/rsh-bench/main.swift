@@ -6,11 +6,12 @@ import RSHSystem
 // Markdown table, a JSON file and an SVG chart. See BENCHMARKS.md.
 
 let usage = """
-usage: rsh-bench [--smoke] [--only WORKLOAD,...] [--modes MODE,...] [--output DIR]
+usage: rsh-bench [--smoke] [--only WORKLOAD,...] [--modes MODE,...] [--rshd-arg ARG]... [--output DIR]
 
   --smoke         tiny sizes: checks that the harness works (seconds), measures nothing
   --only LIST     workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))
   --modes LIST    blocking, threaded, coroutine (default: all)
+  --rshd-arg ARG  pass ARG to every rshd started (repeat for more: --rshd-arg --loops --rshd-arg 1)
   --output DIR    where latest.md, latest.json and latest.svg go (default: scripts/bench/results)
 
 rshd and rsh are taken from the directory of this executable: build them
@@ -21,6 +22,7 @@ var smoke = false
 var only = Set(Workload.allCases)
 var modes = ServerMode.allCases
 var output = "scripts/bench/results"
+var serverArguments: [String] = []
 var scanner = ArgumentScanner(CommandLine.arguments.dropFirst())
 do {
     while let flag = scanner.next() {
@@ -39,6 +41,7 @@ do {
                 return mode
             }
         case "--output": output = try scanner.value(for: flag)
+        case "--rshd-arg": serverArguments.append(try scanner.value(for: flag))
         case "--help", "-h":
             print(usage)
             exitProcess(0)
@@ -63,7 +66,8 @@ for name in ["rshd", "rsh"] where !FileDescriptor.isExecutable(binaries + "/" + 
 SignalDisposition.ignoreBrokenPipe()
 do {
     let generator = try LoadGenerator()
-    let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes) { line in
+    let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes,
+                             serverArguments: serverArguments) { line in
         try? FileDescriptor.standardError.writeAll(("rsh-bench: " + line + "\n").utf8)
     }
     let results = try runner.runAll()

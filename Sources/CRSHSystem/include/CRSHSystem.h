@@ -24,6 +24,8 @@ int crsh_pipe2_cloexec(int fds[2]);
 int crsh_pidfd_open(pid_t pid);
 /// Marks every descriptor from lowfd up close-on-exec; returns 0 or -1 with errno set.
 int crsh_mark_close_on_exec_from(int lowfd);
+/// dup3(fd, target, O_CLOEXEC): `target` now names what `fd` names, atomically.
+int crsh_dup3_cloexec(int fd, int target);
 int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd);
 /// SO_PEERCRED of a Unix-domain socket; returns 0 or -1 with errno set.
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
@@ -33,5 +35,15 @@ ssize_t crsh_getrandom(void *buffer, size_t length);
 /// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
 /// master descriptor, close-on-exec, and writes the slave's path to `name`.
 int crsh_open_pseudo_terminal(char *name, size_t length);
+
+/// posix_spawn with POSIX_SPAWN_SETSID, every signal at its default action and
+/// none blocked, `stdio` as the child's 0, 1 and 2, an optional directory to
+/// fchdir into (-1: none), and nothing else open; but the child copies only
+/// the descriptors below `keep_below` from this process's table (spawn.c).
+/// `stdio` and `directory` must be in 3..<keep_below. `stack` is the child's
+/// until this returns. Returns 0 or an errno value (a failed execve's too);
+/// ENOSYS if this kernel cannot unshare a descriptor table that way.
+int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+               const int stdio[3], int directory, int keep_below, void *stack, size_t stack_size);
 
 #endif

@@ -57,6 +57,8 @@ public enum ServerCommand {
             }
         }
         FileDescriptor.ensureStandardDescriptorsOpen()
+        // Before anything else is opened: the lowest numbers (SpawnSlots).
+        SpawnSlots.reserve()
         SignalDisposition.ignoreBrokenPipe()
         do {
             // Blocked before any thread exists, so every thread inherits the
