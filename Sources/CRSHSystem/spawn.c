@@ -55,9 +55,11 @@ static int child_main(void *argument) {
     // Only async-signal-safe system calls from here on: this child runs on
     // the parent's memory, while the parent's other threads go on.
     if (syscall(SYS_close_range, (unsigned)job->keep_below, ~0U, CLOSE_RANGE_UNSHARE) != 0) {
-        // Before Linux 5.9 (no close_range, or no UNSHARE flag): say so
-        // distinctly, and the caller uses posix_spawn from then on.
-        job->error = errno == EINVAL || errno == ENOSYS ? ENOSYS : errno;
+        // Before Linux 5.9 (no close_range, or no UNSHARE flag), or a
+        // seccomp filter that refuses it (EPERM, as older container runtimes
+        // answer unknown calls): say so distinctly, and the caller uses
+        // posix_spawn from then on.
+        job->error = errno == EINVAL || errno == ENOSYS || errno == EPERM ? ENOSYS : errno;
         _exit(127);
     }
     if (setsid() < 0) goto failed;
