@@ -2,20 +2,21 @@ import CRSHSystem
 import Glibc
 import Synchronization
 
-/// A few low-numbered descriptors kept free for handing a child its standard
-/// streams, so that `crsh_spawn` can give the child only the bottom of this
-/// process's descriptor table instead of a copy of all of it (`spawn.c`).
+/// Low-numbered descriptors kept for handing a child its standard streams,
+/// so that `crsh_spawn` can give the child only the bottom of this process's
+/// descriptor table instead of a copy of all of it (`spawn.c`).
 ///
 /// A slot is four numbers (stdin, stdout, stderr, working directory), each
-/// holding `/dev/null` while the slot is free. Spawning puts the child's
-/// descriptors into a slot with `dup3`, spawns, and puts `/dev/null` back,
-/// which also drops our copies of the child's pipe ends. When every slot is
-/// taken (more threads spawning at once than slots), `spawnProcess` falls
-/// back to `posix_spawn`.
-///
-/// The numbers are only low if the slots are made before the process opens
-/// much else: `rshd` calls `SpawnSlots.reserve()` first thing. Made later,
-/// they work the same, and save less.
+/// holding `/dev/null` while the slot is free, and a stack for the child. A
+/// spawn takes a slot, puts the child's descriptors into it with `dup3`,
+/// spawns, and puts `/dev/null` back, which also drops our copies of the
+/// child's pipe ends. A slot is busy only from `clone` to the child's
+/// `execve`, but that can be long when many children wait for a CPU, so
+/// there is one per thread that may be spawning at once: `rshd` reserves
+/// them first thing, while the lowest numbers are free (`reserve`). When all
+/// are busy, a new one is made at the lowest free number (its children copy
+/// the table up to it), up to a limit; beyond it, `spawnProcess` uses
+/// `posix_spawn`.
 public final class SpawnSlots: Sendable {
     struct Slot: @unchecked Sendable {
         let numbers: [Int32]
@@ -26,53 +27,82 @@ public final class SpawnSlots: Sendable {
     }
 
     static let stackSize = 64 * 1024
-    static let shared = SpawnSlots(count: max(4, 2 * ProcessIdentity.processorCount))
+    static let shared = SpawnSlots(limit: growthLimit())
+
+    private struct Pool {
+        var free: [Slot] = []
+        var count = 0
+        /// Off while a test runs every spawn through posix_spawn.
+        var enabled = true
+    }
 
     private let placeholder: FileDescriptor?
-    private let free: Mutex<[Slot]>
+    private let pool: Mutex<Pool>
+    private let limit: Int
     /// Cleared for good if the kernel cannot do what `crsh_spawn` needs.
     private let supported = Atomic<Bool>(true)
 
-    /// Makes the slots now, while this process's lowest descriptor numbers are free.
-    public static func reserve() { _ = shared }
-
-    private init(count: Int) {
-        var slots: [Slot] = []
-        placeholder = try? FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
-        if let placeholder {
-            for _ in 0..<count {
-                var numbers: [Int32] = []
-                for _ in 0..<4 {
-                    let number = fcntl(placeholder.rawValue, F_DUPFD_CLOEXEC, Int32(3))
-                    if number < 0 { break }
-                    numbers.append(number)
-                }
-                guard numbers.count == 4 else {
-                    for number in numbers { _ = Glibc.close(number) }
-                    break
-                }
-                slots.append(Slot(numbers: numbers, stack: .allocate(byteCount: Self.stackSize, alignment: 16)))
+    /// Makes slots for `concurrentSpawns` spawns at once (up to the limit)
+    /// now, while this process's lowest descriptor numbers are still free.
+    public static func reserve(concurrentSpawns: Int) {
+        shared.pool.withLock { pool in
+            while pool.count < min(concurrentSpawns, shared.limit), let slot = makeSlot(shared.placeholder) {
+                pool.free.append(slot)
+                pool.count += 1
             }
         }
-        free = Mutex(slots)
     }
 
-    /// The free slot with the lowest numbers: the child copies the fewest.
+    /// At most 64 slots, and no more than a 16th of the descriptors this
+    /// process may open (4 each): 16 slots under the common limit of 1,024.
+    private static func growthLimit() -> Int {
+        max(1, min(64, ProcessIdentity.openFilesLimit / 64))
+    }
+
+    private init(limit: Int) {
+        placeholder = try? FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        self.limit = limit
+        pool = Mutex(Pool())
+    }
+
+    /// Four descriptors on /dev/null at the lowest free numbers, and a stack.
+    private static func makeSlot(_ placeholder: FileDescriptor?) -> Slot? {
+        guard let placeholder else { return nil }
+        var numbers: [Int32] = []
+        for _ in 0..<4 {
+            let number = fcntl(placeholder.rawValue, F_DUPFD_CLOEXEC, Int32(3))
+            guard number >= 0 else {
+                for number in numbers { _ = Glibc.close(number) }
+                return nil
+            }
+            numbers.append(number)
+        }
+        return Slot(numbers: numbers, stack: .allocate(byteCount: stackSize, alignment: 16))
+    }
+
+    /// The free slot with the lowest numbers (the child copies the fewest),
+    /// or a new one when all are busy, up to the limit.
     private func take() -> Slot? {
-        free.withLock { slots in
-            guard let index = slots.indices.min(by: { slots[$0].keepBelow < slots[$1].keepBelow }) else { return nil }
-            return slots.remove(at: index)
+        pool.withLock { pool in
+            guard pool.enabled else { return nil }
+            if let index = pool.free.indices.min(by: { pool.free[$0].keepBelow < pool.free[$1].keepBelow }) {
+                return pool.free.remove(at: index)
+            }
+            guard pool.count < limit, let slot = Self.makeSlot(placeholder) else { return nil }
+            pool.count += 1
+            return slot
         }
     }
 
-    /// Runs `body` with every slot taken, so that every spawn in it goes
+    private func giveBack(_ slot: Slot) {
+        pool.withLock { $0.free.append(slot) }
+    }
+
+    /// Runs `body` with the slots out of use, so that every spawn in it goes
     /// through `posix_spawn` (for the tests of that path).
-    func withEverySlotTaken<Result>(_ body: () throws -> Result) rethrows -> Result {
-        let taken = free.withLock { slots in
-            defer { slots = [] }
-            return slots
-        }
-        defer { free.withLock { $0 += taken } }
+    func withSlotsDisabled<Result>(_ body: () throws -> Result) rethrows -> Result {
+        pool.withLock { $0.enabled = false }
+        defer { pool.withLock { $0.enabled = true } }
         return try body()
     }
 
@@ -85,7 +115,7 @@ public final class SpawnSlots: Sendable {
             // Back to /dev/null: this also closes our copies of the child's
             // pipe ends, which would otherwise keep its output from ending.
             for number in slot.numbers.prefix(sources.count) { _ = crsh_dup3_cloexec(placeholder.rawValue, number) }
-            free.withLock { $0.append(slot) }
+            giveBack(slot)
         }
         for (source, number) in zip(sources, slot.numbers) {
             _ = try retryingInterrupts { crsh_dup3_cloexec(source.rawValue, number) }

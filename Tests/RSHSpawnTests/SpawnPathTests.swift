@@ -20,7 +20,7 @@ struct SpawnPathTests {
         func run<Result>(_ body: () throws -> Result) rethrows -> Result {
             switch self {
             case .slot: return try body()
-            case .posixSpawn: return try SpawnSlots.shared.withEverySlotTaken(body)
+            case .posixSpawn: return try SpawnSlots.shared.withSlotsDisabled(body)
             }
         }
     }

@@ -57,8 +57,13 @@ public enum ServerCommand {
             }
         }
         FileDescriptor.ensureStandardDescriptorsOpen()
-        // Before anything else is opened: the lowest numbers (SpawnSlots).
-        SpawnSlots.reserve()
+        // Before anything else is opened, so they get the lowest numbers: a
+        // spawn slot for each thread that may be spawning at once (SpawnSlots).
+        switch configuration.mode {
+        case .blocking: SpawnSlots.reserve(concurrentSpawns: 1)
+        case .threaded: SpawnSlots.reserve(concurrentSpawns: .max)
+        case .coroutine: SpawnSlots.reserve(concurrentSpawns: 2 * configuration.loops)
+        }
         SignalDisposition.ignoreBrokenPipe()
         do {
             // Blocked before any thread exists, so every thread inherits the
