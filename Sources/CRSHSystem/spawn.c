@@ -4,15 +4,15 @@
 // execve then closes the close-on-exec entries again: about 0.1 µs per open
 // descriptor, in every child. A server holding 1,000 clients has ~4,000
 // descriptors open, which adds ~0.4 ms of CPU to each command it runs
-// (BENCHMARKS.md, "Spawning from a large descriptor table").
+// (BENCHMARKS.md, "What the profiles led to").
 //
 // Here the child is created sharing the parent's table (CLONE_FILES), and its
 // first act is close_range(keep_below, ~0U, CLOSE_RANGE_UNSHARE): when the
 // range reaches the end of the table, the kernel gives the child a private
 // table holding only the descriptors below `keep_below`, without copying the
 // rest. The caller puts the child's stdin, stdout, stderr (and directory)
-// below `keep_below` first; RSHSystem's SpawnSlots keeps a few low numbers
-// for that.
+// below `keep_below` first; RSHSystem's SpawnSlots keeps low numbers for
+// that.
 //
 // Otherwise this is what glibc's posix_spawn does with POSIX_SPAWN_SETSID,
 // SETSIGDEF (every signal) and SETSIGMASK (empty): the child borrows the

@@ -33,8 +33,8 @@ public struct SpawnSetup {
 ///
 /// Two ways, with the same result: `crsh_spawn` through a spawn slot, where
 /// the child copies only the bottom of this process's descriptor table
-/// (`SpawnSlots`); or `posix_spawn(3)` (`POSIX_SPAWN_SETSID`) when every slot
-/// is busy or the program is to be searched in `PATH`. The posix_spawn way
+/// (`SpawnSlots`); or `posix_spawn(3)` (`POSIX_SPAWN_SETSID`) when no slot
+/// can be had or the program is to be searched in `PATH`. The posix_spawn way
 /// marks every descriptor of this process above 2 close-on-exec first: this
 /// process hands descriptors to children only as their 0, 1 and 2.
 ///
@@ -50,7 +50,7 @@ public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errn
     defer { envp?.free() }
     // The usual way: through a spawn slot, so that the child does not copy
     // this process's whole descriptor table (SpawnSlots). posix_spawn below
-    // when every slot is busy, or for a PATH search.
+    // when no slot can be had, or for a PATH search.
     if !setup.searchPath || program.contains("/"),
        let processID = try SpawnSlots.shared.spawn(program, argv, envp?.pointers ?? environ, setup) {
         return processID

@@ -106,7 +106,8 @@ public final class SpawnSlots: Sendable {
         return try body()
     }
 
-    /// Spawns through a free slot: `nil` (nothing started) if none is free.
+    /// Spawns through a slot: `nil` (nothing started) if none can be had, or
+    /// if this kernel cannot do it (then never again).
     func spawn(_ path: String, _ argv: CStringArray, _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
                _ setup: SpawnSetup) throws(Errno) -> Int32? {
         guard let placeholder, supported.load(ordering: .relaxed), let slot = take() else { return nil }

@@ -62,7 +62,7 @@ public enum ServerCommand {
         switch configuration.mode {
         case .blocking: SpawnSlots.reserve(concurrentSpawns: 1)
         case .threaded: SpawnSlots.reserve(concurrentSpawns: .max)
-        case .coroutine: SpawnSlots.reserve(concurrentSpawns: 2 * configuration.loops)
+        case .coroutine: SpawnSlots.reserve(concurrentSpawns: configuration.loops)
         }
         SignalDisposition.ignoreBrokenPipe()
         do {
