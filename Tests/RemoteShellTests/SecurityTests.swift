@@ -54,6 +54,14 @@ private func framesUntilClosed(_ client: TestClient) -> [Frame] {
     (try? client.readUntilClosed(timeout: .seconds(10))) ?? []
 }
 
+/// After an attack: gives a command that should not run a moment to show
+/// up, then checks both traces of it, the marker file and the server's log.
+private func expectNeverRan(_ path: String, on server: ServerProcess, sourceLocation: SourceLocation = #_sourceLocation) {
+    SystemThread.pause(for: .milliseconds(300))
+    #expect(!exists(path), sourceLocation: sourceLocation)
+    #expect(server.commandsRun(containing: path) == 0, sourceLocation: sourceLocation)
+}
+
 @Suite("Security: authentication and integrity, through real sockets")
 struct SecurityTests {
     static let keyed = ServerMode.allCases.map { Setup(mode: $0, authenticated: true) }
@@ -72,9 +80,7 @@ struct SecurityTests {
                         + ClientMessage.exec(ExecRequest(id: 1, command: .shell("touch \(path)"))).encoded)
         let frames = framesUntilClosed(client)
         #expect(frames.map { $0["code"]?.stringValue } == ["auth_failed"])
-        SystemThread.pause(for: .milliseconds(300))
-        #expect(!exists(path))
-        #expect(setup.server.commandsRun(containing: path) == 0)
+        expectNeverRan(path, on: setup.server)
         #expect(setup.server.log.contains("authentication failed"))
     }
 
@@ -87,9 +93,7 @@ struct SecurityTests {
         let frames = framesUntilClosed(client)
         #expect(frames.map(\.type) == ["hello", "error"])
         #expect(frames.last?["code"] == "auth_required")
-        SystemThread.pause(for: .milliseconds(300))
-        #expect(!exists(path))
-        #expect(setup.server.commandsRun(containing: path) == 0)
+        expectNeverRan(path, on: setup.server)
     }
 
     @Test("a recorded session replayed on a new connection runs nothing", arguments: keyed)
@@ -121,9 +125,7 @@ struct SecurityTests {
         let rsh = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, "127.0.0.1:\(relay.port)", "touch \(path)"])
         #expect(rsh.shellStatus == 255)
         #expect(rsh.stderr.contains("integrity_failed"), "\(rsh.stderr)")
-        SystemThread.pause(for: .milliseconds(300))
-        #expect(!exists(path))
-        #expect(setup.server.commandsRun(containing: path) == 0)
+        expectNeverRan(path, on: setup.server)
         #expect(setup.server.log.contains("failed its integrity check"))
     }
 
@@ -137,9 +139,7 @@ struct SecurityTests {
             try client.send(Array(frame.dropLast(5)))
             SystemThread.pause(for: .milliseconds(300))
         }
-        SystemThread.pause(for: .milliseconds(300))
-        #expect(!exists(path))
-        #expect(setup.server.commandsRun(containing: path) == 0)
+        expectNeverRan(path, on: setup.server)
     }
 
     @Test("the real client authenticates and runs commands with the key, in every mode", arguments: keyed)
