@@ -40,7 +40,14 @@ public final class SpawnSlots: Sendable {
     private let pool: Mutex<Pool>
     private let limit: Int
     /// Cleared for good if the kernel cannot do what `crsh_spawn` needs.
-    private let supported = Atomic<Bool>(true)
+    /// Valgrind cannot run a `clone` with `CLONE_FILES` at all (it stops the
+    /// whole process), so under it every spawn goes through `posix_spawn`.
+    private let supported = Atomic<Bool>(!SpawnSlots.runningUnderValgrind)
+
+    /// Valgrind preloads its `vgpreload_*.so` into the program it runs.
+    private static var runningUnderValgrind: Bool {
+        ProcessIdentity.environmentValue("LD_PRELOAD")?.contains("/vgpreload_") ?? false
+    }
 
     /// Makes slots for `concurrentSpawns` spawns at once (up to the limit)
     /// now, while this process's lowest descriptor numbers are still free.
