@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -37,6 +38,10 @@ int crsh_mark_close_on_exec_from(int lowfd) {
 
 int crsh_dup3_cloexec(int fd, int target) {
     return dup3(fd, target, O_CLOEXEC);
+}
+
+int crsh_set_nonblocking(int fd, int on) {
+    return ioctl(fd, FIONBIO, &on);
 }
 
 int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd) {

@@ -57,11 +57,9 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         _ = Glibc.close(rawValue)
     }
 
-    /// Sets or clears `O_NONBLOCK` (`fcntl(2)`).
+    /// Sets or clears `O_NONBLOCK` (`ioctl(2)` `FIONBIO`: one call where `fcntl` takes two).
     public func setNonBlocking(_ nonBlocking: Bool = true) throws(Errno) {
-        let flags = try retryingInterrupts { fcntl(rawValue, F_GETFL) }
-        let wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK
-        if wanted != flags { _ = try retryingInterrupts { fcntl(rawValue, F_SETFL, wanted) } }
+        _ = try retryingInterrupts { crsh_set_nonblocking(rawValue, nonBlocking ? 1 : 0) }
     }
 
     /// Opens `path` close-on-exec (`open(2)`).

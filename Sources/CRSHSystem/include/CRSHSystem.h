@@ -27,6 +27,9 @@ int crsh_mark_close_on_exec_from(int lowfd);
 /// dup3(fd, target, O_CLOEXEC): `target` now names what `fd` names, atomically.
 int crsh_dup3_cloexec(int fd, int target);
 int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd);
+/// Sets or clears O_NONBLOCK in one call (ioctl FIONBIO; ioctl is variadic,
+/// which Swift cannot call). Returns 0 or -1 with errno set.
+int crsh_set_nonblocking(int fd, int on);
 /// SO_PEERCRED of a Unix-domain socket; returns 0 or -1 with errno set.
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// The abbreviated signal name ("TERM" for 15), or NULL for an unknown number.
