@@ -16,17 +16,29 @@ extension ChildProcess {
         if !hasExited { requests.append(PollRequest(exitDescriptor.descriptor, .readable)) }
     }
 
-    /// Acts on what `poll` returned for this child's descriptors: one read
-    /// per ready output pipe (passed to `sink`), queued input written, exit
-    /// noted, passed deadlines enforced.
+    /// Reads one ready output pipe may get in one `service` call.
+    static let readsPerWakeup = 4
+
+    /// Acts on what `poll` returned for this child's descriptors: each ready
+    /// output pipe read until it would block (passed to `sink`), queued input
+    /// written, exit noted, passed deadlines enforced.
+    ///
+    /// Reading on past the first chunk is what lets a command that wrote and
+    /// exited in one go be seen whole in one wake-up: its output, the end of
+    /// both pipes and its exit, so the caller can send them in one write.
+    /// The reads are bounded (`readsPerWakeup`), and `readingOutput` is asked
+    /// before each, so a busy command neither holds the thread nor fills the
+    /// caller's queue past its limit.
     public func service(_ returned: (FileDescriptor) -> PollEvents, buffer: UnsafeMutableRawBufferPointer,
-                        readingOutput: Bool = true, now: ContinuousClock.Instant = .now,
+                        readingOutput: @autoclosure () -> Bool = true, now: ContinuousClock.Instant = .now,
                         sink: (ChildOutput, UnsafeRawBufferPointer) -> Void) {
         if !hasExited, !returned(exitDescriptor.descriptor).isEmpty { noteExit(now: now) }
-        for stream in ChildOutput.allCases where readingOutput {
+        for stream in ChildOutput.allCases {
             guard let fd = descriptor(for: stream), !returned(fd).isEmpty else { continue }
-            if case .bytes(let count) = read(stream, into: buffer) {
+            var reads = 0
+            while reads < Self.readsPerWakeup, readingOutput(), case .bytes(let count) = read(stream, into: buffer) {
                 sink(stream, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                reads += 1
             }
         }
         if let fd = standardInput, !returned(fd).isEmpty { flushInput() }
