@@ -13,6 +13,12 @@ final class ConnectionState {
     /// Above this many queued bytes the children's pipes are not read: they
     /// fill, and the commands block (backpressure instead of buffering).
     static let outboundHighWater = 256 * 1024
+    /// The send queue's storage is kept between bursts up to this size, so
+    /// that a stream does not allocate, fault in and give back (brk) its
+    /// buffer on every burst. The queue reaches the high-water mark plus one
+    /// read of a pipe, and an array doubles its storage when it grows, so the
+    /// storage of a busy stream can reach about three times the mark.
+    static let retainedOutboundCapacity = 4 * outboundHighWater
     /// Above this many bytes of stdin not yet taken by the commands, the socket is not read.
     static let inputHighWater = 256 * 1024
     /// After its last frame the server shuts its sending side and reads (and
@@ -224,7 +230,7 @@ final class ConnectionState {
         guard let written, written > 0 else { return }
         outboundStart += written
         if outboundCount == 0 {
-            outbound.removeAll(keepingCapacity: outbound.capacity <= 2 * Self.outboundHighWater)
+            outbound.removeAll(keepingCapacity: outbound.capacity <= Self.retainedOutboundCapacity)
             outboundStart = 0
             writeStallDeadline = nil
             lingerIfDone()
