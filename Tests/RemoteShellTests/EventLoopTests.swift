@@ -77,6 +77,26 @@ struct EventLoopTests {
         }
         #expect(finished)
     }
+
+    @Test("work put off until the loop waits runs once, after the jobs queued before it, and can wake a task")
+    func beforeWaiting() throws {
+        final class Order { var events: [String] = [] }
+        let finished = try onLoop { loop in
+            let order = Order()
+            let handle = EventLoop.WaitHandle()
+            loop.beforeWaiting {
+                order.events.append("hook")
+                loop.interrupt(handle)
+            }
+            order.events.append("queued")
+            await Task.yield()   // back on the loop's queue: runs before the hook
+            order.events.append("ran again")
+            #expect(await loop.sleep(until: .now + .seconds(10), handle: handle) == .interrupted)
+            await Task.yield()
+            #expect(order.events == ["queued", "ran again", "hook"])
+        }
+        #expect(finished)
+    }
 }
 
 /// Reads through a nonisolated async method, as the benchmark's clients do:

@@ -39,6 +39,8 @@ actor CoroutineConnection {
     /// What the writer is waiting for, so it is woken only when that changes.
     private var writerWaitsForSocket = false
     private var writerDeadline: ContinuousClock.Instant?
+    /// A `sendQueued` is due before the loop next waits.
+    private var sendScheduled = false
     private var closed = false
 
     init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
@@ -74,8 +76,10 @@ actor CoroutineConnection {
                 // frames are still going out: read nothing for now
                 // (backpressure), but notice if the client hangs up.
                 _ = await loop.wait([.readable(state.socket)], handle: reader)
-                if !closed, loop.hasHungUp(state.socket) { state.peerClosed("hang-up") }
-                react()
+                if !closed, loop.hasHungUp(state.socket) {
+                    state.peerClosed("hang-up")
+                    react()
+                }
                 continue
             }
             let count: Int?
@@ -147,6 +151,10 @@ actor CoroutineConnection {
     private func pump(_ id: Int64, _ stream: ChildOutput) async {
         guard let child = state.children[id], let handle = commands[id]?.output(stream) else { return }
         var readsInARow = 0
+        // The child has only just started, so a first read would find the
+        // pipe empty nearly every time: wait before it instead. (Nothing is
+        // missed: epoll reports a pipe that already has data when it is added.)
+        var justStarted = true
         while let fd = child.descriptor(for: stream) {
             guard state.acceptsChildOutput else {
                 waitingForRoom.append(handle)
@@ -155,7 +163,9 @@ actor CoroutineConnection {
                 if outcome == .timedOut { enforceDeadlines(of: child) }
                 continue
             }
-            switch child.read(stream, into: loop.scratch) {
+            let outcome = justStarted ? .wouldBlock : child.read(stream, into: loop.scratch)
+            justStarted = false
+            switch outcome {
             case .bytes(let count):
                 state.childOutput(id, stream, UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
                 react()
@@ -192,7 +202,8 @@ actor CoroutineConnection {
     // MARK: Reacting to changes
 
     /// After anything changed the connection's state: start coroutines for new
-    /// commands, wake the ones whose deadlines or input changed, try to send.
+    /// commands, wake the ones whose deadlines or input changed, and send
+    /// what was queued before the loop next waits.
     private func react() {
         for id in state.takeStarted() {
             commands[id] = CommandHandles()
@@ -205,6 +216,18 @@ actor CoroutineConnection {
         for id in state.takeInputChanged() {
             if let handles = commands[id] { loop.interrupt(handles.input) }
         }
+        if !sendScheduled {
+            sendScheduled = true
+            loop.beforeWaiting { [self] in assumeIsolated { $0.sendQueued() } }
+        }
+    }
+
+    /// Sends what the coroutines queued since the loop last waited, in one
+    /// write: a command that wrote and exited in one go costs the client one
+    /// wake-up, not one per frame. Nothing is held back: this runs before the
+    /// loop sleeps, so it never waits for more output.
+    private func sendQueued() {
+        sendScheduled = false
         flush()
         // The writer needs waking only when its wait is out of date: bytes are
         // left that it is not waiting to send, the connection is finished, or
@@ -212,7 +235,10 @@ actor CoroutineConnection {
         if (state.hasOutbound && !writerWaitsForSocket) || state.isFinished || state.nextDeadline != writerDeadline {
             loop.interrupt(writer)
         }
-        if state.peerGone || state.closeRequested { loop.interrupt(reader) }
+        // The reader has to notice that the client is gone, or that the last
+        // frame is out and the lingering read may begin. (Not on every change:
+        // woken while it must not read, it would only wait again.)
+        if state.peerGone || state.isLingering { loop.interrupt(reader) }
     }
 
     /// Sends what fits now, and wakes pumps that were waiting for room.
