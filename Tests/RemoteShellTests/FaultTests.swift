@@ -118,6 +118,30 @@ struct FaultTests {
         #expect(server.log.contains("read nothing for"))
     }
 
+    @Test("8. a client that stops reading, then sends a bad frame: the server does not spin, serves others, and the stall timeout ends it",
+          arguments: ServerMode.allCases)
+    func slowReaderThenBadFrame(_ mode: ServerMode) throws {
+        // One event loop in coroutine mode, so that a stuck loop would also
+        // keep the next client out.
+        let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice", "--loops", "1"])
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        try client.exec("exec cat /dev/zero")
+        _ = try client.readFrame()
+        // Read nothing more, until the socket's buffers are full; then a frame
+        // with an impossible header length: the server answers bad_frame and
+        // wants to close, but cannot send its last frames.
+        SystemThread.pause(for: .milliseconds(1000))
+        try client.send([0, 0, 0, 0])
+        SystemThread.pause(for: .milliseconds(200))
+        let before = server.statistics.cpuSeconds ?? 0
+        SystemThread.pause(for: .milliseconds(1000))
+        let used = (server.statistics.cpuSeconds ?? 0) - before
+        #expect(used < 0.5, "the server used \(used) s of CPU in 1 s while waiting for the client")
+        #expect(try server.answers())
+        #expect(eventually(timeout: .seconds(8)) { server.log.contains("read nothing for") })
+    }
+
     @Test("10. a timeout ends a command, even one that ignores TERM, within timeout + grace",
           arguments: ServerMode.allCases, ["sleep 1000", "trap '' TERM; sleep 1000"])
     func deadline(_ mode: ServerMode, _ command: String) throws {
