@@ -99,6 +99,16 @@ final class BenchClient {
         }
     }
 
+    /// Connects, completes the handshake, runs `body` with the client, and closes it.
+    static func session<Value>(to address: SocketAddress, loop: EventLoop, key: [UInt8]? = nil,
+                               _ body: (BenchClient) async throws -> Value) async throws -> Value {
+        let client = try BenchClient(address: address, loop: loop, key: key)
+        defer { client.close() }
+        try await client.startHandshake()
+        try await client.finishHandshake()
+        return try await body(client)
+    }
+
     /// Sends the preface and hello without waiting for the answer.
     func startHandshake() async throws {
         try await send(Limits.preface + ClientMessage.hello(version: 1, client: "rsh-bench").encoded)

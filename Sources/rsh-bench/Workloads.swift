@@ -39,11 +39,7 @@ struct BenchRunner {
         defer { server.stop() }
         // One command first, so the baseline includes a warmed-up server.
         _ = try generator.run { [address = server.address, loop = generator.loop, bytes = key?.bytes] in
-            let client = try BenchClient(address: address, loop: loop, key: bytes)
-            defer { client.close() }
-            try await client.startHandshake()
-            try await client.finishHandshake()
-            return try await client.run("true").bytes
+            try await BenchClient.session(to: address, loop: loop, key: bytes) { try await $0.run("true").bytes }
         }
         let baselineRSS = server.statistics.residentBytes ?? 0
         let cpuBefore = server.statistics.cpuSeconds ?? 0
@@ -141,11 +137,7 @@ struct BenchRunner {
         let loop = generator.loop
         let start = ContinuousClock.now
         let received = try generator.run {
-            let client = try BenchClient(address: address, loop: loop, key: key)
-            defer { client.close() }
-            try await client.startHandshake()
-            try await client.finishHandshake()
-            return try await client.run("head -c \(bytes) /dev/zero").bytes
+            try await BenchClient.session(to: address, loop: loop, key: key) { try await $0.run("head -c \(bytes) /dev/zero").bytes }
         }
         guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
         return Double(bytes) / start.duration(to: .now).seconds
@@ -160,13 +152,11 @@ struct BenchRunner {
             return try interleaved(raw: { try RawLimits.sequentialSpawnRate("echo hi", count: count) }) {
                 let start = ContinuousClock.now
                 let latencies = try generator.run {
-                    let client = try BenchClient(address: address, loop: loop)
-                    defer { client.close() }
-                    try await client.startHandshake()
-                    try await client.finishHandshake()
-                    var latencies: [Duration] = []
-                    for _ in 0..<count { latencies.append(try await client.run("echo hi").latency) }
-                    return latencies
+                    try await BenchClient.session(to: address, loop: loop) { client in
+                        var latencies: [Duration] = []
+                        for _ in 0..<count { latencies.append(try await client.run("echo hi").latency) }
+                        return latencies
+                    }
                 }
                 return (Double(count) / start.duration(to: .now).seconds, latencies)
             }
@@ -181,13 +171,11 @@ struct BenchRunner {
                     try await withThrowingTaskGroup(of: [Duration].self) { group in
                         for _ in 0..<connections {
                             group.addTask {
-                                let client = try BenchClient(address: address, loop: loop)
-                                defer { client.close() }
-                                try await client.startHandshake()
-                                try await client.finishHandshake()
-                                var latencies: [Duration] = []
-                                for _ in 0..<perConnection { latencies.append(try await client.run("echo hi").latency) }
-                                return latencies
+                                try await BenchClient.session(to: address, loop: loop) { client in
+                                    var latencies: [Duration] = []
+                                    for _ in 0..<perConnection { latencies.append(try await client.run("echo hi").latency) }
+                                    return latencies
+                                }
                             }
                         }
                         return try await group.reduce(into: []) { $0 += $1 }
@@ -271,11 +259,7 @@ struct BenchRunner {
                 }
                 // With every connection open, a new client connects and runs one command.
                 let start = ContinuousClock.now
-                let newcomer = try BenchClient(address: address, loop: loop)
-                defer { newcomer.close() }
-                try await newcomer.startHandshake()
-                try await newcomer.finishHandshake()
-                _ = try await newcomer.run("echo hi")
+                _ = try await BenchClient.session(to: address, loop: loop) { try await $0.run("echo hi") }
                 return (start.duration(to: .now), clients.count)
             }
             let resident = Double(server.statistics.residentBytes ?? 0) / 1_048_576
