@@ -78,6 +78,38 @@ struct EventLoopTests {
         #expect(finished)
     }
 
+    @Test("a wait on several descriptors says which one is ready; the others' edges end the next waits, each once")
+    func severalDescriptors() throws {
+        let finished = try onLoop { loop in
+            let pipes = [try! FileDescriptor.pipe(), try! FileDescriptor.pipe()]
+            for pipe in pipes { try! pipe.readEnd.setNonBlocking() }
+            let interests = pipes.map { EventLoop.Interest.readable($0.readEnd) }
+            let handle = EventLoop.WaitHandle()
+            #expect(await loop.wait(interests, until: .now + .milliseconds(10), handle: handle) == .timedOut)
+            // One becomes readable: the wait names it.
+            _ = try? [UInt8(1)].withUnsafeBytes { try pipes[1].writeEnd.write($0) }
+            #expect(await loop.wait(interests, until: .now + .seconds(10), handle: handle) == .ready)
+            #expect(handle.readyInterest == interests[1])
+            // Both become readable before the loop polls: one ends this wait,
+            // the other the next one, without the loop waiting again.
+            for pipe in pipes { _ = try? [UInt8(2)].withUnsafeBytes { try pipe.writeEnd.write($0) } }
+            var named: Set<EventLoop.Interest> = []
+            for _ in pipes {
+                #expect(await loop.wait(interests, until: .now + .seconds(10), handle: handle) == .ready)
+                named.formUnion([handle.readyInterest].compactMap { $0 })
+            }
+            #expect(named == Set(interests))
+            // Each edge was reported once.
+            #expect(await loop.wait(interests, until: .now + .milliseconds(20), handle: handle) == .timedOut)
+            for pipe in pipes {
+                loop.deregister(pipe.readEnd)
+                pipe.readEnd.closeAfterUse()
+                pipe.writeEnd.closeAfterUse()
+            }
+        }
+        #expect(finished)
+    }
+
     @Test("work put off until the loop waits runs once, after the jobs queued before it, and can wake a task")
     func beforeWaiting() throws {
         final class Order { var events: [String] = [] }

@@ -9,22 +9,12 @@ import RSHSystem
 /// - the reader: read the socket, feed the session;
 /// - the writer: send queued frames, suspending while the socket is full,
 ///   and keep the connection's deadlines;
-/// - per command: the exit watcher, one pump per output pipe, and a stdin feeder.
+/// - per command: one coroutine that serves its pipes and waits for its exit.
 actor CoroutineConnection {
     nonisolated let unownedExecutor: UnownedSerialExecutor
     nonisolated let id: Int
     let loop: EventLoop
     let state: ConnectionState
-
-    /// The handles that let one coroutine wake another.
-    private final class CommandHandles {
-        let exit = EventLoop.WaitHandle()
-        let stdout = EventLoop.WaitHandle()
-        let stderr = EventLoop.WaitHandle()
-        let input = EventLoop.WaitHandle()
-
-        func output(_ stream: ChildOutput) -> EventLoop.WaitHandle { stream == .stdout ? stdout : stderr }
-    }
 
     /// Reads a coroutine may do in a row before it lets the rest of the loop
     /// run: a command that always has output, or a client that always has
@@ -33,7 +23,8 @@ actor CoroutineConnection {
 
     private let reader = EventLoop.WaitHandle()
     private let writer = EventLoop.WaitHandle()
-    private var commands: [Int64: CommandHandles] = [:]
+    /// Each running command's wait handle, so that others can wake it.
+    private var commands: [Int64: EventLoop.WaitHandle] = [:]
     /// Pumps parked until the outbound queue drains below its high-water mark.
     private var waitingForRoom: [EventLoop.WaitHandle] = []
     /// What the writer is waiting for, so it is woken only when that changes.
@@ -126,77 +117,91 @@ actor CoroutineConnection {
         }
     }
 
+    /// One coroutine per command, the counterpart of the other modes' poll
+    /// loop: it waits on the command's output pipes, its stdin pipe and its
+    /// process descriptor at once, and serves whichever is ready, until the
+    /// command has exited and both pipes are at end of file. (A coroutine per
+    /// pipe would cost two more tasks, a task group and two more suspensions
+    /// per command.)
     private func runCommand(_ id: Int64) async {
-        guard let child = state.children[id], let handles = commands[id] else { return }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.pump(id, .stdout) }
-            group.addTask { await self.pump(id, .stderr) }
-            if child.standardInput != nil { group.addTask { await self.feedInput(id) } }
-            while !child.hasExited {
-                let outcome = await loop.wait([.readable(child.exitDescriptor.descriptor)],
-                                              until: child.deadlines.nextDeadline, handle: handles.exit)
-                switch outcome {
-                case .ready: child.noteExit()
-                case .timedOut: enforceDeadlines(of: child)
-                case .interrupted: continue
-                }
+        guard let child = state.children[id], let handle = commands[id] else { return }
+        let takesInput = child.standardInput != nil
+        // Pipes that may hold unread output. epoll is edge-triggered, so a
+        // pipe is read until it would block before it is waited on again.
+        // Empty at first: the child has only just started, and a first read
+        // would find nothing nearly every time. (Nothing is missed: epoll
+        // reports a pipe that already has data when it is added.)
+        var unread: Set<ChildOutput> = []
+        while true {
+            var reads = 0
+            for stream in unread where readOutput(child, id, stream, reads: &reads) { unread.remove(stream) }
+            if child.isComplete { break }
+            if takesInput { feedInput(child) }
+            if !unread.isEmpty, state.acceptsChildOutput {
+                // Read its share with more to read: let the rest of the loop run.
+                await Task.yield()
+                continue
             }
-            loop.interrupt(handles.input)
+            let outcome = await waitForChange(in: child, unread: unread, handle: handle)
+            switch outcome {
+            case .ready:
+                guard let interest = handle.readyInterest else { continue }
+                if interest.descriptor == child.exitDescriptor.descriptor {
+                    child.noteExit()
+                } else if let stream = ChildOutput.allCases.first(where: { child.descriptor(for: $0) == interest.descriptor }) {
+                    unread.insert(stream)
+                }
+                // Otherwise stdin became writable: fed on the next pass.
+            case .timedOut: enforceDeadlines(of: child)
+            case .interrupted: continue  // room to send, new input, a teardown
+            }
         }
         commands[id] = nil
         state.childCompleted(id)
+        // The reader may have paused for this command's stdin.
+        if takesInput { loop.interrupt(reader) }
         react()
     }
 
-    private func pump(_ id: Int64, _ stream: ChildOutput) async {
-        guard let child = state.children[id], let handle = commands[id]?.output(stream) else { return }
-        var readsInARow = 0
-        // The child has only just started, so a first read would find the
-        // pipe empty nearly every time: wait before it instead. (Nothing is
-        // missed: epoll reports a pipe that already has data when it is added.)
-        var justStarted = true
-        while let fd = child.descriptor(for: stream) {
-            guard state.acceptsChildOutput else {
-                waitingForRoom.append(handle)
-                let outcome = await loop.sleep(until: child.deadlines.nextDeadline, handle: handle)
-                waitingForRoom.removeAll { $0 === handle }
-                if outcome == .timedOut { enforceDeadlines(of: child) }
-                continue
+    /// Waits for the next thing the command needs: its exit, output on a
+    /// pipe (only while the send queue has room; otherwise the pipes fill
+    /// and the child blocks, which is the backpressure), room in its stdin
+    /// pipe for queued input, its next deadline, or an interrupt.
+    private func waitForChange(in child: ChildProcess, unread: Set<ChildOutput>,
+                               handle: EventLoop.WaitHandle) async -> EventLoop.WaitOutcome {
+        var interests: [EventLoop.Interest] = []
+        if !child.hasExited { interests.append(.readable(child.exitDescriptor.descriptor)) }
+        let room = state.acceptsChildOutput
+        if room {
+            for stream in ChildOutput.allCases where !unread.contains(stream) {
+                if let fd = child.descriptor(for: stream) { interests.append(.readable(fd)) }
             }
-            let outcome = justStarted ? .wouldBlock : child.read(stream, into: loop.scratch)
-            justStarted = false
-            switch outcome {
-            case .bytes(let count):
-                state.childOutput(id, stream, UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
-                react()
-                readsInARow += 1
-                if readsInARow >= Self.readsBeforeYield {
-                    readsInARow = 0
-                    await Task.yield()
-                }
-            case .endOfFile:
-                return
-            case .wouldBlock:
-                readsInARow = 0
-                if await loop.wait([.readable(fd)], until: child.deadlines.nextDeadline, handle: handle) == .timedOut {
-                    enforceDeadlines(of: child)
-                }
-            }
+        } else {
+            waitingForRoom.append(handle)
         }
+        if let fd = child.standardInput, child.pendingInputCount > 0, !child.hasExited { interests.append(.writable(fd)) }
+        let outcome = await loop.wait(interests, until: child.deadlines.nextDeadline, handle: handle)
+        if !room { waitingForRoom.removeAll { $0 === handle } }
+        return outcome
     }
 
-    private func feedInput(_ id: Int64) async {
-        guard let child = state.children[id], let handle = commands[id]?.input else { return }
-        while let fd = child.standardInput, !child.hasExited {
-            if child.pendingInputCount > 0, child.flushInput() {
-                _ = await loop.wait([.writable(fd)], handle: handle)
-            } else {
-                // Drained: the reader may have paused for this command's input.
-                loop.interrupt(reader)
-                _ = await loop.sleep(until: nil, handle: handle)
-            }
+    /// Reads `stream` until it would block or ends (true), or until the send
+    /// queue is full or the command has read its share of the loop (false).
+    private func readOutput(_ child: ChildProcess, _ id: Int64, _ stream: ChildOutput, reads: inout Int) -> Bool {
+        while state.acceptsChildOutput, reads < Self.readsBeforeYield {
+            guard case .bytes(let count) = child.read(stream, into: loop.scratch) else { return true }
+            state.childOutput(id, stream, UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+            react()
+            reads += 1
         }
-        loop.interrupt(reader)
+        return false
+    }
+
+    /// Writes queued stdin until the pipe is full. Once all of it is written,
+    /// the reader may read again (it pauses while stdin queues are full).
+    private func feedInput(_ child: ChildProcess) {
+        guard child.pendingInputCount > 0, !child.hasExited else { return }
+        if !child.flushInput() { loop.interrupt(reader) }
     }
 
     // MARK: Reacting to changes
@@ -206,15 +211,11 @@ actor CoroutineConnection {
     /// what was queued before the loop next waits.
     private func react() {
         for id in state.takeStarted() {
-            commands[id] = CommandHandles()
+            commands[id] = EventLoop.WaitHandle()
             Task(executorPreference: loop) { await self.runCommand(id) }
         }
-        for id in state.takeTornDown() {
-            guard let handles = commands[id] else { continue }
-            for handle in [handles.exit, handles.stdout, handles.stderr] { loop.interrupt(handle) }
-        }
-        for id in state.takeInputChanged() {
-            if let handles = commands[id] { loop.interrupt(handles.input) }
+        for id in state.takeTornDown() + state.takeInputChanged() {
+            if let handle = commands[id] { loop.interrupt(handle) }
         }
         if !sendScheduled {
             sendScheduled = true

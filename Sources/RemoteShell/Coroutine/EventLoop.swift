@@ -33,6 +33,10 @@ public final class EventLoop: @unchecked Sendable {
     /// interrupt that arrives while the task is not waiting is kept, and ends
     /// its next wait at once: a wake-up is never lost.
     public final class WaitHandle: @unchecked Sendable {
+        /// The interest that ended the last wait with `.ready`: a task that
+        /// waits on several descriptors at once learns which one to serve.
+        /// (Others that became ready meanwhile end its next waits at once.)
+        public fileprivate(set) var readyInterest: Interest?
         fileprivate var continuation: UnsafeContinuation<WaitOutcome, Never>?
         fileprivate var interests: [Interest] = []
         fileprivate var timer: TimerQueue<WaitHandle>.ID?
@@ -169,15 +173,24 @@ public final class EventLoop: @unchecked Sendable {
         guard var registration = registrations[fd] else { return }
         let trouble = !events.isDisjoint(with: [.hangup, .error, .readHangup])
         if trouble { registration.hungUp = true }
-        var toResume: [WaitHandle] = []
+        var toResume: [(WaitHandle, Interest.Direction)] = []
         if trouble || events.contains(.readable) {
-            if let reader = registration.reader { toResume.append(reader) } else { registration.readReady = true }
+            if let reader = registration.reader { toResume.append((reader, .read)) } else { registration.readReady = true }
         }
         if trouble || events.contains(.writable) {
-            if let writer = registration.writer { toResume.append(writer) } else { registration.writeReady = true }
+            if let writer = registration.writer { toResume.append((writer, .write)) } else { registration.writeReady = true }
         }
         registrations[fd] = registration
-        for handle in toResume { resume(handle, .ready) }
+        for (handle, direction) in toResume {
+            guard handle.continuation != nil else {
+                // One handle waiting to read and to write this descriptor was
+                // resumed for the first: keep the second edge for its next wait.
+                if direction == .read { registrations[fd]?.readReady = true } else { registrations[fd]?.writeReady = true }
+                continue
+            }
+            let interest = handle.interests.first { $0.descriptor.rawValue == fd && $0.direction == direction }
+            resume(handle, .ready, interest)
+        }
     }
 
     // MARK: Waiting
@@ -230,12 +243,12 @@ public final class EventLoop: @unchecked Sendable {
             switch interest.direction {
             case .read where registrations[fd]!.readReady:
                 registrations[fd]!.readReady = false
-                return .ready
             case .write where registrations[fd]!.writeReady:
                 registrations[fd]!.writeReady = false
-                return .ready
             default: continue
             }
+            handle.readyInterest = interest
+            return .ready
         }
         if let deadline, deadline <= .now { return .timedOut }
         return nil
@@ -280,9 +293,10 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func resume(_ handle: WaitHandle, _ outcome: WaitOutcome) {
+    private func resume(_ handle: WaitHandle, _ outcome: WaitOutcome, _ interest: Interest? = nil) {
         guard let continuation = handle.continuation else { return }
         handle.continuation = nil
+        if outcome == .ready { handle.readyInterest = interest }
         for interest in handle.interests {
             let fd = interest.descriptor.rawValue
             switch interest.direction {
