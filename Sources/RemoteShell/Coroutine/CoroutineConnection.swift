@@ -61,16 +61,26 @@ actor CoroutineConnection {
 
     private func readLoop() async {
         var readsInARow = 0
+        // False once a read has taken all there was: then the reader waits
+        // for epoll to report more before it reads again.
+        var mayHaveInput = true
         while !closed, !state.peerGone, !state.isFinished {
             guard state.wantsInput else {
                 // The commands have not taken their stdin yet, or the last
                 // frames are still going out: read nothing for now
                 // (backpressure), but notice if the client hangs up.
                 _ = await loop.wait([.readable(state.socket)], handle: reader)
+                mayHaveInput = true
                 if !closed, loop.hasHungUp(state.socket) {
                     state.peerClosed("hang-up")
                     react()
                 }
+                continue
+            }
+            guard mayHaveInput else {
+                readsInARow = 0
+                _ = await loop.wait([.readable(state.socket)], handle: reader)
+                mayHaveInput = true
                 continue
             }
             let count: Int?
@@ -82,8 +92,7 @@ actor CoroutineConnection {
                 return
             }
             guard let count else {
-                readsInARow = 0
-                _ = await loop.wait([.readable(state.socket)], handle: reader)
+                mayHaveInput = false
                 continue
             }
             // The bytes are in the loop's shared scratch buffer: hand them
@@ -94,6 +103,12 @@ actor CoroutineConnection {
             } else {
                 state.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
             }
+            // A read that did not fill the buffer took all there was, and
+            // epoll reports whatever arrives after it: wait instead of
+            // reading again only to meet EAGAIN (nginx's rule). Unless the
+            // client has closed: that edge is already spent, and only a read
+            // finds the end of file behind the data.
+            mayHaveInput = count == loop.scratch.count || loop.hasHungUp(state.socket)
             react()
             readsInARow += 1
             if readsInARow >= Self.readsBeforeYield {
