@@ -32,6 +32,8 @@ actor CoroutineConnection {
     private var writerDeadline: ContinuousClock.Instant?
     /// A `sendQueued` is due before the loop next waits.
     private var sendScheduled = false
+    /// `sendQueued` as the loop's hook, made once (a new closure each time would allocate).
+    private lazy var sendBeforeWaiting: () -> Void = { [weak self] in self?.assumeIsolated { $0.sendQueued() } }
     private var closed = false
 
     init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
@@ -146,10 +148,12 @@ actor CoroutineConnection {
         // Empty at first: the child has only just started, and a first read
         // would find nothing nearly every time. (Nothing is missed: epoll
         // reports a pipe that already has data when it is added.)
-        var unread: Set<ChildOutput> = []
+        var unread = OutputPipes()
         while true {
             var reads = 0
-            for stream in unread where readOutput(child, id, stream, reads: &reads) { unread.remove(stream) }
+            for stream in ChildOutput.allCases where unread[stream] && readOutput(child, id, stream, reads: &reads) {
+                unread[stream] = false
+            }
             if child.isComplete { break }
             if takesInput { feedInput(child) }
             if !unread.isEmpty, state.acceptsChildOutput {
@@ -164,7 +168,7 @@ actor CoroutineConnection {
                 if interest.descriptor == child.exitDescriptor.descriptor {
                     child.noteExit()
                 } else if let stream = ChildOutput.allCases.first(where: { child.descriptor(for: $0) == interest.descriptor }) {
-                    unread.insert(stream)
+                    unread[stream] = true
                 }
                 // Otherwise stdin became writable: fed on the next pass.
             case .timedOut: enforceDeadlines(of: child)
@@ -182,13 +186,13 @@ actor CoroutineConnection {
     /// pipe (only while the send queue has room; otherwise the pipes fill
     /// and the child blocks, which is the backpressure), room in its stdin
     /// pipe for queued input, its next deadline, or an interrupt.
-    private func waitForChange(in child: ChildProcess, unread: Set<ChildOutput>,
+    private func waitForChange(in child: ChildProcess, unread: OutputPipes,
                                handle: EventLoop.WaitHandle) async -> EventLoop.WaitOutcome {
         var interests: [EventLoop.Interest] = []
         if !child.hasExited { interests.append(.readable(child.exitDescriptor.descriptor)) }
         let room = state.acceptsChildOutput
         if room {
-            for stream in ChildOutput.allCases where !unread.contains(stream) {
+            for stream in ChildOutput.allCases where !unread[stream] {
                 if let fd = child.descriptor(for: stream) { interests.append(.readable(fd)) }
             }
         } else {
@@ -219,6 +223,19 @@ actor CoroutineConnection {
         if !child.flushInput() { loop.interrupt(reader) }
     }
 
+    /// A flag per output pipe (a `Set` would allocate for every command).
+    private struct OutputPipes {
+        private var stdout = false
+        private var stderr = false
+
+        subscript(stream: ChildOutput) -> Bool {
+            get { stream == .stdout ? stdout : stderr }
+            set { if stream == .stdout { stdout = newValue } else { stderr = newValue } }
+        }
+
+        var isEmpty: Bool { !stdout && !stderr }
+    }
+
     // MARK: Reacting to changes
 
     /// After anything changed the connection's state: start coroutines for new
@@ -234,7 +251,7 @@ actor CoroutineConnection {
         }
         if !sendScheduled {
             sendScheduled = true
-            loop.beforeWaiting { [self] in assumeIsolated { $0.sendQueued() } }
+            loop.beforeWaiting(sendBeforeWaiting)
         }
     }
 

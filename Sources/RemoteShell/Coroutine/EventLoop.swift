@@ -52,6 +52,23 @@ public final class EventLoop: @unchecked Sendable {
         var writer: WaitHandle?
     }
 
+    /// The registered descriptors, indexed by number, like `ae.c`'s
+    /// `events[fd]`: a lookup is an index, with no hashing and no allocation.
+    private struct RegistrationTable {
+        private var slots: [Registration?] = []
+
+        subscript(fd: Int32) -> Registration? {
+            get { Int(fd) < slots.count ? slots[Int(fd)] : nil }
+            set {
+                if Int(fd) >= slots.count {
+                    guard newValue != nil else { return }
+                    slots += repeatElement(nil, count: max(Int(fd) + 1, 2 * slots.count) - slots.count)
+                }
+                slots[Int(fd)] = newValue
+            }
+        }
+    }
+
     public let name: String
     // Shared with other threads.
     private let incoming = Mutex<[UnownedJob]>([])
@@ -60,8 +77,13 @@ public final class EventLoop: @unchecked Sendable {
     // Confined to the loop's thread.
     private let epoll: Epoll
     private var runnable: [UnownedJob] = []
+    /// The batch being run. It and `runnable` trade storage, so that running
+    /// jobs allocates nothing.
+    private var running: [UnownedJob] = []
     private var waitingHooks: [() -> Void] = []
-    private var registrations: [Int32: Registration] = [:]
+    /// The hooks being run; it and `waitingHooks` trade storage, as the job queues do.
+    private var runningHooks: [() -> Void] = []
+    private var registrations = RegistrationTable()
     private var timers = TimerQueue<WaitHandle>()
     private var threadID: UInt = 0
     /// A buffer for one read at a time, shared by every coroutine on the loop
@@ -133,15 +155,15 @@ public final class EventLoop: @unchecked Sendable {
     /// rescheduling themselves cannot starve I/O.
     private func runJobs() {
         for _ in 0..<Self.batchesBeforePolling {
-            let arrived = incoming.withLock { queue -> [UnownedJob] in
-                defer { queue.removeAll(keepingCapacity: true) }
-                return queue
+            incoming.withLock { queue in
+                guard !queue.isEmpty else { return }
+                runnable += queue
+                queue.removeAll(keepingCapacity: true)
             }
-            runnable += arrived
             if runnable.isEmpty { return }
-            let batch = runnable
-            runnable.removeAll(keepingCapacity: true)
-            for job in batch { run(job) }
+            swap(&runnable, &running)
+            for job in running { run(job) }
+            running.removeAll(keepingCapacity: true)
         }
     }
 
@@ -158,9 +180,9 @@ public final class EventLoop: @unchecked Sendable {
     /// blocking, runs them, and comes back here.
     private func runWaitingHooks() {
         while !waitingHooks.isEmpty {
-            let hooks = waitingHooks
-            waitingHooks.removeAll(keepingCapacity: true)
-            for hook in hooks { hook() }
+            swap(&waitingHooks, &runningHooks)
+            for hook in runningHooks { hook() }
+            runningHooks.removeAll(keepingCapacity: true)
         }
     }
 
@@ -170,26 +192,24 @@ public final class EventLoop: @unchecked Sendable {
             return
         }
         let fd = Int32(truncatingIfNeeded: token)
-        guard var registration = registrations[fd] else { return }
+        guard registrations[fd] != nil else { return }
         let trouble = !events.isDisjoint(with: [.hangup, .error, .readHangup])
-        if trouble { registration.hungUp = true }
-        var toResume: [(WaitHandle, Interest.Direction)] = []
-        if trouble || events.contains(.readable) {
-            if let reader = registration.reader { toResume.append((reader, .read)) } else { registration.readReady = true }
-        }
-        if trouble || events.contains(.writable) {
-            if let writer = registration.writer { toResume.append((writer, .write)) } else { registration.writeReady = true }
-        }
-        registrations[fd] = registration
-        for (handle, direction) in toResume {
-            guard handle.continuation != nil else {
-                // One handle waiting to read and to write this descriptor was
-                // resumed for the first: keep the second edge for its next wait.
-                if direction == .read { registrations[fd]?.readReady = true } else { registrations[fd]?.writeReady = true }
-                continue
-            }
-            let interest = handle.interests.first { $0.descriptor.rawValue == fd && $0.direction == direction }
-            resume(handle, .ready, interest)
+        if trouble { registrations[fd]!.hungUp = true }
+        if trouble || events.contains(.readable) { edge(fd, .read) }
+        if trouble || events.contains(.writable) { edge(fd, .write) }
+    }
+
+    /// Wakes the task waiting for this edge, or keeps it for the next wait.
+    /// (A task resumed for one edge is no longer waiting for any other: a
+    /// second edge for it in the same round is kept the same way.)
+    private func edge(_ fd: Int32, _ direction: Interest.Direction) {
+        guard let registration = registrations[fd] else { return }
+        let interest = Interest(descriptor: FileDescriptor(rawValue: fd), direction: direction)
+        switch direction {
+        case .read:
+            if let reader = registration.reader { resume(reader, .ready, interest) } else { registrations[fd]!.readReady = true }
+        case .write:
+            if let writer = registration.writer { resume(writer, .ready, interest) } else { registrations[fd]!.writeReady = true }
         }
     }
 
@@ -276,7 +296,8 @@ public final class EventLoop: @unchecked Sendable {
     /// still hold a copy, and epoll would keep reporting the closed number.)
     /// A task waiting on it is woken with `.interrupted`.
     public func deregister(_ fd: FileDescriptor) {
-        guard let registration = registrations.removeValue(forKey: fd.rawValue) else { return }
+        guard let registration = registrations[fd.rawValue] else { return }
+        registrations[fd.rawValue] = nil
         try? epoll.remove(fd)
         for handle in [registration.reader, registration.writer].compactMap({ $0 }) { resume(handle, .interrupted) }
     }

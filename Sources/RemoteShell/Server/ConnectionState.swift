@@ -108,10 +108,20 @@ final class ConnectionState {
         children.isEmpty && (peerGone || lingerDone)
     }
 
-    /// The earliest connection deadline: handshake, write stall, shutdown grace.
-    /// (Each child's own deadlines are in `children[id].deadlines`.)
+    /// The earliest connection deadline: handshake, frame, write stall,
+    /// shutdown grace, linger. (Each child's own deadlines are in
+    /// `children[id].deadlines`.) Asked after every event, so it builds no array.
     var nextDeadline: ContinuousClock.Instant? {
-        [handshakeDeadline, frameDeadline, writeStallDeadline, shutdownDeadline, isLingering ? lingerDeadline : nil].compactMap { $0 }.min()
+        var earliest: ContinuousClock.Instant?
+        func consider(_ deadline: ContinuousClock.Instant?) {
+            if let deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        consider(handshakeDeadline)
+        consider(frameDeadline)
+        consider(writeStallDeadline)
+        consider(shutdownDeadline)
+        if isLingering { consider(lingerDeadline) }
+        return earliest
     }
 
     // MARK: Events
