@@ -110,18 +110,26 @@ final class ConnectionState {
 
     /// The earliest connection deadline: handshake, frame, write stall,
     /// shutdown grace, linger. (Each child's own deadlines are in
-    /// `children[id].deadlines`.) Asked after every event, so it builds no array.
+    /// `children[id].deadlines`.) Asked after every event, so it builds no
+    /// array. Kept out of line: inlined into the coroutine driver's writer,
+    /// its temporaries grew that coroutine's frame, and every idle connection
+    /// took ~2 KiB more task memory (10,000 connections: 63 -> 84 MiB).
     var nextDeadline: ContinuousClock.Instant? {
-        var earliest: ContinuousClock.Instant?
-        func consider(_ deadline: ContinuousClock.Instant?) {
-            if let deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        @inline(never) get {
+            var earliest = handshakeDeadline
+            Self.lower(&earliest, to: frameDeadline)
+            Self.lower(&earliest, to: writeStallDeadline)
+            Self.lower(&earliest, to: shutdownDeadline)
+            if isLingering { Self.lower(&earliest, to: lingerDeadline) }
+            return earliest
         }
-        consider(handshakeDeadline)
-        consider(frameDeadline)
-        consider(writeStallDeadline)
-        consider(shutdownDeadline)
-        if isLingering { consider(lingerDeadline) }
-        return earliest
+    }
+
+    /// Moves `earliest` to `deadline` if that comes first (`nil` is never).
+    private static func lower(_ earliest: inout ContinuousClock.Instant?, to deadline: ContinuousClock.Instant?) {
+        guard let deadline else { return }
+        if let current = earliest, current <= deadline { return }
+        earliest = deadline
     }
 
     // MARK: Events
