@@ -25,7 +25,7 @@ actor CoroutineConnection {
     private let writer = EventLoop.WaitHandle()
     /// Each running command's wait handle, so that others can wake it.
     private var commands: [Int64: EventLoop.WaitHandle] = [:]
-    /// Pumps parked until the outbound queue drains below its high-water mark.
+    /// Commands parked until the outbound queue drains below its high-water mark.
     private var waitingForRoom: [EventLoop.WaitHandle] = []
     /// What the writer is waiting for, so it is woken only when that changes.
     private var writerWaitsForSocket = false
@@ -274,7 +274,7 @@ actor CoroutineConnection {
         if state.peerGone || state.isLingering { loop.interrupt(reader) }
     }
 
-    /// Sends what fits now, and wakes pumps that were waiting for room.
+    /// Sends what fits now, and wakes commands that were waiting for room.
     private func flush() {
         guard !closed else { return }
         state.writeOutbound { (bytes) throws(Errno) in try state.socket.trySend(bytes) }
