@@ -79,6 +79,30 @@ struct FaultTests {
         #expect(eventually(timeout: .seconds(10)) { server.statistics.children.isEmpty })
     }
 
+    @Test("6. a client that sends a command and its end of file at once: the server reads both, ends the command and closes",
+          arguments: ServerMode.allCases)
+    func commandThenEndOfFile(_ mode: ServerMode) throws {
+        // The request and the FIN reach the server together, so one wake-up
+        // reports both: a reader that stops after a short read (the request)
+        // must still find the end of file behind it.
+        let server = try ServerProcess(mode)  // info: a log line per finished command
+        #expect(try server.answers())
+        let baseline = server.descriptorCount
+        let clients = Torture.size(20, 200)
+        for _ in 0..<clients {
+            let client = try TestClient(port: server.port)
+            try client.handshake()
+            try client.exec("sleep 30")
+            try client.socket.shutdownWriting()
+        }
+        // Each `sleep 30` was started and ended with its client, long before its 30 s.
+        #expect(eventually(timeout: .seconds(10)) { server.commandsRun(containing: "sleep 30") == clients },
+                "\(server.commandsRun(containing: "sleep 30")) of \(clients) commands ended")
+        #expect(eventually(timeout: .seconds(10)) { server.statistics.children.isEmpty })
+        #expect(server.settles(to: baseline, timeout: .seconds(10)), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+        #expect(try server.answers())
+    }
+
     @Test("7. out of descriptors: no busy loop while accept fails, and service resumes once descriptors free up",
           arguments: [ServerMode.threaded, .coroutine])
     func descriptorExhaustion(_ mode: ServerMode) throws {
