@@ -299,7 +299,8 @@ public final class EventLoop: @unchecked Sendable {
         guard let registration = registrations[fd.rawValue] else { return }
         registrations[fd.rawValue] = nil
         try? epoll.remove(fd)
-        for handle in [registration.reader, registration.writer].compactMap({ $0 }) { resume(handle, .interrupted) }
+        if let reader = registration.reader { resume(reader, .interrupted) }
+        if let writer = registration.writer { resume(writer, .interrupted) }  // a no-op if it was the reader
     }
 
     private func register(_ fd: FileDescriptor) {
