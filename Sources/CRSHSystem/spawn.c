@@ -98,7 +98,20 @@ int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
                        .directory = directory, .keep_below = keep_below, .mask = &empty, .error = 0 };
     // Blocked in this thread (the child inherits the mask) until the child
     // has reset every handler. The raw call blocks glibc's own two signals too.
+    //
+    // Except SIGCHLD while no handler is installed for it (as in rshd): then
+    // no handler can run in the child, which has no children of its own yet.
+    // Blocked, it would cost a wake-up: a short command often exits before
+    // clone has returned here, and a SIGCHLD that finds this thread blocking
+    // it is queued for the process instead of dropped, so the kernel wakes
+    // one of its *other* threads (an idle event loop) only to discard it.
+    // (The exit signal cannot simply be 0: execve resets it to SIGCHLD.)
     unsigned long every = ~0UL, previous = 0;
+    struct kernel_sigaction child_action;
+    if (syscall(SYS_rt_sigaction, SIGCHLD, NULL, &child_action, _NSIG / 8) == 0
+        && (child_action.handler == SIG_DFL || child_action.handler == SIG_IGN)) {
+        every &= ~(1UL << (SIGCHLD - 1));
+    }
     if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &every, &previous, sizeof(every)) != 0) return errno;
     pid_t child = clone(child_main, (char *)stack + stack_size,
                         CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &job);
