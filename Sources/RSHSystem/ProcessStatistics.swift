@@ -13,6 +13,13 @@ public struct ProcessStatistics: Sendable {
     public var residentBytes: Int? { statusField("VmRSS:").map { $0 * 1024 } }
     /// `VmHWM:` in bytes: the peak resident set.
     public var peakResidentBytes: Int? { statusField("VmHWM:").map { $0 * 1024 } }
+    /// `Threads:` and `VmRSS:` (in bytes) from one read of the file, for a
+    /// sampler that should cost its target's machine as little as it can.
+    public var threadsAndResidentBytes: (threads: Int, residentBytes: Int)? {
+        let fields = statusFields(["Threads:", "VmRSS:"])
+        guard let threads = fields["Threads:"], let resident = fields["VmRSS:"] else { return nil }
+        return (threads, resident * 1024)
+    }
 
     /// How many descriptors the process has open (entries of /proc/PID/fd).
     public var openDescriptorCount: Int? {
@@ -56,12 +63,18 @@ public struct ProcessStatistics: Sendable {
         return result
     }
 
-    private func statusField(_ key: String) -> Int? {
-        guard let text = readTextFile("/proc/\(processID)/status") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            return line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
+    private func statusField(_ key: String) -> Int? { statusFields([key])[key] }
+
+    /// The numbers after `keys` in /proc/PID/status, read once.
+    private func statusFields(_ keys: [String]) -> [String: Int] {
+        guard let text = readTextFile("/proc/\(processID)/status") else { return [:] }
+        var found: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            guard let key = keys.first(where: { line.hasPrefix($0) }) else { continue }
+            found[key] = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
+            if found.count == keys.count { break }
         }
-        return nil
+        return found
     }
 }
 

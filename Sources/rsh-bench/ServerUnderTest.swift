@@ -65,7 +65,7 @@ final class Sampler: Sendable {
         let statistics = ProcessStatistics(processID: processID)
         thread = try SystemThread.start { [state] in
             while state.running.load(ordering: .relaxed) {
-                let threads = statistics.threadCount ?? 0, resident = statistics.residentBytes ?? 0
+                let (threads, resident) = statistics.threadsAndResidentBytes ?? (0, 0)
                 state.peaks.withLock { $0 = (max($0.threads, threads), max($0.resident, resident)) }
                 SystemThread.pause(for: .milliseconds(10))
             }
