@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +15,7 @@
 
 const short crsh_POSIX_SPAWN_SETSID = POSIX_SPAWN_SETSID;
 const int crsh_O_PATH = O_PATH;
+const int crsh_SCHED_BATCH = SCHED_BATCH;
 
 int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len) {
     return accept4(fd, addr, len, SOCK_CLOEXEC | SOCK_NONBLOCK);

@@ -15,7 +15,8 @@
 // that.
 //
 // Otherwise this is what glibc's posix_spawn does with POSIX_SPAWN_SETSID,
-// SETSIGDEF (every signal) and SETSIGMASK (empty): the child borrows the
+// SETSIGDEF (every signal), SETSIGMASK (empty) and, when a policy is given,
+// SETSCHEDULER (priority 0): the child borrows the
 // parent's memory (CLONE_VM) and the parent waits until it has executed the
 // program or failed (CLONE_VFORK), so a failed execve is reported here.
 #define _GNU_SOURCE
@@ -37,6 +38,7 @@ struct job {
     int fds[3];
     int directory;
     int keep_below;
+    int policy;
     const sigset_t *mask;
     volatile int error;
 };
@@ -79,6 +81,14 @@ static int child_main(void *argument) {
         if (signo != SIGKILL && signo != SIGSTOP) syscall(SYS_rt_sigaction, signo, &fallback, NULL, _NSIG / 8);
     }
     if (sigprocmask(SIG_SETMASK, job->mask, NULL) != 0) goto failed;
+    // The program's own scheduling policy, when it is not to be this
+    // thread's (rshd runs its threads SCHED_BATCH, its commands SCHED_OTHER).
+    // A refusal is not worth failing the command for: it then runs under
+    // this thread's policy, which only changes how eagerly it preempts.
+    if (job->policy >= 0) {
+        struct sched_param priority = { .sched_priority = 0 };
+        syscall(SYS_sched_setscheduler, 0, job->policy, &priority);
+    }
     execve(job->path, job->argv, job->envp);
 failed:
     // The parent reads this once the child is gone (CLONE_VFORK).
@@ -87,7 +97,7 @@ failed:
 }
 
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, void *stack, size_t stack_size) {
+               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size) {
     for (int index = 0; index < 3; index++) {
         if (stdio[index] < 3 || stdio[index] >= keep_below) return EINVAL;
     }
@@ -95,7 +105,8 @@ int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
     sigset_t empty;
     sigemptyset(&empty);
     struct job job = { .path = path, .argv = argv, .envp = envp, .fds = { stdio[0], stdio[1], stdio[2] },
-                       .directory = directory, .keep_below = keep_below, .mask = &empty, .error = 0 };
+                       .directory = directory, .keep_below = keep_below, .policy = policy, .mask = &empty,
+                       .error = 0 };
     // Blocked in this thread (the child inherits the mask) until the child
     // has reset every handler. The raw call blocks glibc's own two signals too.
     //

@@ -28,8 +28,9 @@ public struct SpawnSetup {
 }
 
 /// Starts `arguments[0]` in a new session and process group, with every
-/// signal at its default disposition and none blocked, and no descriptor
-/// above 2 open. Returns the process ID.
+/// signal at its default disposition and none blocked, no descriptor above 2
+/// open, and the scheduling policy `ThreadScheduling` chose for children.
+/// Returns the process ID.
 ///
 /// Two ways, with the same result: `crsh_spawn` through a spawn slot, where
 /// the child copies only the bottom of this process's descriptor table
@@ -89,7 +90,13 @@ public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errn
     var emptyMask = sigset_t()
     sigemptyset(&emptyMask)
     try returnedError(posix_spawnattr_setsigmask(&attributes, &emptyMask))
-    let flags = crsh_POSIX_SPAWN_SETSID | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK)
+    var flags = crsh_POSIX_SPAWN_SETSID | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK)
+    if let policy = ThreadScheduling.childPolicy {
+        var priority = sched_param(sched_priority: 0)
+        try returnedError(posix_spawnattr_setschedpolicy(&attributes, policy))
+        try returnedError(posix_spawnattr_setschedparam(&attributes, &priority))
+        flags |= Int16(POSIX_SPAWN_SETSCHEDULER)
+    }
     try returnedError(posix_spawnattr_setflags(&attributes, flags))
 
     var processID: pid_t = 0

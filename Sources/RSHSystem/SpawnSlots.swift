@@ -132,7 +132,8 @@ public final class SpawnSlots: Sendable {
         let stdio = Array(slot.numbers.prefix(3))
         let error = stdio.withUnsafeBufferPointer { stdio in
             crsh_spawn(&processID, path, argv.pointers, envp, stdio.baseAddress,
-                       setup.workingDirectory == nil ? -1 : slot.numbers[3], slot.keepBelow, slot.stack, Self.stackSize)
+                       setup.workingDirectory == nil ? -1 : slot.numbers[3], slot.keepBelow,
+                       ThreadScheduling.childPolicy ?? -1, slot.stack, Self.stackSize)
         }
         if error == ENOSYS {
             supported.store(false, ordering: .relaxed)

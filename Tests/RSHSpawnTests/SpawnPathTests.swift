@@ -74,6 +74,23 @@ struct SpawnPathTests {
         #expect(fields == [Substring("\(ProcessIdentity.processID)"), lines[1], lines[1]])
     }
 
+    @Test("the child starts on SCHED_OTHER although the spawning thread runs SCHED_BATCH", arguments: Path.allCases)
+    func schedulingPolicy(_ path: Path) throws {
+        // On a thread of its own: the policy is a thread's, and threads it
+        // starts would inherit it.
+        let outcome = Mutex<(batched: Bool, policy: String)?>(nil)
+        let thread = try SystemThread.start {
+            let batched = ThreadScheduling.batchCallingThread()
+            // Field 41 of /proc/PID/stat; the command's name here has no space.
+            let policy = (try? path.run { try shell("cut -d' ' -f41 /proc/self/stat") }).map { text($0.stdout) }
+            outcome.withLock { $0 = (batched, policy ?? "spawn failed") }
+        }
+        thread.join()
+        let (batched, policy) = try #require(outcome.withLock { $0 })
+        try #require(batched, "this thread could not be moved from SCHED_OTHER to SCHED_BATCH")
+        #expect(policy == "\(SCHED_OTHER)\n")
+    }
+
     @Test("stdin, cwd, environment and a failed exec behave the same", arguments: Path.allCases)
     func basics(_ path: Path) throws {
         try path.run {

@@ -18,6 +18,8 @@
 extern const short crsh_POSIX_SPAWN_SETSID;
 /// open(2) flag: a descriptor that names a file without opening it for I/O.
 extern const int crsh_O_PATH;
+/// The SCHED_BATCH scheduling policy (sched(7)); Swift's Glibc hides it (_GNU_SOURCE).
+extern const int crsh_SCHED_BATCH;
 
 int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len);
 int crsh_pipe2_cloexec(int fds[2]);
@@ -43,10 +45,12 @@ int crsh_open_pseudo_terminal(char *name, size_t length);
 /// none blocked, `stdio` as the child's 0, 1 and 2, an optional directory to
 /// fchdir into (-1: none), and nothing else open; but the child copies only
 /// the descriptors below `keep_below` from this process's table (spawn.c).
-/// `stdio` and `directory` must be in 3..<keep_below. `stack` is the child's
-/// until this returns. Returns 0 or an errno value (a failed execve's too);
-/// ENOSYS if this kernel cannot unshare a descriptor table that way.
+/// `stdio` and `directory` must be in 3..<keep_below. `policy` >= 0: the
+/// child switches to that scheduling policy (priority 0) before it executes
+/// the program; -1: it keeps this thread's. `stack` is the child's until this
+/// returns. Returns 0 or an errno value (a failed execve's too); ENOSYS if
+/// this kernel cannot unshare a descriptor table that way.
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, void *stack, size_t stack_size);
+               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size);
 
 #endif

@@ -13,6 +13,9 @@ public enum ServerCommand {
       --listen ADDRESS          HOST:PORT, [V6HOST]:PORT or unix:PATH (default: 127.0.0.1:8080;
                                 port 0 picks a free port)
       --loops N                 event loops in coroutine mode (default: one per core)
+      --scheduling POLICY       batch: rshd's own threads run SCHED_BATCH, so their wake-ups do not
+                                preempt the commands, which run SCHED_OTHER; inherit: everything
+                                keeps the policy rshd was started with (default: batch)
       --max-connections N       connections served at once; more get "busy" (default: 1024)
       --max-execs N             commands in flight per connection (default: 16)
       --timeout SECONDS         default command timeout (default: none)
@@ -55,6 +58,10 @@ public enum ServerCommand {
                 printError("rshd: \(error)")
                 exitProcess(1)
             }
+        }
+        // Before any thread is started: they all inherit the calling thread's policy.
+        if configuration.scheduling == .batch, !ThreadScheduling.batchCallingThread() {
+            configuration.scheduling = .inherit
         }
         FileDescriptor.ensureStandardDescriptorsOpen()
         // Before anything else is opened, so they get the lowest numbers: a
@@ -108,6 +115,12 @@ public enum ServerCommand {
                 }
                 configuration.listenAddress = address
             case "--loops": configuration.loops = try scanner.integer(for: flag, in: 1...1024)
+            case "--scheduling":
+                let name = try scanner.value(for: flag)
+                guard let scheduling = ServerScheduling(rawValue: name) else {
+                    throw UsageError("unknown scheduling policy \"\(name)\"; expected batch or inherit")
+                }
+                configuration.scheduling = scheduling
             case "--max-connections": configuration.maxConnections = try scanner.integer(for: flag, in: 1...1_000_000)
             case "--max-execs": configuration.maxExecs = try scanner.integer(for: flag, in: 1...100_000)
             case "--timeout": configuration.defaultTimeout = try scanner.seconds(for: flag)

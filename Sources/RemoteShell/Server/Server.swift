@@ -37,6 +37,7 @@ public final class Server {
     public func run() throws(ServerError) {
         var details = "mode=\(configuration.mode.rawValue)"
         if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
+        details += " scheduling=\(configuration.scheduling.rawValue)"
         details += configuration.key == nil ? " auth=none" : " auth=\(Handshake.method)"
         logger.notice("listening on \(address) \(details) pid=\(ProcessIdentity.processID)")
         if configuration.isOpenToTheNetwork {

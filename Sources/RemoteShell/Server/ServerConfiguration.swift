@@ -11,6 +11,17 @@ public enum ServerMode: String, CaseIterable, Sendable {
     case coroutine
 }
 
+/// How `rshd` schedules its own threads (`--scheduling`).
+public enum ServerScheduling: String, CaseIterable, Sendable {
+    /// The server's threads run `SCHED_BATCH`, so that their many short
+    /// wake-ups do not preempt the commands; the commands run `SCHED_OTHER`
+    /// (`ThreadScheduling`). Kept as started when rshd was started under a
+    /// policy other than `SCHED_OTHER`.
+    case batch
+    /// Threads and commands keep the policy rshd was started with.
+    case inherit
+}
+
 /// Everything `rshd` can be told. Defaults are the documented ones (see SECURITY.md).
 public struct ServerConfiguration: Sendable {
     public var mode: ServerMode = .coroutine
@@ -34,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var classicOutputCap = Limits.defaultClassicOutputCap
     /// Event loops in coroutine mode.
     public var loops = ProcessIdentity.processorCount
+    /// The scheduling policy of the server's threads; `ServerCommand` applies it.
+    public var scheduling: ServerScheduling = .batch
     public var logLevel: LogLevel = .info
     /// The pre-shared key every client must prove it holds (`--key-file`).
     public var key: [UInt8]?

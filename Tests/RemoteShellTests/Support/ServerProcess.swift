@@ -13,10 +13,11 @@ final class ServerProcess: @unchecked Sendable {
     var processID: Int32 { process.processID }
     var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
 
-    /// `descriptorLimit` starts rshd under `ulimit -n` that many.
-    init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil) throws {
+    /// `descriptorLimit` starts rshd under `ulimit -n` that many; `launcher`
+    /// is a command rshd is started through (`chrt --idle 0`).
+    init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil, launcher: [String] = []) throws {
         self.mode = mode
-        let command = [Binaries.rshd, "--mode", mode.rawValue, "--listen", "127.0.0.1:0"] + extra
+        let command = launcher + [Binaries.rshd, "--mode", mode.rawValue, "--listen", "127.0.0.1:0"] + extra
         if let descriptorLimit {
             process = try TestProcess(["/bin/sh", "-c", "ulimit -n \(descriptorLimit) && exec \"$@\"", "sh"] + command)
         } else {
