@@ -107,7 +107,7 @@ struct BenchRunner {
 
     /// Rounds of (raw limit, then the server), alternating, so that both see
     /// the same machine; the median round ratio is what is reported.
-    private static let rounds = 3
+    private static let rounds = 5
 
     private func interleaved(raw: () throws -> Double, server: () throws -> (rate: Double, latencies: [Duration]))
         rethrows -> Measured {
