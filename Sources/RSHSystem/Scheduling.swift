@@ -40,7 +40,4 @@ public enum ThreadScheduling {
         policyForChildren.store(SCHED_OTHER, ordering: .relaxed)
         return true
     }
-
-    /// The calling thread's policy: `SCHED_OTHER`, `crsh_SCHED_BATCH`, ...
-    public static var callingThreadPolicy: Int32 { sched_getscheduler(0) }
 }
