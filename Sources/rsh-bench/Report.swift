@@ -26,6 +26,15 @@ struct Report {
     var results: [BenchResult]
     var machine: Machine
     var date: String
+    /// What every rshd of the run was given besides mode and address (`--rshd-arg`).
+    var serverArguments: [String]
+
+    /// The line above the table: when, where, and which server options
+    /// besides the harness's own (BENCHMARKS.md, "Method").
+    var heading: String {
+        let extra = serverArguments.isEmpty ? "none" : serverArguments.joined(separator: " ")
+        return "Measured \(date) on \(machine.summary); extra rshd options: \(extra)."
+    }
 
     static func format(_ value: Double, _ unit: String) -> String {
         switch unit {
@@ -82,7 +91,8 @@ struct Report {
         }
         var output: [UInt8] = []
         JSONWriter.appendObject([
-            ("date", .string(date)), ("machine", .string(machine.summary)), ("results", .array(entries)),
+            ("date", .string(date)), ("machine", .string(machine.summary)),
+            ("rshd_arguments", .array(serverArguments.map { .string($0) })), ("results", .array(entries)),
         ], to: &output)
         output.append(UInt8(ascii: "\n"))
         return output

@@ -72,9 +72,9 @@ do {
     }
     let results = try runner.runAll()
     generator.stop()
-    let report = Report(results: results, machine: Machine(), date: WallClock.timestamp())
+    let report = Report(results: results, machine: Machine(), date: WallClock.timestamp(), serverArguments: serverArguments)
     try createDirectory(output)
-    try writeFile(output + "/latest.md", Array(("Measured \(report.date) on \(report.machine.summary).\n\n" + report.markdown).utf8))
+    try writeFile(output + "/latest.md", Array((report.heading + "\n\n" + report.markdown).utf8))
     try writeFile(output + "/latest.json", report.json)
     try writeFile(output + "/latest.svg", Array(report.svg.utf8))
     print(report.markdown)
