@@ -175,4 +175,12 @@ final class BenchClient {
         let bytes = try await awaitExit(id)
         return (start.duration(to: .now), bytes)
     }
+
+    /// `command` run `times` times in a row; the latency of each.
+    func latencies(of command: String, times: Int) async throws -> [Duration] {
+        var latencies: [Duration] = []
+        latencies.reserveCapacity(times)
+        for _ in 0..<times { latencies.append(try await run(command).latency) }
+        return latencies
+    }
 }

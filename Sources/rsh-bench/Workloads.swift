@@ -152,11 +152,7 @@ struct BenchRunner {
             return try interleaved(raw: { try RawLimits.sequentialSpawnRate("echo hi", count: count) }) {
                 let start = ContinuousClock.now
                 let latencies = try generator.run {
-                    try await BenchClient.session(to: address, loop: loop) { client in
-                        var latencies: [Duration] = []
-                        for _ in 0..<count { latencies.append(try await client.run("echo hi").latency) }
-                        return latencies
-                    }
+                    try await BenchClient.session(to: address, loop: loop) { try await $0.latencies(of: "echo hi", times: count) }
                 }
                 return (Double(count) / start.duration(to: .now).seconds, latencies)
             }
@@ -171,10 +167,8 @@ struct BenchRunner {
                     try await withThrowingTaskGroup(of: [Duration].self) { group in
                         for _ in 0..<connections {
                             group.addTask {
-                                try await BenchClient.session(to: address, loop: loop) { client in
-                                    var latencies: [Duration] = []
-                                    for _ in 0..<perConnection { latencies.append(try await client.run("echo hi").latency) }
-                                    return latencies
+                                try await BenchClient.session(to: address, loop: loop) {
+                                    try await $0.latencies(of: "echo hi", times: perConnection)
                                 }
                             }
                         }
