@@ -32,4 +32,20 @@ public enum Limits {
     public static let defaultClassicOutputCap = 64 * 1_048_576
     /// Classic commands that may wait behind a running one before the client is cut off.
     public static let maxQueuedClassicCommands = 16
+
+    /// Above this many bytes queued for a client, the server reads neither the
+    /// client's socket nor its commands' output pipes: the commands block on
+    /// their full pipes and a flooding client on its full socket
+    /// (backpressure instead of buffering). It is also the write-stall rule's
+    /// unit of progress: a client must take this much, or all that is queued,
+    /// within every write-stall timeout.
+    public static let sendQueueHighWater = 256 * 1024
+    /// Above this many bytes of stdin not yet taken by the commands, the server
+    /// does not read the client's socket.
+    public static let stdinHighWater = 256 * 1024
+    /// After its last frame the server shuts its sending side and reads (and
+    /// discards) for up to this long before closing: closing with unread
+    /// input would make the kernel send a reset, and the client could lose
+    /// the error frame that explains why ("lingering close").
+    public static let lingerMilliseconds: Int64 = 1_000
 }

@@ -279,7 +279,9 @@ public struct ServerSession {
     /// Returns `.terminate` once if a classic command passes its output cap.
     public mutating func output(id: Int64, _ kind: OutputKind, _ data: UnsafeRawBufferPointer,
                                 into output: inout [UInt8]) -> Action? {
-        guard var command = commands[id], !data.isEmpty else { return nil }
+        // Once closed, the session says nothing more: after a fatal error the
+        // error frame is the last thing the client reads.
+        guard phase != .closed, var command = commands[id], !data.isEmpty else { return nil }
         defer { commands[id] = command }
         command.bytesOut += data.count
         guard phase == .classic else {
@@ -305,6 +307,7 @@ public struct ServerSession {
     public mutating func finished(id: Int64, _ outcome: CommandOutcome) -> [Action] {
         guard let command = commands.removeValue(forKey: id) else { return [] }
         let record = CommandRecord(id: id, command: command.request.displayText, outcome: outcome, bytesOut: command.bytesOut)
+        if phase == .closed { return [.finished(record)] }
         if phase == .classic {
             var actions: [Action] = [.send(classicReply(command, outcome)), .finished(record)]
             startNextClassic(&actions)

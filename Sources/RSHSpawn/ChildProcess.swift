@@ -23,6 +23,8 @@ public final class ChildProcess {
     /// Called with each of our descriptors just before it is closed, so an
     /// event loop can drop it from its epoll set first.
     private let beforeClosing: (FileDescriptor) -> Void
+    /// Output pipes reported ready and not yet read until they would block (`service`).
+    var mayHaveOutput = OutputFlags()
     private var pendingInput: [UInt8] = []
     private var pendingInputStart = 0
     private var inputFinished = false

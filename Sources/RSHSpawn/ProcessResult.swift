@@ -19,10 +19,3 @@ public struct ProcessResult: Hashable, Sendable {
 public enum ChildOutput: Hashable, Sendable, CaseIterable {
     case stdout, stderr
 }
-
-/// What a non-blocking read from a pipe found.
-public enum ReadOutcome: Hashable, Sendable {
-    case bytes(Int)
-    case wouldBlock
-    case endOfFile
-}

@@ -65,6 +65,11 @@ public struct ServerConfiguration: Sendable {
                                     classicOutputCap: classicOutputCap, authentication: key.map(KeyFile.authentication))
     }
 
+    /// The deadlines every connection starts with.
+    var connectionTimeouts: ConnectionMachine.Timeouts {
+        ConnectionMachine.Timeouts(handshake: handshakeTimeout, frame: frameTimeout, writeStall: writeStallTimeout, grace: grace)
+    }
+
     /// Whether anyone who can reach the server may run commands: no key, and
     /// an address beyond this machine.
     public var isOpenToTheNetwork: Bool { key == nil && !listenAddress.isLoopback }

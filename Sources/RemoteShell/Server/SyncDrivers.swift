@@ -14,9 +14,9 @@ struct BlockingDriver {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         defer { buffer.deallocate() }
         acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger,
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, logger: logger,
                                         handshakeEnded: listener.handshakeEnded)
-            SyncConnection(state: state, shutdown: shutdown).run(buffer: buffer)
+            SyncConnection(connection: connection, shutdown: shutdown).run(buffer: buffer)
             listener.connectionClosed()
         }
     }
@@ -32,21 +32,21 @@ struct ThreadedDriver {
     func run() {
         let finished = try? EventCounter()
         acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let state = ConnectionState(socket: fd, peer: peer, configuration: configuration, logger: logger,
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, logger: logger,
                                         handshakeEnded: listener.handshakeEnded)
-            let connection = SendableConnection(state: state)
+            let handOver = SendableConnection(connection: connection)
             do {
                 try SystemThread.start(detached: true) { [shutdown, listener] in
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
                     defer { buffer.deallocate() }
-                    SyncConnection(state: connection.state, shutdown: shutdown).run(buffer: buffer)
+                    SyncConnection(connection: handOver.connection, shutdown: shutdown).run(buffer: buffer)
                     listener.connectionClosed()
                     finished?.signal()
                 }
             } catch {
-                logger.error("conn=\(state.id) cannot start a thread: \(error)")
-                state.peerClosed("no thread")
-                state.close()
+                logger.error("conn=\(connection.id) cannot start a thread: \(error)")
+                connection.abandon("no thread")
+                connection.close()
                 listener.connectionClosed()
             }
         }
@@ -60,9 +60,9 @@ struct ThreadedDriver {
     }
 }
 
-/// Hands a connection's state to the thread that will own it from then on.
+/// Hands a connection to the thread that will own it from then on.
 private struct SendableConnection: @unchecked Sendable {
-    let state: ConnectionState
+    let connection: Connection
 }
 
 /// Accepts until shutdown, waiting in `poll` on the listener and the shutdown

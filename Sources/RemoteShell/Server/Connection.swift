@@ -1,0 +1,310 @@
+import RSHProtocol
+import RSHSpawn
+import RSHSystem
+import Synchronization
+
+/// One client's connection as every driver serves it: the byte stream, the
+/// connection machine (which decides), and the commands it started (which
+/// this carries out). A driver asks it what to wait for (`appendInterests`,
+/// `nextDeadline`, `hasReadyWork`), waits in its own way, passes what became
+/// ready to `service`, and calls `flush` to send. Only the waiting differs
+/// between the drivers: `poll` for blocking and threaded, the event loop for
+/// coroutine.
+final class Connection {
+    let id: Int
+    let stream: any ByteStream
+    let peer: SocketAddress
+    let configuration: ServerConfiguration
+    let logger: Logger
+    private(set) var machine: ConnectionMachine
+    private(set) var children: [Int64: ChildProcess] = [:]
+    /// Called with each descriptor of a command just before it is closed (an
+    /// event loop drops it from its epoll set first).
+    private let beforeClosing: (FileDescriptor) -> Void
+    /// Called once, when the handshake ends or the connection closes before it does.
+    private var handshakeEnded: (() -> Void)?
+    private let openedAt = ContinuousClock.now
+    private var commandsRun = 0
+    /// The socket may hold input the last read did not take: it was reported
+    /// ready, and no read since has come back short or met `EAGAIN`.
+    private var socketMayHaveInput = false
+    /// The client has hung up or reset (as far as the waits have said): the
+    /// end of file may be behind the data, so a short read is not the end.
+    private var peerHungUp = false
+    /// Commands found complete during one `service` (kept to reuse its storage).
+    private var completed: [Int64] = []
+
+    private static let nextID = Atomic<Int>(1)
+
+    init(socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
+         handshakeEnded: @escaping () -> Void = {}, beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) {
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        stream = PlainStream(socket)
+        self.peer = peer
+        self.configuration = configuration
+        self.logger = logger
+        self.handshakeEnded = handshakeEnded
+        self.beforeClosing = beforeClosing
+        var challenge: [UInt8] = []
+        if configuration.key != nil {
+            do {
+                challenge = try randomBytes(Limits.handshakeRandomLength)
+            } catch {
+                // getrandom(2) fails only where it does not exist; there is no safe challenge without it.
+                preconditionFailure("getrandom failed: \(error)")
+            }
+        }
+        machine = ConnectionMachine(session: ServerSession(configuration.sessionConfiguration(), challenge: challenge),
+                                    timeouts: configuration.connectionTimeouts, now: openedAt)
+        logger.info("conn=\(id) open peer=\(peer) mode=\(configuration.mode.rawValue)"
+                    + (configuration.isOpenToTheNetwork ? " UNAUTHENTICATED" : ""))
+    }
+
+    // MARK: What the driver waits for
+
+    /// Whether the socket should be read: the machine listens, and the
+    /// commands have taken most of the stdin queued for them.
+    var wantsInput: Bool { machine.wantsInput && pendingInputBytes < Limits.stdinHighWater }
+
+    var pendingInputBytes: Int { children.values.reduce(0) { $0 + $1.pendingInputCount } }
+
+    /// The connection is over: nothing left to read or send, no command left to reap.
+    var isFinished: Bool { machine.isFinished && children.isEmpty }
+
+    /// What to wait for now, as `poll` requests. The socket is always in the
+    /// set while the client is there, so that a hang-up or reset is seen even
+    /// while nothing is read from it (`poll` reports those unasked).
+    func appendInterests(to requests: inout [PollRequest]) {
+        if machine.isConnected {
+            var events: PollEvents = []
+            if wantsInput, !socketMayHaveInput { events.insert(.readable) }
+            if machine.hasQueuedBytes { events.insert(.writable) }
+            requests.append(PollRequest(stream.descriptor, events))
+        }
+        let acceptingOutput = machine.acceptsChildOutput
+        for child in children.values { child.appendInterests(to: &requests, acceptingOutput: acceptingOutput) }
+    }
+
+    /// Whether something can be served without waiting: input or output
+    /// known to be there (edge-triggered waits would not report it again).
+    var hasReadyWork: Bool {
+        if socketMayHaveInput, wantsInput { return true }
+        return machine.acceptsChildOutput && children.values.contains { $0.hasUnreadOutput }
+    }
+
+    /// The earliest deadline of the connection and of its commands.
+    var nextDeadline: ContinuousClock.Instant? {
+        var earliest = machine.nextDeadline
+        for child in children.values {
+            guard let deadline = child.deadlines.nextDeadline else { continue }
+            if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        return earliest
+    }
+
+    // MARK: Serving
+
+    /// Acts on what became ready (`ready` says it for each descriptor):
+    /// reads the socket, serves each command, and acts on passed deadlines.
+    /// `buffer` holds one read at a time; nothing is kept in it.
+    func service(_ ready: (FileDescriptor) -> PollEvents, buffer: UnsafeMutableRawBufferPointer, now: ContinuousClock.Instant) {
+        if machine.isConnected {
+            let events = ready(stream.descriptor)
+            if !events.isDisjoint(with: [.hangup, .error]) { peerHungUp = true }
+            if !events.isDisjoint(with: [.readable, .hangup, .error]) { socketMayHaveInput = true }
+            if socketMayHaveInput { readSocket(buffer, now: now) }
+        }
+        for (id, child) in children {
+            child.service(ready, buffer: buffer, acceptingOutput: { machine.acceptsChildOutput }, now: now) { stream, bytes in
+                apply(machine.childOutput(id, stream == .stdout ? .stdout : .stderr, bytes, now: now), now: now)
+            }
+            if child.isComplete { completed.append(id) }
+        }
+        for id in completed { finish(id, now: now) }
+        completed.removeAll(keepingCapacity: true)
+        if let deadline = machine.nextDeadline, deadline <= now { apply(machine.expire(now: now), now: now) }
+    }
+
+    /// Reads the socket until it would block, at most `ChildProcess.readsPerTurn`
+    /// times (the same fairness bound as a command's pipes), or until the
+    /// connection stops wanting input. A client that hung up while nothing
+    /// is read from it is gone: its results have nowhere to go.
+    private func readSocket(_ buffer: UnsafeMutableRawBufferPointer, now: ContinuousClock.Instant) {
+        guard wantsInput else {
+            if peerHungUp { apply(machine.peerClosed("hang-up"), now: now) }
+            return
+        }
+        var reads = 0
+        while socketMayHaveInput, wantsInput, reads < ChildProcess.readsPerTurn {
+            let outcome: ReadOutcome
+            do {
+                outcome = try stream.read(into: buffer)
+            } catch {
+                apply(machine.peerClosed("read failed: \(error)"), now: now)
+                return
+            }
+            switch outcome {
+            case .wouldBlock:
+                socketMayHaveInput = false
+            case .endOfFile:
+                socketMayHaveInput = false
+                apply(machine.peerClosed("end of file"), now: now)
+                return
+            case .bytes(let count):
+                reads += 1
+                apply(machine.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now), now: now)
+                // A read that did not fill the buffer took all there was, and the
+                // next wait reports whatever arrives after it: no read into
+                // EAGAIN (nginx's rule). Unless the client has hung up: only a
+                // read finds the end of file behind the data.
+                if count < buffer.count, !peerHungUp { socketMayHaveInput = false }
+            }
+        }
+    }
+
+    /// Writes what the socket takes of the queued bytes.
+    func flush(now: ContinuousClock.Instant = .now) {
+        guard machine.isConnected, machine.hasQueuedBytes else { return }
+        let written: Int?
+        do {
+            written = try machine.withQueuedBytes { (bytes) throws(Errno) in try stream.write(bytes) }
+        } catch {
+            apply(machine.peerClosed("write failed: \(error)"), now: now)
+            return
+        }
+        if let written { apply(machine.wrote(written, now: now), now: now) }
+    }
+
+    /// The server is stopping: no new commands; running ones get the grace period.
+    func beginShutdown(now: ContinuousClock.Instant = .now) {
+        apply(machine.beginShutdown(now: now), now: now)
+    }
+
+    /// The driver can no longer serve this connection (it could not wait, or has no thread for it).
+    func abandon(_ reason: String, now: ContinuousClock.Instant = .now) {
+        apply(machine.peerClosed(reason), now: now)
+    }
+
+    /// Closes the socket and writes the connection's log line.
+    func close() {
+        endHandshake()
+        beforeClosing(stream.descriptor)
+        stream.close()
+        let seconds = Double(openedAt.duration(to: .now).milliseconds) / 1000
+        var line = "conn=\(id) close peer=\(peer) commands=\(commandsRun) seconds=\(seconds)"
+        if case .ended(.lost(let reason)) = machine.phase { line += " reason=\"\(reason)\"" }
+        logger.info(line)
+    }
+
+    // MARK: Carrying out the machine's actions
+
+    private func apply(_ actions: [ConnectionMachine.Action], now: ContinuousClock.Instant) {
+        for action in actions {
+            switch action {
+            case .shutdownWriting:
+                stream.shutdownWriting()
+            case .session(.start(let request)):
+                start(request, now: now)
+            case .session(.writeStdin(let id, let data)):
+                guard let child = children[id] else { continue }
+                child.queueInput(data)
+                child.flushInput()
+            case .session(.closeStdin(let id)):
+                children[id]?.finishInput()
+            case .session(.signal(let id, let name)):
+                children[id]?.signalGroup(Signal(name))
+            case .session(.terminate(let id)):
+                children[id]?.beginTeardown(now: now)
+            case .session(.finished(let record)):
+                logger.info("conn=\(self.id) cmd=\(record.id) \(Self.describe(record.outcome)) ms=\(record.outcome.durationMilliseconds)"
+                            + " bytes_out=\(record.bytesOut) command=\(Self.quoted(record.command))")
+            case .session(.warning(let message)):
+                logger.warning("conn=\(id) peer=\(peer) \(message)")
+            case .session(.send), .session(.close):
+                preconditionFailure("the connection machine sends and closes by itself")
+            }
+        }
+        if handshakeEnded != nil, !machine.isHandshaking { endHandshake() }
+    }
+
+    private func endHandshake() {
+        handshakeEnded?()
+        handshakeEnded = nil
+    }
+
+    private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
+        let program: CommandSpec.Program
+        switch request.command {
+        case .shell(let text): program = .shell(text)
+        case .argv(let words): program = .argv(words)
+        }
+        let spec = CommandSpec(program, environment: request.environment, workingDirectory: request.workingDirectory,
+                               wantsStdin: request.wantsStdin)
+        do {
+            let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
+                                         grace: configuration.grace, beforeClosing: beforeClosing)
+            children[request.id] = child
+            commandsRun += 1
+            logger.debug("conn=\(id) cmd=\(request.id) start pid=\(child.processID) command=\(Self.quoted(request.displayText))")
+        } catch {
+            let failure: ProtocolError
+            switch error {
+            case .badWorkingDirectory(let path, let errno):
+                failure = ProtocolError(.badCwd, "cannot change to \(path): \(errno)", id: request.id)
+            case .resources, .cannotExecute:
+                failure = ProtocolError(.spawnFailed, error.description, id: request.id)
+            }
+            logger.warning("conn=\(id) cmd=\(request.id) not started: \(failure.message)")
+            apply(machine.startFailed(failure, now: now), now: now)
+        }
+    }
+
+    /// A command is complete (exited, pipes at end of file): reap it and report.
+    private func finish(_ id: Int64, now: ContinuousClock.Instant) {
+        guard let child = children.removeValue(forKey: id) else { return }
+        let result = child.finish()
+        let status: CommandOutcome.Status
+        switch result.status {
+        case .exited(let code): status = .exited(code)
+        case .signaled(let signal): status = .signaled(name: signal.name, number: signal.rawValue)
+        }
+        apply(machine.childFinished(id, CommandOutcome(status: status, timedOut: result.timedOut,
+                                                        durationMilliseconds: result.duration.milliseconds), now: now), now: now)
+    }
+
+    private static func describe(_ outcome: CommandOutcome) -> String {
+        let status: String
+        switch outcome.status {
+        case .exited(let code): status = "exit=\(code)"
+        case .signaled(let name, _): status = "signal=\(name)"
+        }
+        return outcome.timedOut ? status + " timed_out=true" : status
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n") + "\""
+    }
+}
+
+extension Signal {
+    /// The signal a client names in a `signal` request.
+    init(_ name: SignalName) {
+        switch name {
+        case .INT: self = .interrupt
+        case .TERM: self = .terminate
+        case .KILL: self = .kill
+        case .HUP: self = .hangup
+        case .QUIT: self = .quit
+        case .USR1: self = .user1
+        case .USR2: self = .user2
+        }
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self { if character == target { result += replacement } else { result.append(character) } }
+        return result
+    }
+}
