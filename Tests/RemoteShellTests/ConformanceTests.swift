@@ -237,6 +237,22 @@ struct ConformanceTests {
         #expect(try client.readFrame().body == Array("again\n".utf8))
     }
 
+    @Test("classic replies come in the order of the commands, a command that is not UTF-8 included",
+          arguments: Setup.unauthenticated)
+    func classicOrder(_ setup: Setup) throws {
+        let client = try TestClient(port: setup.server.port, classic: true)
+        // Each read is one command: the pauses keep the three apart.
+        try client.send(Array("sleep 1; echo first".utf8))
+        Thread.sleep(forTimeInterval: 0.3)
+        try client.send([0xC4, 0xE3, 0xBA, 0xC3])  // "你好" in GBK
+        Thread.sleep(forTimeInterval: 0.3)
+        try client.send(Array("echo third".utf8))
+        let replies = try (0..<3).map { _ in try client.readFrame() }
+        #expect(replies.map(\.body) == [Array("first\n".utf8), Array("rshd: the command is not valid UTF-8 text\n".utf8),
+                                        Array("third\n".utf8)])
+        #expect(replies.map { $0["exit_code"] } == [0, 255, 0])
+    }
+
     @Test("the Python classic client from the courses works against rshd", arguments: Setup.unauthenticated)
     func pythonClassicClient(_ setup: Setup) throws {
         let script = """
