@@ -112,6 +112,19 @@ struct ConformanceTests {
         #expect(try client.run("echo still here").stdoutText == "still here\n")
     }
 
+    @Test("a NUL in an environment variable's name is bad_request naming the id; nothing runs", arguments: Setup.all)
+    func environmentNameWithNUL(_ setup: Setup) throws {
+        let client = try setup.client()
+        try client.handshake()
+        let marker = Scratch.path("nul-name")
+        let refused = try client.run("touch \(marker)", environment: ["A\u{0}B": "v"])
+        #expect(refused.error?["code"] == "bad_request")
+        #expect(refused.error?["id"] == 1)
+        #expect(refused.exit == nil)
+        #expect(try client.run("echo still here").stdoutText == "still here\n")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test("several commands in flight on one connection finish in their own order", arguments: Setup.all)
     func concurrentCommands(_ setup: Setup) throws {
         let client = try setup.client()
