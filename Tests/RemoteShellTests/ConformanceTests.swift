@@ -74,6 +74,18 @@ struct ConformanceTests {
         #expect(try client.run("no-such-program-rsh").code == 127)
     }
 
+    @Test("real-time signals are named as kill -l names them; one without a name is its number", arguments: Setup.all)
+    func realTimeSignals(_ setup: Setup) throws {
+        let client = try setup.client()
+        try client.handshake()
+        for (number, name) in [(34, "RTMIN"), (35, "RTMIN+1"), (49, "RTMIN+15"), (50, "RTMAX-14"), (63, "RTMAX-1"), (64, "RTMAX"),
+                               (33, "33")] {
+            let killed = try client.run("kill -\(number) $$")
+            #expect(killed.signal == name, "signal \(number)")
+            #expect(killed.exit?["code"] == .null)
+        }
+    }
+
     @Test("8 MiB on stdout and 8 MiB on stderr at once", arguments: Setup.all)
     func bothStreams(_ setup: Setup) throws {
         let client = try setup.client()

@@ -36,6 +36,9 @@ int crsh_set_nonblocking(int fd, int on);
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// The abbreviated signal name ("TERM" for 15), or NULL for an unknown number.
 const char *crsh_signal_abbreviation(int signo);
+/// SIGRTMIN and SIGRTMAX: glibc decides them at run time, behind macros Swift cannot import.
+int crsh_signal_realtime_minimum(void);
+int crsh_signal_realtime_maximum(void);
 ssize_t crsh_getrandom(void *buffer, size_t length);
 /// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
 /// master descriptor, close-on-exec, and writes the slave's path to `name`.
