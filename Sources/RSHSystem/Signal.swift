@@ -88,6 +88,15 @@ public enum SignalDisposition {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// `SIGCHLD` at its default action. Ignored (a disposition that survives
+    /// `execve(2)`, so a parent can hand it down), it makes the kernel reap
+    /// every child itself (`waitpid(2)`, NOTES): a child's status is then lost,
+    /// `waitid` fails with `ECHILD`, and no zombie holds a finished command's
+    /// process group ID until its pipes are drained.
+    public static func defaultChildStatus() {
+        signal(SIGCHLD, SIG_DFL)
+    }
+
     /// Blocks `signals` in the calling thread and the threads it creates later,
     /// so that they are read from a `SignalReader` instead of interrupting code.
     public static func block(_ signals: [Signal]) throws(Errno) {

@@ -269,4 +269,23 @@ struct FaultTests {
         #expect(try server.answers())
         #expect(server.settles(to: baseline, timeout: .seconds(20)))
     }
+
+    @Test("rshd started with SIGCHLD ignored (a disposition execve keeps) still reaps its commands and reports their status",
+          arguments: ServerMode.allCases)
+    func inheritedIgnoredChildSignal(_ mode: ServerMode) throws {
+        // An ignored SIGCHLD would have the kernel reap every child by itself.
+        let ignoringParent = ["python3", "-c",
+                              "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"]
+        let server = try ServerProcess(mode, ["--log-level", "notice"], launcher: ignoringParent)
+        let inherited = try #require(readTextFile("/proc/\(server.processID)/status")?.split(separator: "\n")
+            .first { $0.hasPrefix("SigIgn:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) })
+        #expect(inherited & (1 << (SIGCHLD - 1)) == 0, "rshd still ignores SIGCHLD")
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        #expect(try client.run("exit 7").code == 7)
+        #expect(try client.run("kill -TERM $$").signal == "TERM")
+        #expect(try client.run("echo still here").stdoutText == "still here\n")
+        #expect(server.process.isRunning)
+        #expect(eventually { server.statistics.children.isEmpty })
+    }
 }
