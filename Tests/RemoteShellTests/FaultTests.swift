@@ -288,4 +288,28 @@ struct FaultTests {
         #expect(server.process.isRunning)
         #expect(eventually { server.statistics.children.isEmpty })
     }
+
+    @Test("a cwd that exists but may not be entered is bad_cwd, not spawn_failed (rshd as nobody)",
+          .enabled(if: ProcessIdentity.effectiveUserID == 0 && FileDescriptor.isExecutable("/usr/bin/setpriv"),
+                   "needs root, to start rshd as another user with setpriv"),
+          arguments: ServerMode.allCases)
+    func unenterableDirectory(_ mode: ServerMode) throws {
+        // Root may enter any directory; nobody may not enter one of root's with mode 0700.
+        let closed = Scratch.path("closed")
+        try createDirectory(closed)
+        #expect(chmod(closed, 0o700) == 0)
+        let server = try ServerProcess(mode, ["--log-level", "notice"],
+                                       launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        // "ls" is executed directly, "true; ls" by the shell: both enter the directory first.
+        for command in ["ls", "true; ls"] {
+            let refused = try client.run(command, directory: closed)
+            #expect(refused.error?["code"] == "bad_cwd", "\(command): \(refused.error?.header ?? [:])")
+            #expect(refused.error?["message"]?.stringValue?.contains("Permission denied") == true)
+            #expect(refused.exit == nil)
+        }
+        #expect(try client.run("ls -d .", directory: Scratch.directory).stdoutText == ".\n")
+        #expect(try client.run("id -u").stdoutText == "65534\n")
+    }
 }

@@ -52,8 +52,10 @@ int crsh_open_pseudo_terminal(char *name, size_t length);
 /// child switches to that scheduling policy (priority 0) before it executes
 /// the program; -1: it keeps this thread's. `stack` is the child's until this
 /// returns. Returns 0 or an errno value (a failed execve's too); ENOSYS if
-/// this kernel cannot unshare a descriptor table that way.
+/// this kernel cannot unshare a descriptor table that way. With an error,
+/// `*directory_failed` says whether it was the child's fchdir that failed.
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size);
+               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size,
+               int *directory_failed);
 
 #endif
