@@ -111,6 +111,13 @@ struct Launch {
         let path = spec.workingDirectory
         if let direct {
             var directSetup = setup
+            // The environment the shell would have passed on: its PWD, and
+            // for a command line only the names it takes in.
+            switch ShellStartup.environment(setup.environment, in: setup.workingDirectory, checkNames: spec.program.isCommandLine) {
+            case .unchanged: break
+            case .replaced(let entries): directSetup.environment = entries
+            case .shellNeeded: return try spawnShell(viaShell, setup, path)
+            }
             // Found here, the program is executed by its path; not found, the
             // shell below reports it exactly as it would.
             if !direct[0].contains("/") {
@@ -155,6 +162,13 @@ extension SpawnError {
         case .workingDirectory(let errno): self = .badWorkingDirectory(path ?? ".", errno)
         case .other(let errno): self = .resources(errno)
         }
+    }
+}
+
+extension CommandSpec.Program {
+    var isCommandLine: Bool {
+        if case .shell = self { return true }
+        return false
     }
 }
 
