@@ -65,6 +65,18 @@ struct ShellFastPathTests {
         #expect(fast.result.status == viaShell.result.status)
     }
 
+    @Test("names the shell does not take in (not shell names) are not passed on by the fast path either")
+    func environmentNames() throws {
+        let environment = ["NOT-A-NAME": "x", "1ST": "y", "GOOD_NAME": "z"]
+        let fast = try ChildProcess.run(CommandSpec(.shell("printenv"), environment: environment))
+        let viaShell = try Self.viaShell("printenv", environment: environment)
+        #expect(text(fast.stdout).split(separator: "\n").sorted() == text(viaShell.stdout).split(separator: "\n").sorted())
+        #expect(text(fast.stdout).contains("GOOD_NAME=z\n"))
+        // An exact argument vector is no shell: it gets every name.
+        let exact = try ChildProcess.run(CommandSpec(.argv(["printenv", "NOT-A-NAME"]), environment: environment))
+        #expect(text(exact.stdout) == "x\n")
+    }
+
     /// A working directory, and the PWD the request sets (nil: the server's own).
     struct DirectoryCase: Sendable, CustomTestStringConvertible {
         let directory: String?
