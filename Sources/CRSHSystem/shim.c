@@ -64,6 +64,14 @@ const char *crsh_signal_abbreviation(int signo) {
     return sigabbrev_np(signo);
 }
 
+int crsh_signal_realtime_minimum(void) {
+    return SIGRTMIN;
+}
+
+int crsh_signal_realtime_maximum(void) {
+    return SIGRTMAX;
+}
+
 ssize_t crsh_getrandom(void *buffer, size_t length) {
     return getrandom(buffer, length, 0);
 }

@@ -41,6 +41,10 @@ struct job {
     int policy;
     const sigset_t *mask;
     volatile int error;
+    // Set with `error` when the step that failed was fchdir: the caller
+    // reports a directory that cannot be entered, not a program that cannot
+    // be executed, and both can be EACCES.
+    volatile int directory_failed;
 };
 
 // The kernel's struct sigaction, for rt_sigaction(2) itself: glibc's wrapper
@@ -70,7 +74,12 @@ static int child_main(void *argument) {
     for (int target = 0; target < 3; target++) {
         if (dup2(job->fds[target], target) < 0) goto failed;
     }
-    if (job->directory >= 0 && fchdir(job->directory) < 0) goto failed;
+    // The directory was opened with O_PATH, which checks no permission on it:
+    // entering it is where a directory without search permission fails.
+    if (job->directory >= 0 && fchdir(job->directory) < 0) {
+        job->directory_failed = 1;
+        goto failed;
+    }
     // What is left of the small private table, except 0-2.
     if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) goto failed;
     // Every signal at its default action (an ignored one would stay ignored
@@ -97,7 +106,9 @@ failed:
 }
 
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size) {
+               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size,
+               int *directory_failed) {
+    *directory_failed = 0;
     for (int index = 0; index < 3; index++) {
         if (stdio[index] < 3 || stdio[index] >= keep_below) return EINVAL;
     }
@@ -106,7 +117,7 @@ int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
     sigemptyset(&empty);
     struct job job = { .path = path, .argv = argv, .envp = envp, .fds = { stdio[0], stdio[1], stdio[2] },
                        .directory = directory, .keep_below = keep_below, .policy = policy, .mask = &empty,
-                       .error = 0 };
+                       .error = 0, .directory_failed = 0 };
     // Blocked in this thread (the child inherits the mask) until the child
     // has reset every handler. The raw call blocks glibc's own two signals too.
     //
@@ -134,5 +145,6 @@ int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
         while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
     }
     if (error == 0) *pid = child;
+    else *directory_failed = child > 0 && job.directory_failed;
     return error;
 }

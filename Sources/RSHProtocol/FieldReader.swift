@@ -71,6 +71,9 @@ struct FieldReader {
         case .object(let members)?:
             var map: [String: String] = [:]
             for (key, value) in members {
+                // A name is a string like any other (section 3: no NUL), and
+                // it becomes part of a C string too ("NAME=VALUE").
+                guard !key.utf8.contains(0) else { throw fail("\"\(name)\" names must not contain NUL bytes") }
                 guard case .string(let text) = value, !text.utf8.contains(0) else {
                     throw fail("\"\(name)\" values must be strings without NUL bytes")
                 }

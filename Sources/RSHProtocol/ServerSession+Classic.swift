@@ -7,11 +7,14 @@ extension ServerSession {
         var bytes = chunk[...]
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
         guard !bytes.isEmpty else { return }
-        guard let text = String(validating: bytes, as: UTF8.self), !text.utf8.contains(0) else {
-            actions.append(.send(classicReply(code: 255, body: Array("rshd: the command is not valid UTF-8 text\n".utf8))))
-            return
+        // Text that is not a command still waits its turn: replies go out in
+        // the order the commands came in, the only way a classic client can
+        // tell which reply is whose.
+        if let text = String(validating: bytes, as: UTF8.self), !text.utf8.contains(0) {
+            classicQueue.append(.command(text))
+        } else {
+            classicQueue.append(.notText)
         }
-        classicQueue.append(text)
         if classicQueue.count > Limits.maxQueuedClassicCommands {
             phase = .closed
             classicQueue.removeAll()
@@ -22,16 +25,22 @@ extension ServerSession {
         if commands.isEmpty { startNextClassic(&actions) }
     }
 
+    /// Answers the queued entries in order until one is a command to run, and starts it.
     mutating func startNextClassic(_ actions: inout [Action]) {
-        guard phase == .classic, commands.isEmpty, !classicQueue.isEmpty else {
-            actions += closeIfDrained()
-            return
+        while phase == .classic, commands.isEmpty, !classicQueue.isEmpty {
+            switch classicQueue.removeFirst() {
+            case .notText:
+                actions.append(.send(classicReply(code: 255, body: Array("rshd: the command is not valid UTF-8 text\n".utf8))))
+            case .command(let text):
+                let request = ExecRequest(id: nextClassicID, command: .shell(text),
+                                          timeoutMilliseconds: configuration.defaultTimeoutMilliseconds)
+                nextClassicID += 1
+                commands[request.id] = Command(request: request, stdinOpen: false)
+                actions.append(.start(request))
+                return
+            }
         }
-        let request = ExecRequest(id: nextClassicID, command: .shell(classicQueue.removeFirst()),
-                                  timeoutMilliseconds: configuration.defaultTimeoutMilliseconds)
-        nextClassicID += 1
-        commands[request.id] = Command(request: request, stdinOpen: false)
-        actions.append(.start(request))
+        actions += closeIfDrained()
     }
 
     func classicReply(_ command: Command, _ outcome: CommandOutcome) -> [UInt8] {

@@ -90,8 +90,15 @@ public struct ServerSession {
     private let challenge: [UInt8]
     /// Seals every frame sent once the client has authenticated.
     private var sealing: FrameIntegrity?
+    /// What one read of a classic connection held, waiting for its turn.
+    enum ClassicEntry {
+        case command(String)
+        /// Not UTF-8 (or holding a NUL): answered with an error, never run.
+        case notText
+    }
+
     var commands: [Int64: Command] = [:]
-    var classicQueue: [String] = []
+    var classicQueue: [ClassicEntry] = []
     var nextClassicID: Int64 = 1
 
     /// `challenge` must be fresh random bytes when the configuration has

@@ -186,6 +186,12 @@ public final class ChildProcess {
         do {
             // The process descriptor is readable, so this does not block.
             status = try exitDescriptor.reap(block: true) ?? .signaled(.kill)
+        } catch .noChild {
+            // Reaped already, its status with it: by the kernel when this
+            // process ignores SIGCHLD (SignalDisposition.defaultChildStatus),
+            // or by another waiter in it. 255 is what ssh reports when a
+            // command's status never came back.
+            status = .exited(255)
         } catch {
             preconditionFailure("waitid on our own child failed: \(error)")
         }

@@ -28,7 +28,8 @@ public struct CommandSpec: Hashable, Sendable {
 /// cannot be executed is *not* one of these: like the shell, the command then
 /// runs and exits with 127 or 126 and a message on stderr.
 public enum SpawnError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The working directory could not be opened as a directory.
+    /// The working directory could not be opened as a directory, or the
+    /// child could not enter it (no search permission).
     case badWorkingDirectory(String, Errno)
     /// Out of descriptors, processes or memory (`EMFILE`, `EAGAIN`, `ENOMEM`, ...).
     case resources(Errno)

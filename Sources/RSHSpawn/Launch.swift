@@ -108,41 +108,67 @@ struct Launch {
             // "exec "$@"" runs the words as they are: no splitting, no globbing.
             viaShell = ["/bin/sh", "-c", "exec \"$@\"", "sh"] + words
         }
+        let path = spec.workingDirectory
         if let direct {
             var directSetup = setup
+            // The environment the shell would have passed on: its PWD, and
+            // for a command line only the names it takes in.
+            switch ShellStartup.environment(setup.environment, in: setup.workingDirectory, checkNames: spec.program.isCommandLine) {
+            case .unchanged: break
+            case .replaced(let entries): directSetup.environment = entries
+            case .shellNeeded: return try spawnShell(viaShell, setup, path)
+            }
             // Found here, the program is executed by its path; not found, the
             // shell below reports it exactly as it would.
             if !direct[0].contains("/") {
-                guard let path = resolveExecutable(direct[0], searchPath: Self.searchPath) else {
-                    return try spawnShell(viaShell, setup)
+                guard let program = resolveExecutable(direct[0], searchPath: Self.searchPath) else {
+                    return try spawnShell(viaShell, setup, path)
                 }
-                directSetup.program = path
+                directSetup.program = program
                 directSetup.searchPath = false
             }
             do {
                 return try spawnProcess(direct, directSetup)
-            } catch where execErrors.contains(error) {
+            } catch .other(let error) where execErrors.contains(error) {
                 // Fall through to the shell.
             } catch {
-                throw .resources(error)
+                throw SpawnError(error, directory: path)
             }
         }
-        return try spawnShell(viaShell, setup)
+        return try spawnShell(viaShell, setup, path)
     }
 
     /// This process's `PATH`, read once: the server does not change its environment.
     private static let searchPath = ProcessIdentity.environmentValue("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
 
-    private static func spawnShell(_ viaShell: [String], _ setup: SpawnSetup) throws(SpawnError) -> Int32 {
+    private static func spawnShell(_ viaShell: [String], _ setup: SpawnSetup, _ path: String?) throws(SpawnError) -> Int32 {
         var shellSetup = setup
         shellSetup.searchPath = false
         do {
             return try spawnProcess(viaShell, shellSetup)
-        } catch where execErrors.contains(error) {
+        } catch .other(let error) where execErrors.contains(error) {
             throw .cannotExecute(error)
         } catch {
-            throw .resources(error)
+            throw SpawnError(error, directory: path)
         }
+    }
+}
+
+extension SpawnError {
+    /// A failed spawn, other than exec's own errors: the working directory
+    /// (at `path`) could not be entered, or resources ran out.
+    init(_ failure: SpawnFailure, directory path: String?) {
+        switch failure {
+        case .workingDirectory(let errno): self = .badWorkingDirectory(path ?? ".", errno)
+        case .other(let errno): self = .resources(errno)
+        }
+    }
+}
+
+extension CommandSpec.Program {
+    var isCommandLine: Bool {
+        if case .shell = self { return true }
+        return false
     }
 }
 

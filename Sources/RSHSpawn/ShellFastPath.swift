@@ -1,6 +1,7 @@
 /// Decides when `/bin/sh -c TEXT` can be skipped: when TEXT has no shell
 /// syntax at all, splitting it on blanks and executing the words through
-/// `PATH` is exactly what the shell would do, minus one exec.
+/// `PATH` is exactly what the shell would do, minus one exec. (The program
+/// also gets the environment the shell would pass on: `ShellStartup`.)
 ///
 /// Anything the shell might treat specially sends the command to the shell:
 /// quotes, expansions, globs, redirections, operators, comments, assignments,
@@ -12,8 +13,11 @@ public enum ShellFastPath {
     /// special only inside `${...}`, which needs `$`, so it is allowed.)
     static let syntaxBytes: Set<UInt8> = Set("'\"`$\\*?[]~#=;&|()<>{}!\n\r".utf8)
 
-    /// Keywords and builtins: running a program of the same name would differ
-    /// from the shell (or there is no such program).
+    /// Keywords and builtins: the shell runs these itself, so a program of
+    /// the same name is never what it would run. A program twin (coreutils'
+    /// `echo`, `printf`, `true`, `test`, `kill`, `pwd`) differs in ways that
+    /// show (`printf %q` works in one and fails in the other), and costs more
+    /// than the shell running the builtin in its own process.
     static let shellWords: Set<String> = [
         // Keywords.
         "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while",
@@ -21,17 +25,12 @@ public enum ShellFastPath {
         // POSIX special builtins.
         ".", ":", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift",
         "times", "trap", "unset",
-        // Regular builtins of dash and bash whose behaviour a program of the same name would not match.
-        "alias", "bg", "cd", "command", "fc", "fg", "getopts", "hash", "jobs", "kill", "local", "newgrp", "pwd", "read",
-        "test", "[", "type", "ulimit", "umask", "unalias", "wait", "let", "source", "builtin", "declare", "typeset",
-        "enable", "history", "logout", "popd", "pushd", "dirs", "shopt", "suspend", "disown", "mapfile", "readarray",
-        "caller", "complete", "compgen", "bind", "help", "chdir",
+        // The regular builtins of dash, and of bash where /bin/sh is bash.
+        "alias", "bg", "cd", "command", "echo", "false", "fc", "fg", "getopts", "hash", "jobs", "kill", "local", "newgrp",
+        "printf", "pwd", "read", "test", "[", "true", "type", "ulimit", "umask", "unalias", "wait", "let", "source", "builtin",
+        "declare", "typeset", "enable", "history", "logout", "popd", "pushd", "dirs", "shopt", "suspend", "disown", "mapfile",
+        "readarray", "caller", "complete", "compgen", "bind", "help", "chdir",
     ]
-
-    /// Builtins whose program twin (coreutils) behaves the same as long as no
-    /// argument looks like an option: `echo hi` is `/bin/echo hi`, but
-    /// `echo -e x` is not (dash's echo has no -e).
-    static let builtinsWithTwins: Set<String> = ["echo", "printf", "true", "false"]
 
     /// The words to execute directly, or `nil` when the shell is needed.
     public static func directArguments(for command: String) -> [String]? {
@@ -39,7 +38,6 @@ public enum ShellFastPath {
         guard !bytes.contains(where: { syntaxBytes.contains($0) }) else { return nil }
         let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard let first = words.first, !shellWords.contains(first) else { return nil }
-        if builtinsWithTwins.contains(first), words.dropFirst().contains(where: { $0.hasPrefix("-") }) { return nil }
         return words
     }
 }

@@ -17,6 +17,13 @@ public enum ProcessIdentity {
     public static func environmentValue(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+    /// The physical path of the working directory (`getcwd(3)`); `nil` when
+    /// it has none (it was removed) or it is out of reach.
+    public static var workingDirectory: String? {
+        guard let path = getcwd(nil, 0) else { return nil }
+        defer { free(path) }
+        return String(cString: path)
+    }
 }
 
 /// Bytes from the kernel's random source (`getrandom(2)`), for keys and challenges.

@@ -27,6 +27,16 @@ public struct SpawnSetup {
     }
 }
 
+/// Why `spawnProcess` started nothing.
+public enum SpawnFailure: Error, Hashable, Sendable {
+    /// The child could not enter its working directory (`fchdir(2)`:
+    /// `EACCES` when the directory may not be searched).
+    case workingDirectory(Errno)
+    /// Anything else: out of processes, descriptors or memory, or `execve(2)`
+    /// failed (`ENOENT`, `EACCES`, `ENOEXEC`, ...).
+    case other(Errno)
+}
+
 /// Starts `arguments[0]` in a new session and process group, with every
 /// signal at its default disposition and none blocked, no descriptor above 2
 /// open, and the scheduling policy `ThreadScheduling` chose for children.
@@ -41,8 +51,9 @@ public struct SpawnSetup {
 ///
 /// Both run the child with `CLONE_VFORK` and report a failed `execve` as the
 /// error thrown here, so `ENOENT`/`EACCES` for a missing or non-executable
-/// program arrive here.
-public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errno) -> Int32 {
+/// program arrive here; a working directory the child could not enter is
+/// `SpawnFailure.workingDirectory`.
+public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(SpawnFailure) -> Int32 {
     precondition(!arguments.isEmpty, "spawnProcess needs a program")
     let program = setup.program ?? arguments[0]
     let argv = CStringArray(arguments)
@@ -56,7 +67,19 @@ public func spawnProcess(_ arguments: [String], _ setup: SpawnSetup) throws(Errn
        let processID = try SpawnSlots.shared.spawn(program, argv, envp?.pointers ?? environ, setup) {
         return processID
     }
+    do {
+        return try posixSpawn(program, argv, envp, setup)
+    } catch .permissionDenied where setup.workingDirectory.map({ !$0.permitsSearch }) == true {
+        // glibc's posix_spawn reports a failed fchdir file action and a failed
+        // execve alike, so the directory is asked afterwards. (crsh_spawn's
+        // child says which step failed.)
+        throw .workingDirectory(.permissionDenied)
+    } catch {
+        throw .other(error)
+    }
+}
 
+private func posixSpawn(_ program: String, _ argv: CStringArray, _ envp: CStringArray?, _ setup: SpawnSetup) throws(Errno) -> Int32 {
     var actions = posix_spawn_file_actions_t()
     try returnedError(posix_spawn_file_actions_init(&actions))
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -112,6 +135,14 @@ private func launch(_ processID: inout pid_t, _ program: String,
         return posix_spawnp(&processID, program, &actions, &attributes, argv.pointers, envp)
     }
     return posix_spawn(&processID, program, &actions, &attributes, argv.pointers, envp)
+}
+
+extension FileDescriptor {
+    /// Whether this process may search the directory, and so enter it
+    /// (`faccessat(2)` of "." in it, with the effective IDs, as `fchdir` checks).
+    var permitsSearch: Bool {
+        faccessat(rawValue, ".", X_OK, AT_EACCESS) == 0
+    }
 }
 
 /// A NULL-terminated array of C strings, as `execve(2)` takes it.

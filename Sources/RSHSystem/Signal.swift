@@ -17,22 +17,65 @@ public struct Signal: Hashable, Sendable, CustomStringConvertible {
     public static let child = Signal(rawValue: SIGCHLD)
     public static let windowChanged = Signal(rawValue: SIGWINCH)
 
-    /// The name without "SIG" (`sigabbrev_np(3)`), or the number for a real-time signal.
+    /// The first and last real-time signals as the C library counts them
+    /// (`SIGRTMIN`, `SIGRTMAX`: 34 and 64 with glibc, which keeps 32 and 33
+    /// for its threads).
+    public static let realTimeRange = crsh_signal_realtime_minimum()...crsh_signal_realtime_maximum()
+
+    /// The name without "SIG", as `kill -l` prints it (bash and dash alike):
+    /// "TERM" (`sigabbrev_np(3)`); a real-time signal counted from the nearer
+    /// end, "RTMIN", "RTMIN+1" ... "RTMIN+15", "RTMAX-14" ... "RTMAX-1",
+    /// "RTMAX"; and the number for a signal with no name (32, 33).
     public var name: String {
         if let name = crsh_signal_abbreviation(rawValue) { return String(cString: name) }
-        return "\(rawValue)"
+        let range = Self.realTimeRange
+        guard range.contains(rawValue) else { return "\(rawValue)" }
+        let fromStart = rawValue - range.lowerBound, fromEnd = range.upperBound - rawValue
+        if fromStart == 0 { return "RTMIN" }
+        if fromEnd == 0 { return "RTMAX" }
+        return fromStart <= (range.upperBound - range.lowerBound) / 2 ? "RTMIN+\(fromStart)" : "RTMAX-\(fromEnd)"
     }
 
     public var description: String { "SIG\(name)" }
 
-    /// The signal called `name` ("TERM" or "SIGTERM"), if there is one.
+    /// The signal called `name`, with or without "SIG": a name `name` gives
+    /// ("TERM", "RTMAX-14"), any other count from either end of the real-time
+    /// signals ("RTMIN+20" is "RTMAX-10"), or a number ("33").
     public init?(name: String) {
         let bare = name.hasPrefix("SIG") ? String(name.dropFirst(3)) : name
         for number in Int32(1)..<Int32(32) where Signal(rawValue: number).name == bare {
             self.init(rawValue: number)
             return
         }
-        return nil
+        let range = Self.realTimeRange
+        let number: Int32?, valid: ClosedRange<Int32>
+        if let offset = Self.offset(in: bare, from: "RTMIN", sign: "+") {
+            (number, valid) = (range.lowerBound + offset, range)
+        } else if let offset = Self.offset(in: bare, from: "RTMAX", sign: "-") {
+            (number, valid) = (range.upperBound - offset, range)
+        } else {
+            // Every number from 1 to SIGRTMAX is a signal, 32 and 33 included.
+            (number, valid) = (Self.count(bare[...]), 1...range.upperBound)
+        }
+        guard let number, valid.contains(number) else { return nil }
+        self.init(rawValue: number)
+    }
+
+    /// 0 for exactly `base` ("RTMIN"), N for `base`, `sign`, N ("RTMIN+3").
+    private static func offset(in name: String, from base: String, sign: Character) -> Int32? {
+        guard name.hasPrefix(base) else { return nil }
+        let rest = name.dropFirst(base.count)
+        if rest.isEmpty { return 0 }
+        guard rest.first == sign else { return nil }
+        return count(rest.dropFirst())
+    }
+
+    /// Decimal digits only (no sign, no blanks), and not absurdly many.
+    private static func count(_ text: Substring) -> Int32? {
+        guard !text.isEmpty, text.count <= 3, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            return nil
+        }
+        return Int32(text)
     }
 }
 
@@ -43,6 +86,15 @@ public enum SignalDisposition {
     /// again (`POSIX_SPAWN_SETSIGDEF`).
     public static func ignoreBrokenPipe() {
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// `SIGCHLD` at its default action. Ignored (a disposition that survives
+    /// `execve(2)`, so a parent can hand it down), it makes the kernel reap
+    /// every child itself (`waitpid(2)`, NOTES): a child's status is then lost,
+    /// `waitid` fails with `ECHILD`, and no zombie holds a finished command's
+    /// process group ID until its pipes are drained.
+    public static func defaultChildStatus() {
+        signal(SIGCHLD, SIG_DFL)
     }
 
     /// Blocks `signals` in the calling thread and the threads it creates later,

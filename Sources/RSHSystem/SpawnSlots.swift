@@ -116,7 +116,7 @@ public final class SpawnSlots: Sendable {
     /// Spawns through a slot: `nil` (nothing started) if none can be had, or
     /// if this kernel cannot do it (then never again).
     func spawn(_ path: String, _ argv: CStringArray, _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
-               _ setup: SpawnSetup) throws(Errno) -> Int32? {
+               _ setup: SpawnSetup) throws(SpawnFailure) -> Int32? {
         guard let placeholder, supported.load(ordering: .relaxed), let slot = take() else { return nil }
         let sources = [setup.standardInput, setup.standardOutput, setup.standardError] + (setup.workingDirectory.map { [$0] } ?? [])
         defer {
@@ -125,21 +125,28 @@ public final class SpawnSlots: Sendable {
             for number in slot.numbers.prefix(sources.count) { _ = crsh_dup3_cloexec(placeholder.rawValue, number) }
             giveBack(slot)
         }
-        for (source, number) in zip(sources, slot.numbers) {
-            _ = try retryingInterrupts { crsh_dup3_cloexec(source.rawValue, number) }
+        do {
+            for (source, number) in zip(sources, slot.numbers) {
+                _ = try retryingInterrupts { crsh_dup3_cloexec(source.rawValue, number) }
+            }
+        } catch {
+            throw .other(error)
         }
         var processID: pid_t = 0
+        var directoryFailed: Int32 = 0
         let stdio = Array(slot.numbers.prefix(3))
         let error = stdio.withUnsafeBufferPointer { stdio in
             crsh_spawn(&processID, path, argv.pointers, envp, stdio.baseAddress,
                        setup.workingDirectory == nil ? -1 : slot.numbers[3], slot.keepBelow,
-                       ThreadScheduling.childPolicy ?? -1, slot.stack, Self.stackSize)
+                       ThreadScheduling.childPolicy ?? -1, slot.stack, Self.stackSize, &directoryFailed)
         }
-        if error == ENOSYS {
+        switch error {
+        case 0: return processID
+        case ENOSYS:
             supported.store(false, ordering: .relaxed)
             return nil
+        default:
+            throw directoryFailed != 0 ? .workingDirectory(Errno(rawValue: error)) : .other(Errno(rawValue: error))
         }
-        try returnedError(error)
-        return processID
     }
 }

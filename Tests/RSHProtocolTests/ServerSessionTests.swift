@@ -204,4 +204,16 @@ struct ClassicSessionTests {
         #expect(reply["exit_code"] == 255)
         #expect(actions.count == 1)
     }
+
+    @Test("a command that is not UTF-8 is answered in its turn, after the commands before it")
+    func notUTF8InTurn() throws {
+        var session = ServerSession(configuration())
+        #expect(session.receive(Array("sleep 1; echo first".utf8)) == [.start(ExecRequest(id: 1, command: .shell("sleep 1; echo first")))])
+        #expect(session.receive([0xC4, 0xE3, 0xBA, 0xC3]).isEmpty, "answered only once the command before it is")
+        #expect(session.receive(Array("echo third".utf8)).isEmpty)
+        let actions = session.finished(id: 1, exitedZero)
+        let replies = frames(in: actions)
+        #expect(replies.map { $0["exit_code"] } == [0, 255])
+        #expect(actions.last == .start(ExecRequest(id: 2, command: .shell("echo third"))))
+    }
 }

@@ -128,6 +128,18 @@ struct ChildProcessTests {
         #expect(otherPath.result.status == .exited(127), "PATH from the request is the one searched")
     }
 
+    @Test("a child reaped elsewhere (as the kernel does itself when SIGCHLD is ignored) ends its command without a crash")
+    func reapedElsewhere() throws {
+        let child = try ChildProcess(CommandSpec(.shell("echo out; exit 3")))
+        #expect(try !child.exitDescriptor.descriptor.poll(for: .readable, timeoutMilliseconds: 10_000).isEmpty)
+        var info = siginfo_t()
+        try #require(waitid(P_PID, id_t(child.processID), &info, WEXITED) == 0)
+        var output: [UInt8] = []
+        child.drain { stream, bytes in if stream == .stdout { output += bytes } }
+        #expect(text(output) == "out\n")
+        #expect(child.finish().status == .exited(255), "its status is gone: reported as ssh reports a missing one")
+    }
+
     @Test("the duration is measured")
     func duration() throws {
         let result = try shell("sleep 0.2").result

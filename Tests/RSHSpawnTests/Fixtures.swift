@@ -10,6 +10,15 @@ enum Fixtures {
                                        attributes: [.posixPermissions: 0o644])
         return path
     }()
+
+    /// A symbolic link to a directory: its path names the directory without being the directory's own path.
+    static let symbolicLinkToDirectory: String = {
+        let directory = NSTemporaryDirectory() + "rsh-directory-\(ProcessIdentity.processID)"
+        let link = directory + "-link"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: directory)
+        return link
+    }()
 }
 
 /// What identifies an open descriptor beyond its number: "pipe:[1234]" for a

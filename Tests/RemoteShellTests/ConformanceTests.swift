@@ -74,6 +74,18 @@ struct ConformanceTests {
         #expect(try client.run("no-such-program-rsh").code == 127)
     }
 
+    @Test("real-time signals are named as kill -l names them; one without a name is its number", arguments: Setup.all)
+    func realTimeSignals(_ setup: Setup) throws {
+        let client = try setup.client()
+        try client.handshake()
+        for (number, name) in [(34, "RTMIN"), (35, "RTMIN+1"), (49, "RTMIN+15"), (50, "RTMAX-14"), (63, "RTMAX-1"), (64, "RTMAX"),
+                               (33, "33")] {
+            let killed = try client.run("kill -\(number) $$")
+            #expect(killed.signal == name, "signal \(number)")
+            #expect(killed.exit?["code"] == .null)
+        }
+    }
+
     @Test("8 MiB on stdout and 8 MiB on stderr at once", arguments: Setup.all)
     func bothStreams(_ setup: Setup) throws {
         let client = try setup.client()
@@ -110,6 +122,19 @@ struct ConformanceTests {
         #expect(missing.error?["code"] == "bad_cwd")
         #expect(missing.exit == nil)
         #expect(try client.run("echo still here").stdoutText == "still here\n")
+    }
+
+    @Test("a NUL in an environment variable's name is bad_request naming the id; nothing runs", arguments: Setup.all)
+    func environmentNameWithNUL(_ setup: Setup) throws {
+        let client = try setup.client()
+        try client.handshake()
+        let marker = Scratch.path("nul-name")
+        let refused = try client.run("touch \(marker)", environment: ["A\u{0}B": "v"])
+        #expect(refused.error?["code"] == "bad_request")
+        #expect(refused.error?["id"] == 1)
+        #expect(refused.exit == nil)
+        #expect(try client.run("echo still here").stdoutText == "still here\n")
+        #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
     @Test("several commands in flight on one connection finish in their own order", arguments: Setup.all)
@@ -235,6 +260,22 @@ struct ConformanceTests {
         #expect(reply["total_size"] == 8)
         try client.send(Array("echo again".utf8))
         #expect(try client.readFrame().body == Array("again\n".utf8))
+    }
+
+    @Test("classic replies come in the order of the commands, a command that is not UTF-8 included",
+          arguments: Setup.unauthenticated)
+    func classicOrder(_ setup: Setup) throws {
+        let client = try TestClient(port: setup.server.port, classic: true)
+        // Each read is one command: the pauses keep the three apart.
+        try client.send(Array("sleep 1; echo first".utf8))
+        Thread.sleep(forTimeInterval: 0.3)
+        try client.send([0xC4, 0xE3, 0xBA, 0xC3])  // "你好" in GBK
+        Thread.sleep(forTimeInterval: 0.3)
+        try client.send(Array("echo third".utf8))
+        let replies = try (0..<3).map { _ in try client.readFrame() }
+        #expect(replies.map(\.body) == [Array("first\n".utf8), Array("rshd: the command is not valid UTF-8 text\n".utf8),
+                                        Array("third\n".utf8)])
+        #expect(replies.map { $0["exit_code"] } == [0, 255, 0])
     }
 
     @Test("the Python classic client from the courses works against rshd", arguments: Setup.unauthenticated)

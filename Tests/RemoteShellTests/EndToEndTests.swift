@@ -10,6 +10,7 @@ struct EndToEndTests {
 
     @Test("one-shot: the remote exit status is rsh's", arguments: [
         ("true", 0), ("exit 3", 3), ("kill -TERM $$", 143), ("kill -KILL $$", 137), ("no-such-program-rsh", 127),
+        ("kill -34 $$", 162), ("kill -49 $$", 177), ("kill -50 $$", 178), ("kill -64 $$", 192), ("kill -33 $$", 161),
     ] as [(String, Int32)])
     func oneShotStatus(_ command: String, _ status: Int32) throws {
         let rsh = try Self.server.rsh([command])

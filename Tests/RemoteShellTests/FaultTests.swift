@@ -269,4 +269,47 @@ struct FaultTests {
         #expect(try server.answers())
         #expect(server.settles(to: baseline, timeout: .seconds(20)))
     }
+
+    @Test("rshd started with SIGCHLD ignored (a disposition execve keeps) still reaps its commands and reports their status",
+          arguments: ServerMode.allCases)
+    func inheritedIgnoredChildSignal(_ mode: ServerMode) throws {
+        // An ignored SIGCHLD would have the kernel reap every child by itself.
+        let ignoringParent = ["python3", "-c",
+                              "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"]
+        let server = try ServerProcess(mode, ["--log-level", "notice"], launcher: ignoringParent)
+        let inherited = try #require(readTextFile("/proc/\(server.processID)/status")?.split(separator: "\n")
+            .first { $0.hasPrefix("SigIgn:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) })
+        #expect(inherited & (1 << (SIGCHLD - 1)) == 0, "rshd still ignores SIGCHLD")
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        #expect(try client.run("exit 7").code == 7)
+        #expect(try client.run("kill -TERM $$").signal == "TERM")
+        #expect(try client.run("echo still here").stdoutText == "still here\n")
+        #expect(server.process.isRunning)
+        #expect(eventually { server.statistics.children.isEmpty })
+    }
+
+    @Test("a cwd that exists but may not be entered is bad_cwd, not spawn_failed (rshd as nobody)",
+          .enabled(if: ProcessIdentity.effectiveUserID == 0 && FileDescriptor.isExecutable("/usr/bin/setpriv"),
+                   "needs root, to start rshd as another user with setpriv"),
+          arguments: ServerMode.allCases)
+    func unenterableDirectory(_ mode: ServerMode) throws {
+        // Root may enter any directory; nobody may not enter one of root's with mode 0700.
+        let closed = Scratch.path("closed")
+        try createDirectory(closed)
+        #expect(chmod(closed, 0o700) == 0)
+        let server = try ServerProcess(mode, ["--log-level", "notice"],
+                                       launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        let client = try TestClient(port: server.port)
+        try client.handshake()
+        // "ls" is executed directly, "true; ls" by the shell: both enter the directory first.
+        for command in ["ls", "true; ls"] {
+            let refused = try client.run(command, directory: closed)
+            #expect(refused.error?["code"] == "bad_cwd", "\(command): \(refused.error?.header ?? [:])")
+            #expect(refused.error?["message"]?.stringValue?.contains("Permission denied") == true)
+            #expect(refused.exit == nil)
+        }
+        #expect(try client.run("ls -d .", directory: Scratch.directory).stdoutText == ".\n")
+        #expect(try client.run("id -u").stdoutText == "65534\n")
+    }
 }

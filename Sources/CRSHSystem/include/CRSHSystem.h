@@ -36,6 +36,9 @@ int crsh_set_nonblocking(int fd, int on);
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// The abbreviated signal name ("TERM" for 15), or NULL for an unknown number.
 const char *crsh_signal_abbreviation(int signo);
+/// SIGRTMIN and SIGRTMAX: glibc decides them at run time, behind macros Swift cannot import.
+int crsh_signal_realtime_minimum(void);
+int crsh_signal_realtime_maximum(void);
 ssize_t crsh_getrandom(void *buffer, size_t length);
 /// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
 /// master descriptor, close-on-exec, and writes the slave's path to `name`.
@@ -49,8 +52,10 @@ int crsh_open_pseudo_terminal(char *name, size_t length);
 /// child switches to that scheduling policy (priority 0) before it executes
 /// the program; -1: it keeps this thread's. `stack` is the child's until this
 /// returns. Returns 0 or an errno value (a failed execve's too); ENOSYS if
-/// this kernel cannot unshare a descriptor table that way.
+/// this kernel cannot unshare a descriptor table that way. With an error,
+/// `*directory_failed` says whether it was the child's fchdir that failed.
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size);
+               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size,
+               int *directory_failed);
 
 #endif

@@ -71,7 +71,10 @@ public enum ServerCommand {
         case .threaded: SpawnSlots.reserve(concurrentSpawns: .max)
         case .coroutine: SpawnSlots.reserve(concurrentSpawns: configuration.loops)
         }
+        // Process-wide dispositions are the program's to set, not the Server
+        // library's: a program embedding it may have handlers of its own.
         SignalDisposition.ignoreBrokenPipe()
+        SignalDisposition.defaultChildStatus()
         do {
             // Blocked before any thread exists, so every thread inherits the
             // mask and the signals arrive only through the shutdown signalfd.
