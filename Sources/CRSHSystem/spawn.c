@@ -4,7 +4,7 @@
 // execve then closes the close-on-exec entries again: about 0.1 µs per open
 // descriptor, in every child. A server holding 1,000 clients has ~4,000
 // descriptors open, which adds ~0.4 ms of CPU to each command it runs
-// (BENCHMARKS.md, "What the profiles led to").
+// (BENCHMARKS.md, the "1,000 concurrent sleep 1" target).
 //
 // Here the child is created sharing the parent's table (CLONE_FILES), and its
 // first act is close_range(keep_below, ~0U, CLOSE_RANGE_UNSHARE): when the
