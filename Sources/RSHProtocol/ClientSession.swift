@@ -140,7 +140,14 @@ public struct ClientSession {
 /// The reply of a classic server: one frame whose header has `total_size`
 /// (and, from rshd, `exit_code`), and whose body is the command's output.
 public struct ClassicReply: Hashable, Sendable {
-    public var exitCode: Int32?
+    /// The signal numbers a classic `exit_code` -N may name (Linux has 64).
+    public static let signalNumbers: ClosedRange<Int64> = 1...64
+
+    /// The code as the server sent it, when it sent one.
+    public var exitCode: Int64?
+    /// The status as a shell reports it: the exit code, or 128+N for signal
+    /// N; 0 when the server sends no code (the Python servers of the courses do not).
+    public var status: Int32
     public var truncated: Bool
     public var body: [UInt8]
 
@@ -150,8 +157,27 @@ public struct ClassicReply: Hashable, Sendable {
         FrameDecoder(.init(maxBodySize: maxBodySize, requiresType: false))
     }
 
-    public init(_ frame: Frame) {
-        exitCode = frame["exit_code"]?.integerValue.flatMap { Int32(exactly: $0) }
+    /// Reads the reply. An `exit_code` that is neither an exit status
+    /// (0...255) nor a signal (-1...-64, Python's convention) is a
+    /// protocol error: passed on, it would be cut to another status, 256 to a success.
+    public init(_ frame: Frame) throws(ProtocolError) {
+        switch frame["exit_code"] {
+        case nil:
+            exitCode = nil
+            status = 0
+        case .integer(let code)?:
+            exitCode = code
+            if ExitReport.codes.contains(code) {
+                status = Int32(code)
+            } else if code < 0, code >= -Self.signalNumbers.upperBound {
+                status = 128 + Int32(-code)
+            } else {
+                throw ProtocolError(.badRequest, "exit_code \(code) is neither an exit status (\(ExitReport.codes))"
+                                    + " nor a signal (-\(Self.signalNumbers.lowerBound)...-\(Self.signalNumbers.upperBound))")
+            }
+        default:
+            throw ProtocolError(.badRequest, "exit_code is not an integer")
+        }
         truncated = frame["truncated"]?.boolValue ?? false
         body = frame.body
     }

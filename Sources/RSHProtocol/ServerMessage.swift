@@ -52,7 +52,9 @@ public enum ServerMessage: Hashable, Sendable {
         case "exit":
             try fields.requireEmptyBody()
             let code = try fields.optionalInteger("code")
-            guard code.map({ Int32(exactly: $0) != nil }) ?? true else { throw fields.fail("\"code\" is out of range") }
+            if let code, !ExitReport.codes.contains(code) {
+                throw fields.fail("\"code\" \(code) is outside \(ExitReport.codes)")
+            }
             self = .exit(ExitReport(id: try fields.requiredInteger("id"), code: code.map { Int32($0) },
                                     signal: try fields.optionalString("signal"),
                                     timedOut: try fields.optionalBool("timed_out") ?? false,

@@ -37,12 +37,15 @@ final class ClassicRunner: LineRunner {
                 throw .protocolViolation(error)
             }
             if let frame {
-                let reply = ClassicReply(frame)
+                let reply: ClassicReply
+                do {
+                    reply = try ClassicReply(frame)
+                } catch {
+                    throw .protocolViolation(ProtocolError(error.code, "the server broke the protocol: \(error.message)"))
+                }
                 try output.write(.standardOutput, reply.body)
-                let status = reply.exitCode ?? 0
-                // A classic reply reports death by signal N as -N, as Python's subprocess does.
-                let shellStatus = status < 0 ? 128 - status : status
-                return LineOutcome(status: shellStatus, note: status == 0 ? nil : "[exit \(status)]"
+                let code = reply.exitCode ?? 0
+                return LineOutcome(status: reply.status, note: code == 0 ? nil : "[exit \(code)]"
                                    + (reply.truncated ? " [output truncated]" : ""))
             }
             let count: Int

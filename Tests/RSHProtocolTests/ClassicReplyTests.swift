@@ -1,0 +1,29 @@
+import RSHProtocol
+import Testing
+
+private func header(_ json: String) throws -> Frame {
+    var decoder = ClassicReply.decoder()
+    decoder.feed(lengthPrefixed(json))
+    return try #require(try decoder.next())
+}
+
+private func lengthPrefixed(_ json: String) -> [UInt8] {
+    withUnsafeBytes(of: UInt32(json.utf8.count).littleEndian) { Array($0) } + Array(json.utf8)
+}
+
+@Suite("Classic replies")
+struct ClassicReplyTests {
+    @Test("exit_code 0...255 is the status, -N (signal N) is 128+N, none is 0",
+          arguments: [("\"exit_code\":0,", 0), ("\"exit_code\":255,", 255), ("\"exit_code\":-1,", 129),
+                      ("\"exit_code\":-15,", 143), ("\"exit_code\":-64,", 192), ("", 0)] as [(String, Int32)])
+    func status(_ members: String, _ status: Int32) throws {
+        #expect(try ClassicReply(header("{\(members)\"total_size\":0}")).status == status)
+    }
+
+    @Test("any other exit_code is a protocol error",
+          arguments: ["256", "-256", "-65", "-9223372036854775808", "9223372036854775807", "\"0\"", "0.0", "null", "true"])
+    func invalid(_ code: String) throws {
+        let frame = try header("{\"exit_code\":\(code),\"total_size\":0}")
+        #expect(throws: ProtocolError.self) { try ClassicReply(frame) }
+    }
+}
