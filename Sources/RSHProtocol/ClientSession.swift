@@ -137,8 +137,9 @@ public struct ClientSession {
     }
 }
 
-/// The reply of a classic server: one frame whose header has `total_size`
-/// (and, from rshd, `exit_code`), and whose body is the command's output.
+/// The header of a classic server's reply: one frame whose header has
+/// `total_size` (and, from rshd, `exit_code`), and whose body is the
+/// command's output.
 public struct ClassicReply: Hashable, Sendable {
     /// The signal numbers a classic `exit_code` -N may name (Linux has 64).
     public static let signalNumbers: ClosedRange<Int64> = 1...64
@@ -149,19 +150,19 @@ public struct ClassicReply: Hashable, Sendable {
     /// N; 0 when the server sends no code (the Python servers of the courses do not).
     public var status: Int32
     public var truncated: Bool
-    public var body: [UInt8]
 
     /// The classic format has no protocol version or type: only the length
-    /// prefix and `total_size`. Bodies up to `maxBodySize` are accepted.
+    /// prefix and `total_size`. Bodies up to `maxBodySize` are accepted
+    /// (with `nextPart`, a body of any size is passed on as it arrives).
     public static func decoder(maxBodySize: Int = 1 << 30) -> FrameDecoder {
         FrameDecoder(.init(maxBodySize: maxBodySize, requiresType: false))
     }
 
-    /// Reads the reply. An `exit_code` that is neither an exit status
+    /// Reads the header. An `exit_code` that is neither an exit status
     /// (0...255) nor a signal (-1...-64, Python's convention) is a
     /// protocol error: passed on, it would be cut to another status, 256 to a success.
-    public init(_ frame: Frame) throws(ProtocolError) {
-        switch frame["exit_code"] {
+    public init(_ header: Frame) throws(ProtocolError) {
+        switch header["exit_code"] {
         case nil:
             exitCode = nil
             status = 0
@@ -178,7 +179,6 @@ public struct ClassicReply: Hashable, Sendable {
         default:
             throw ProtocolError(.badRequest, "exit_code is not an integer")
         }
-        truncated = frame["truncated"]?.boolValue ?? false
-        body = frame.body
+        truncated = header["truncated"]?.boolValue ?? false
     }
 }

@@ -26,4 +26,39 @@ struct ClassicReplyTests {
         let frame = try header("{\"exit_code\":\(code),\"total_size\":0}")
         #expect(throws: ProtocolError.self) { try ClassicReply(frame) }
     }
+
+    @Test("a body far larger than any read is passed on as it is fed, never held")
+    func largeBody() throws {
+        let size = 40 * 65_536 + 17
+        var decoder = ClassicReply.decoder(maxBodySize: .max)
+        decoder.feed(lengthPrefixed("{\"exit_code\":0,\"total_size\":\(size)}"))
+        guard case .header(_, let bodySize)? = try decoder.nextPart() else { Issue.record("no header"); return }
+        #expect(bodySize == size)
+        var received = 0
+        var ended = false
+        let chunk = [UInt8](repeating: 0x5A, count: 65_536)
+        while received < size {
+            decoder.feed(chunk.prefix(size - received))
+            while let part = try decoder.nextPart() {
+                switch part {
+                case .body(let piece): received += piece.count
+                case .end: ended = true
+                case .header: Issue.record("a second header")
+                }
+            }
+            #expect(decoder.bufferedByteCount == 0)
+        }
+        #expect(received == size)
+        #expect(ended)
+    }
+
+    @Test("a header may announce any size: nothing is allocated for it")
+    func hugeSize() throws {
+        var decoder = ClassicReply.decoder(maxBodySize: .max)
+        decoder.feed(lengthPrefixed("{\"total_size\":9223372036854775807}") + [1, 2, 3])
+        guard case .header(_, let bodySize)? = try decoder.nextPart() else { Issue.record("no header"); return }
+        #expect(bodySize == Int.max)
+        #expect(try decoder.nextPart() == .body([1, 2, 3]))
+        #expect(try decoder.nextPart() == nil)
+    }
 }
