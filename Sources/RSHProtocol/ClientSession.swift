@@ -1,7 +1,8 @@
 /// The client's side of a v1 connection, as a pure state machine: it writes
 /// the preface and hello, answers the server's challenge when it has a key,
 /// turns the server's bytes into events, and encodes (and, once
-/// authenticated, seals) what the client sends.
+/// authenticated, seals) what the client sends, in the order it must go out
+/// (ClientSession+Sending.swift).
 public struct ClientSession {
     public enum Event: Hashable, Sendable {
         /// The handshake is done; commands may be sent.
@@ -26,7 +27,16 @@ public struct ClientSession {
     private let nonce: [UInt8]
     private var hello: ServerHello?
     private var decoder = FrameDecoder(.v1)
-    private var sealing: FrameIntegrity?
+    var sealing: FrameIntegrity?
+
+    /// Bytes in wire order (sealed frames); the first frame may be partly written.
+    var wire: [UInt8] = []
+    var wireStart = 0
+    /// Messages not yet in wire order: control messages go out before queued input.
+    var queuedControl: [ClientMessage] = []
+    var queuedInput: [ClientMessage] = []
+    var queuedInputStart = 0
+    public internal(set) var queuedInputByteCount = 0
 
     /// With `authentication`, `nonce` must be fresh random bytes (the caller
     /// draws them; the session stays deterministic).
