@@ -4,6 +4,10 @@
 /// frame boundaries: a frame partly written finishes first, and messages are
 /// encoded and sealed only as they take their place in wire order, since a
 /// sealed frame's sequence number fixes that place.
+///
+/// With a stdin window (PROTOCOL.md, "Stdin flow control") no command ever
+/// has more than the window of stdin queued, in flight or unacknowledged;
+/// `stdinRoom(for:)` says how much more the client may read for it.
 extension ClientSession {
     /// Queues bytes that are already in wire order: the opening, the handshake's answer.
     public mutating func queue(wireBytes bytes: [UInt8]) {
@@ -15,7 +19,11 @@ extension ClientSession {
     /// Queues a message. `stdin` and `eof` keep their order; other messages go before them.
     public mutating func queue(_ message: ClientMessage) {
         switch message {
-        case .stdin(_, let data):
+        case .stdin(let id, let data):
+            if let room = stdinRoom(for: id) {
+                precondition(data.count <= room, "stdin beyond the window the server gave")
+                stdinUnacknowledged[id, default: 0] += data.count
+            }
             queuedInputByteCount += data.count
             queuedInput.append(message)
         case .eof:
@@ -23,6 +31,14 @@ extension ClientSession {
         default:
             queuedControl.append(message)
         }
+    }
+
+    /// How many more stdin bytes command `id` may be sent now; `nil` when the
+    /// server gave no window. None before the server's hello: whether there
+    /// is a window, and how large, is not known until then.
+    public func stdinRoom(for id: Int64) -> Int? {
+        guard phase == .ready else { return 0 }
+        return stdinWindow.map { $0 - stdinUnacknowledged[id, default: 0] }
     }
 
     /// Whether anything is left to write.
@@ -65,5 +81,17 @@ extension ClientSession {
     public mutating func sent(_ count: Int) {
         precondition(count <= wire.count - wireStart, "sent more than was to send")
         wireStart += count
+    }
+
+    /// A `stdin_ack`: the server's command took `bytes` more of its stdin.
+    mutating func acknowledge(id: Int64, bytes: Int64) throws(ProtocolError) {
+        guard stdinWindow != nil else {
+            throw ProtocolError(.badRequest, "the server acknowledged stdin without giving a window")
+        }
+        let unacknowledged = stdinUnacknowledged[id, default: 0]
+        guard bytes <= Int64(unacknowledged) else {
+            throw ProtocolError(.badRequest, "the server acknowledged \(bytes) bytes of stdin for command \(id); \(unacknowledged) were unacknowledged")
+        }
+        stdinUnacknowledged[id] = unacknowledged == Int(bytes) ? nil : unacknowledged - Int(bytes)
     }
 }

@@ -29,6 +29,10 @@ public struct ClientSession {
     private var decoder = FrameDecoder(.v1)
     var sealing: FrameIntegrity?
 
+    /// The stdin window the server gave each command; `nil` when it gave none.
+    public internal(set) var stdinWindow: Int?
+    /// Per command: stdin bytes queued or sent and not yet acknowledged (with a window).
+    var stdinUnacknowledged: [Int64: Int] = [:]
     /// Bytes in wire order (sealed frames); the first frame may be partly written.
     var wire: [UInt8] = []
     var wireStart = 0
@@ -47,10 +51,11 @@ public struct ClientSession {
         self.nonce = nonce
     }
 
-    /// The first bytes of every v1 connection: the preface, then hello.
+    /// The first bytes of every v1 connection: the preface, then hello, which
+    /// asks for a stdin window.
     public var openingBytes: [UInt8] {
         var output = Limits.preface
-        ClientMessage.hello(version: Int64(Limits.protocolVersion), client: clientName).append(to: &output)
+        ClientMessage.hello(version: Int64(Limits.protocolVersion), client: clientName, stdinWindow: true).append(to: &output)
         return output
     }
 
@@ -97,6 +102,7 @@ public struct ClientSession {
                 throw ProtocolError(.unsupportedVersion, "server speaks version \(hello.version)")
             }
             self.hello = hello
+            stdinWindow = hello.stdinWindow.map { Int(clamping: $0) }
             switch (hello.auth, authentication) {
             case ("none", nil):
                 phase = .ready
@@ -137,9 +143,14 @@ public struct ClientSession {
             throw ProtocolError(.badRequest, "the server repeated its handshake")
         case (_, .output(let id, let kind, let data)):
             return .output(id: id, kind, data)
+        case (_, .stdinAck(let id, let bytes)):
+            try acknowledge(id: id, bytes: bytes)
+            return nil
         case (_, .exit(let report)):
+            stdinUnacknowledged[report.id] = nil
             return .exited(report)
         case (_, .error(let error)):
+            if let id = error.id { stdinUnacknowledged[id] = nil }
             return .rejected(error)
         case (_, .pong):
             return .pong

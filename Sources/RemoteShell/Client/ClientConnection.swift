@@ -6,7 +6,9 @@ import RSHSystem
 /// watched together. Commands run one at a time. What to send, and in which
 /// order, is the session's (signals overtake queued stdin).
 final class ClientConnection {
-    /// Local stdin is not read while this much of it waits to be sent.
+    /// Local stdin is not read while this much of it waits to be sent: the
+    /// bound when the server gives no stdin window, and the bound on memory
+    /// when the socket is slower than the window.
     static let queuedInputLimit = 256 * 1024
 
     let target: String
@@ -122,10 +124,12 @@ final class ClientConnection {
         if session.hasBytesToSend { try flush() }
     }
 
-    /// How many bytes of local stdin may be read for the command now: within `queuedInputLimit`.
+    /// How many bytes of local stdin may be read for the command now: within
+    /// its window, if the server gave one, and within `queuedInputLimit`.
     private func stdinRoom(_ state: Running) -> Int {
         guard state.stdinOpen else { return 0 }
-        return min(buffer.count, Self.queuedInputLimit - session.queuedInputByteCount)
+        let room = min(buffer.count, Self.queuedInputLimit - session.queuedInputByteCount)
+        return min(room, session.stdinRoom(for: state.id) ?? room)
     }
 
     private func readSocket(_ state: Running?) throws(ClientError) {

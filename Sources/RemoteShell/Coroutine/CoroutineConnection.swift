@@ -218,9 +218,11 @@ actor CoroutineConnection {
 
     /// Writes queued stdin until the pipe is full. Once all of it is written,
     /// the reader may read again (it pauses while stdin queues are full).
+    /// What the pipe took may be acknowledged to the client: sent by `react`.
     private func feedInput(_ child: ChildProcess) {
         guard child.pendingInputCount > 0, !child.hasExited else { return }
         if !child.flushInput() { loop.interrupt(reader) }
+        react()
     }
 
     /// A flag per output pipe (a `Set` would allocate for every command).

@@ -19,7 +19,8 @@ final class ConnectionState {
     /// read of a pipe, and an array doubles its storage when it grows, so the
     /// storage of a busy stream can reach about three times the mark.
     static let retainedOutboundCapacity = 4 * outboundHighWater
-    /// Above this many bytes of stdin not yet taken by the commands, the socket is not read.
+    /// Above this many bytes of stdin not yet taken by the commands, the
+    /// socket is not read, unless the client keeps stdin windows (they bound that input).
     static let inputHighWater = 256 * 1024
     /// After its last frame the server shuts its sending side and reads (and
     /// discards) for up to this long before closing: closing with unread
@@ -86,9 +87,11 @@ final class ConnectionState {
     // MARK: What the driver waits for
 
     /// Whether the socket should be read: the peer is there, the session
-    /// still listens, and the commands have taken most of their stdin.
+    /// still listens, and the client keeps stdin windows or the commands
+    /// have taken most of their stdin.
     var wantsInput: Bool {
-        !peerGone && (!closeRequested || isLingering) && pendingInputBytes < Self.inputHighWater
+        !peerGone && (!closeRequested || isLingering)
+            && (session.stdinWindow != nil || pendingInputBytes < Self.inputHighWater)
     }
 
     /// The server has said its last and waits for the client to close.
@@ -165,6 +168,11 @@ final class ConnectionState {
         handshakeDeadline = nil
         frameDeadline = nil
         apply(session.connectionLost())
+    }
+
+    /// A command took stdin bytes (or dropped them): the session may acknowledge them.
+    private func stdinTaken(_ id: Int64, _ count: Int) {
+        apply(session.stdinTaken(id: id, count: count))
     }
 
     /// One chunk from a child's output pipe.
@@ -336,7 +344,8 @@ final class ConnectionState {
                                wantsStdin: request.wantsStdin)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
-                                         grace: configuration.grace, beforeClosing: beforeClosing)
+                                         grace: configuration.grace, beforeClosing: beforeClosing,
+                                         inputTaken: { [weak self] count in self?.stdinTaken(request.id, count) })
             children[request.id] = child
             started.append(request.id)
             commandsRun += 1
