@@ -8,14 +8,19 @@ private func readyClient(window: Int64? = 8) -> ClientSession {
     return client
 }
 
-/// Everything the client has queued, written `chunk` bytes at a time, as the server decodes it.
-private func drain(_ client: inout ClientSession, chunk: Int = .max) -> [ClientMessage] {
+/// Everything the client has queued, written `chunk` bytes at a time.
+private func written(_ client: inout ClientSession, chunk: Int = .max) -> [UInt8] {
     var wire: [UInt8] = []
     while client.hasBytesToSend {
         let bytes = client.bytesToSend().prefix(chunk)
         wire += bytes
         client.sent(bytes.count)
     }
+    return wire
+}
+
+/// The messages in `wire`, as the server decodes them.
+private func messages(in wire: [UInt8]) -> [ClientMessage] {
     var decoder = FrameDecoder()
     decoder.feed(wire)
     var messages: [ClientMessage] = []
@@ -34,36 +39,27 @@ struct ClientSendOrderTests {
         client.queue(.stdin(id: 1, data: second))
         client.queue(.eof(id: 1))
         // Ten bytes of the first stdin frame are out: it must finish before anything else.
-        let begun = client.bytesToSend()
-        var wire = Array(begun.prefix(10))
+        let begun = Array(client.bytesToSend().prefix(10))
         client.sent(10)
         client.queue(.signal(id: 1, .INT))
         client.queue(.ping)
-        while client.hasBytesToSend {
-            let bytes = client.bytesToSend()
-            wire += bytes
-            client.sent(bytes.count)
-        }
-        var decoder = FrameDecoder()
-        decoder.feed(wire)
-        var messages: [ClientMessage] = []
-        while let frame = try? decoder.next(), let message = try? ClientMessage(frame) { messages.append(message) }
-        #expect(messages == [.stdin(id: 1, data: first), .signal(id: 1, .INT), .ping, .stdin(id: 1, data: second), .eof(id: 1)])
+        #expect(messages(in: begun + written(&client))
+                == [.stdin(id: 1, data: first), .signal(id: 1, .INT), .ping, .stdin(id: 1, data: second), .eof(id: 1)])
     }
 
     @Test("the same messages come out whatever the socket takes at a time")
     func partialWrites() {
-        let messages = (0..<5).map { ClientMessage.stdin(id: 1, data: [UInt8](repeating: UInt8($0), count: 300)) }
+        let queued = (0..<5).map { ClientMessage.stdin(id: 1, data: [UInt8](repeating: UInt8($0), count: 300)) }
             + [.signal(id: 1, .TERM), .eof(id: 1)]
         var whole = readyClient(window: nil)
         var trickled = readyClient(window: nil)
-        for message in messages {
+        for message in queued {
             whole.queue(message)
             trickled.queue(message)
         }
-        let sent = drain(&whole)
+        let sent = messages(in: written(&whole))
         #expect(sent.first == .signal(id: 1, .TERM))
-        #expect(drain(&trickled, chunk: 7) == sent)
+        #expect(messages(in: written(&trickled, chunk: 7)) == sent)
     }
 
     @Test("the window: no room before the hello; room shrinks as stdin is queued and grows with stdin_ack")
