@@ -1,7 +1,8 @@
 /// A frame from client to server, typed. JSON stays at the edge: the session
 /// and drivers only ever see these values.
 public enum ClientMessage: Hashable, Sendable {
-    case hello(version: Int64, client: String?)
+    /// `stdinWindow`: the client keeps to a stdin window if the server gives one.
+    case hello(version: Int64, client: String?, stdinWindow: Bool = false)
     /// The answer to the server's challenge (authentication).
     case auth(nonce: [UInt8], proof: [UInt8])
     case exec(ExecRequest)
@@ -17,7 +18,8 @@ public enum ClientMessage: Hashable, Sendable {
         switch frame.type {
         case "hello":
             try fields.requireEmptyBody()
-            self = .hello(version: try fields.requiredInteger("version"), client: try fields.optionalString("client"))
+            self = .hello(version: try fields.requiredInteger("version"), client: try fields.optionalString("client"),
+                          stdinWindow: try fields.optionalBool("stdin_window") ?? false)
         case "auth":
             try fields.requireEmptyBody()
             self = .auth(nonce: try fields.requiredBytes("nonce", count: Limits.handshakeRandomLength),
@@ -73,9 +75,10 @@ public enum ClientMessage: Hashable, Sendable {
     /// Appends this message as a frame.
     public func append(to output: inout [UInt8]) {
         switch self {
-        case .hello(let version, let client):
+        case .hello(let version, let client, let stdinWindow):
             var members: [(String, JSONValue)] = [("version", .integer(version))]
             if let client { members.append(("client", .string(client))) }
+            if stdinWindow { members.append(("stdin_window", .bool(true))) }
             FrameEncoder.append(type: "hello", members, to: &output)
         case .auth(let nonce, let proof):
             FrameEncoder.append(type: "auth", [("nonce", .string(Hex.encode(nonce))), ("proof", .string(Hex.encode(proof)))],

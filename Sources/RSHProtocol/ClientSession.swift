@@ -1,7 +1,8 @@
 /// The client's side of a v1 connection, as a pure state machine: it writes
 /// the preface and hello, answers the server's challenge when it has a key,
 /// turns the server's bytes into events, and encodes (and, once
-/// authenticated, seals) what the client sends.
+/// authenticated, seals) what the client sends, in the order it must go out
+/// (ClientSession+Sending.swift).
 public struct ClientSession {
     public enum Event: Hashable, Sendable {
         /// The handshake is done; commands may be sent.
@@ -26,7 +27,20 @@ public struct ClientSession {
     private let nonce: [UInt8]
     private var hello: ServerHello?
     private var decoder = FrameDecoder(.v1)
-    private var sealing: FrameIntegrity?
+    var sealing: FrameIntegrity?
+
+    /// The stdin window the server gave each command; `nil` when it gave none.
+    public internal(set) var stdinWindow: Int?
+    /// Per command: stdin bytes queued or sent and not yet acknowledged (with a window).
+    var stdinUnacknowledged: [Int64: Int] = [:]
+    /// Bytes in wire order (sealed frames); the first frame may be partly written.
+    var wire: [UInt8] = []
+    var wireStart = 0
+    /// Messages not yet in wire order: control messages go out before queued input.
+    var queuedControl: [ClientMessage] = []
+    var queuedInput: [ClientMessage] = []
+    var queuedInputStart = 0
+    public internal(set) var queuedInputByteCount = 0
 
     /// With `authentication`, `nonce` must be fresh random bytes (the caller
     /// draws them; the session stays deterministic).
@@ -37,10 +51,11 @@ public struct ClientSession {
         self.nonce = nonce
     }
 
-    /// The first bytes of every v1 connection: the preface, then hello.
+    /// The first bytes of every v1 connection: the preface, then hello, which
+    /// asks for a stdin window.
     public var openingBytes: [UInt8] {
         var output = Limits.preface
-        ClientMessage.hello(version: Int64(Limits.protocolVersion), client: clientName).append(to: &output)
+        ClientMessage.hello(version: Int64(Limits.protocolVersion), client: clientName, stdinWindow: true).append(to: &output)
         return output
     }
 
@@ -87,6 +102,7 @@ public struct ClientSession {
                 throw ProtocolError(.unsupportedVersion, "server speaks version \(hello.version)")
             }
             self.hello = hello
+            stdinWindow = hello.stdinWindow.map { Int(clamping: $0) }
             switch (hello.auth, authentication) {
             case ("none", nil):
                 phase = .ready
@@ -127,9 +143,14 @@ public struct ClientSession {
             throw ProtocolError(.badRequest, "the server repeated its handshake")
         case (_, .output(let id, let kind, let data)):
             return .output(id: id, kind, data)
+        case (_, .stdinAck(let id, let bytes)):
+            try acknowledge(id: id, bytes: bytes)
+            return nil
         case (_, .exit(let report)):
+            stdinUnacknowledged[report.id] = nil
             return .exited(report)
         case (_, .error(let error)):
+            if let id = error.id { stdinUnacknowledged[id] = nil }
             return .rejected(error)
         case (_, .pong):
             return .pong
@@ -137,22 +158,48 @@ public struct ClientSession {
     }
 }
 
-/// The reply of a classic server: one frame whose header has `total_size`
-/// (and, from rshd, `exit_code`), and whose body is the command's output.
+/// The header of a classic server's reply: one frame whose header has
+/// `total_size` (and, from rshd, `exit_code`), and whose body is the
+/// command's output.
 public struct ClassicReply: Hashable, Sendable {
-    public var exitCode: Int32?
+    /// The signal numbers a classic `exit_code` -N may name (Linux has 64).
+    public static let signalNumbers: ClosedRange<Int64> = 1...64
+
+    /// The code as the server sent it, when it sent one.
+    public var exitCode: Int64?
+    /// The status as a shell reports it: the exit code, or 128+N for signal
+    /// N; 0 when the server sends no code (the Python servers of the courses do not).
+    public var status: Int32
     public var truncated: Bool
-    public var body: [UInt8]
 
     /// The classic format has no protocol version or type: only the length
-    /// prefix and `total_size`. Bodies up to `maxBodySize` are accepted.
+    /// prefix and `total_size`. Bodies up to `maxBodySize` are accepted
+    /// (with `nextPart`, a body of any size is passed on as it arrives).
     public static func decoder(maxBodySize: Int = 1 << 30) -> FrameDecoder {
         FrameDecoder(.init(maxBodySize: maxBodySize, requiresType: false))
     }
 
-    public init(_ frame: Frame) {
-        exitCode = frame["exit_code"]?.integerValue.flatMap { Int32(exactly: $0) }
-        truncated = frame["truncated"]?.boolValue ?? false
-        body = frame.body
+    /// Reads the header. An `exit_code` that is neither an exit status
+    /// (0...255) nor a signal (-1...-64, Python's convention) is a
+    /// protocol error: passed on, it would be cut to another status, 256 to a success.
+    public init(_ header: Frame) throws(ProtocolError) {
+        switch header["exit_code"] {
+        case nil:
+            exitCode = nil
+            status = 0
+        case .integer(let code)?:
+            exitCode = code
+            if ExitReport.codes.contains(code) {
+                status = Int32(code)
+            } else if code < 0, code >= -Self.signalNumbers.upperBound {
+                status = 128 + Int32(-code)
+            } else {
+                throw ProtocolError(.badRequest, "exit_code \(code) is neither an exit status (\(ExitReport.codes))"
+                                    + " nor a signal (-\(Self.signalNumbers.lowerBound)...-\(Self.signalNumbers.upperBound))")
+            }
+        default:
+            throw ProtocolError(.badRequest, "exit_code is not an integer")
+        }
+        truncated = header["truncated"]?.boolValue ?? false
     }
 }

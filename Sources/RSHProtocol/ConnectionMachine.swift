@@ -227,6 +227,15 @@ public struct ConnectionMachine {
         return actions
     }
 
+    /// A command took `count` bytes of its stdin, or they were dropped because
+    /// it closed its stdin: the session may acknowledge them (stdin windows).
+    public mutating func stdinTaken(_ id: Int64, _ count: Int, now: ContinuousClock.Instant) -> [Action] {
+        guard isReading else { return [] }
+        var actions: [Action] = []
+        apply(session.stdinTaken(id: id, count: count), now: now, &actions)
+        return actions
+    }
+
     /// A command has ended and all of its output was passed to `childOutput`.
     public mutating func childFinished(_ id: Int64, _ outcome: CommandOutcome, now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []

@@ -27,6 +27,8 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case integrityFailed = "integrity_failed"
     /// The peer of a Unix-domain socket is a user this server does not serve.
     case forbidden = "forbidden"
+    /// The client sent a command more stdin than its window allows.
+    case stdinWindowExceeded = "stdin_window_exceeded"
 
     // Request errors: sent with the `id` of the request; the connection goes on.
     // `bad_request` without an `id` is a request so malformed it names no command.

@@ -38,6 +38,10 @@ public struct ExecRequest: Hashable, Sendable {
 
 /// How a command ended, as the `exit` frame reports it.
 public struct ExitReport: Hashable, Sendable {
+    /// The exit codes a process can have: wait(2) reports 8 bits. Any other
+    /// number would be cut to one of these by `exit`, 256 to a success.
+    public static let codes: ClosedRange<Int64> = 0...255
+
     public var id: Int64
     /// The exit status, or `nil` when a signal ended the command.
     public var code: Int32?

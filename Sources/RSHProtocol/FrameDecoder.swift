@@ -28,10 +28,14 @@ public struct FrameDecoder {
     private var readIndex = 0
     /// A header already decoded, waiting for its body (and trailer). The frame
     /// is consumed only when it is complete, so `readIndex` stays at its start.
-    private var pending: (type: String, header: [String: JSONValue], headerLength: Int, bodySize: Int)?
+    private var pending: Header?
+    /// In `nextPart`, the body bytes of the current frame not yet returned.
+    private var bodyRemaining: Int?
     private var failure: ProtocolError?
     /// Checks the trailer of every frame from now on (after the handshake).
     public var integrity: FrameIntegrity?
+
+    private typealias Header = (type: String, header: [String: JSONValue], headerLength: Int, bodySize: Int)
 
     public init(_ configuration: Configuration = .v1) {
         self.configuration = configuration
@@ -41,7 +45,7 @@ public struct FrameDecoder {
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Whether the decoder is between frames: nothing partial is buffered.
-    public var isAtFrameBoundary: Bool { bufferedByteCount == 0 && pending == nil }
+    public var isAtFrameBoundary: Bool { bufferedByteCount == 0 && pending == nil && bodyRemaining == nil }
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         compact()
@@ -59,14 +63,60 @@ public struct FrameDecoder {
         do {
             return try decodeNext()
         } catch {
-            failure = error
-            buffer = []
-            readIndex = 0
-            throw error
+            throw failed(error)
         }
     }
 
-    private mutating func decodeNext() throws(ProtocolError) -> Frame? {
+    /// Remembers the error: the connection is over, and so is the decoder.
+    private mutating func failed(_ error: ProtocolError) -> ProtocolError {
+        failure = error
+        buffer = []
+        readIndex = 0
+        return error
+    }
+
+    /// A piece of a frame whose body is passed on as it arrives.
+    public enum Part: Hashable, Sendable {
+        /// The header, as a frame with an empty body; `bodySize` bytes follow as `.body` parts.
+        case header(Frame, bodySize: Int)
+        case body([UInt8])
+        /// The frame's last body byte has been returned.
+        case end
+    }
+
+    /// The next part of a frame, `nil` if more bytes are needed, or the
+    /// protocol error. Body bytes are returned as soon as they are fed, so
+    /// memory stays at one header plus one feed, whatever the body's size
+    /// (a classic reply may be gigabytes). Not for frames with integrity
+    /// trailers: a trailer can only be checked once the frame is whole.
+    public mutating func nextPart() throws(ProtocolError) -> Part? {
+        precondition(integrity == nil, "a frame with a trailer is returned whole")
+        if let failure { throw failure }
+        if let remaining = bodyRemaining {
+            if remaining == 0 {
+                bodyRemaining = nil
+                return .end
+            }
+            let count = min(remaining, bufferedByteCount)
+            guard count > 0 else { return nil }
+            let body = Array(buffer[readIndex..<readIndex + count])
+            readIndex += count
+            bodyRemaining = remaining - count
+            return .body(body)
+        }
+        do {
+            guard let header = try decodeHeaderIfComplete() else { return nil }
+            readIndex += 4 + header.headerLength
+            pending = nil
+            bodyRemaining = header.bodySize
+            return .header(Frame(type: header.type, header: header.header, body: []), bodySize: header.bodySize)
+        } catch {
+            throw failed(error)
+        }
+    }
+
+    /// The header of the frame at `readIndex` once all of it is buffered (kept in `pending`).
+    private mutating func decodeHeaderIfComplete() throws(ProtocolError) -> Header? {
         if pending == nil {
             guard bufferedByteCount >= 4 else { return nil }
             let length = Int(buffer[readIndex]) | Int(buffer[readIndex + 1]) << 8
@@ -83,7 +133,11 @@ public struct FrameDecoder {
             }.get()
             pending = (type, header, length, bodySize)
         }
-        guard let header = pending else { return nil }
+        return pending
+    }
+
+    private mutating func decodeNext() throws(ProtocolError) -> Frame? {
+        guard let header = try decodeHeaderIfComplete() else { return nil }
         let frameLength = 4 + header.headerLength + header.bodySize
         let trailerLength = integrity == nil ? 0 : Limits.trailerLength
         guard bufferedByteCount >= frameLength + trailerLength else { return nil }

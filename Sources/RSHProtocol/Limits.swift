@@ -26,6 +26,10 @@ public enum Limits {
     /// The most bytes read from a socket at once; also the most a classic
     /// command may be, since one read is one classic command.
     public static let readChunkSize = 65_536
+    /// The stdin window rshd gives each command of a client that asks for one:
+    /// the most stdin bytes the client may have sent for that command that the
+    /// command has not yet taken (PROTOCOL.md, "Stdin flow control").
+    public static let defaultStdinWindow = 262_144
     /// Default number of commands in flight on one connection (`--max-execs`).
     public static let defaultMaxExecsPerConnection = 16
     /// Default cap on a classic command's buffered output (`--classic-output-cap`).

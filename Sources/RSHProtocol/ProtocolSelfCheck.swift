@@ -3,9 +3,10 @@
 /// `swift test` replays the kept corpus through it. A crash here is a bug.
 ///
 /// The first byte picks how the rest is cut into reads, so split points are
-/// explored too. The bytes go through the frame decoder and the typed message
-/// decoding, and through the server session, whose actions are answered as
-/// a driver would answer them.
+/// explored too. The bytes go through the frame decoder (whole frames, and
+/// streamed bodies, which must agree) and the typed message decoding, and
+/// through the server session, whose actions are answered as a driver would
+/// answer them.
 enum ProtocolSelfCheck {
     static func exercise(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
@@ -17,12 +18,25 @@ enum ProtocolSelfCheck {
 
     private static func exerciseDecoder(_ input: [UInt8], chunk: Int) {
         var decoder = FrameDecoder()
+        var streaming = FrameDecoder()
         var offset = 0
         while offset < input.count {
             decoder.feed(input[offset..<min(input.count, offset + chunk)])
+            streaming.feed(input[offset..<min(input.count, offset + chunk)])
             offset += chunk
             do {
                 while let frame = try decoder.next() {
+                    // The streamed parts of the same bytes are the same frame.
+                    var header: Frame?
+                    var streamed: [UInt8] = []
+                    partLoop: while let part = try streaming.nextPart() {
+                        switch part {
+                        case .header(let head, _): header = head
+                        case .body(let bytes): streamed += bytes
+                        case .end: break partLoop
+                        }
+                    }
+                    precondition(header?.header == frame.header && streamed == frame.body, "streamed frame differs")
                     precondition(frame.body.count <= Limits.maxBodySize, "body over the limit")
                     if let message = try? ClientMessage(frame) {
                         // What decodes must encode and decode to the same message.
@@ -48,9 +62,14 @@ enum ProtocolSelfCheck {
             let piece = Array(input[offset..<min(input.count, offset + chunk)])
             offset += chunk
             var actions = session.receive(piece)
-            // Each started command prints, then ends; every third one fails to start instead.
+            // Each started command prints, then ends; every third one fails to
+            // start instead. Stdin is taken by the command at once.
             while !actions.isEmpty {
-                guard case .start(let request) = actions.removeFirst() else { continue }
+                let action = actions.removeFirst()
+                if case .writeStdin(let id, let data) = action {
+                    actions += session.stdinTaken(id: id, count: data.count)
+                }
+                guard case .start(let request) = action else { continue }
                 if request.id % 3 == 0 {
                     actions += session.startFailed(ProtocolError(.spawnFailed, "check", id: request.id))
                     continue

@@ -12,14 +12,17 @@ public struct ServerHello: Hashable, Sendable {
     public var auth: String
     /// With `auth` "hmac-sha256": the random bytes the client's proof covers.
     public var challenge: [UInt8]?
+    /// The stdin window of each command, when the client asked for flow control.
+    public var stdinWindow: Int64?
 
     public init(version: Int64 = Int64(Limits.protocolVersion), server: String, mode: String, auth: String = "none",
-                challenge: [UInt8]? = nil) {
+                challenge: [UInt8]? = nil, stdinWindow: Int64? = nil) {
         self.version = version
         self.server = server
         self.mode = mode
         self.auth = auth
         self.challenge = challenge
+        self.stdinWindow = stdinWindow
     }
 }
 
@@ -29,6 +32,8 @@ public enum ServerMessage: Hashable, Sendable {
     /// The client's proof was right; this is the server's.
     case authOK(proof: [UInt8])
     case output(id: Int64, OutputKind, [UInt8])
+    /// The command has taken `bytes` more bytes of its stdin: the client may send that many more.
+    case stdinAck(id: Int64, bytes: Int64)
     case exit(ExitReport)
     case error(ProtocolError)
     case pong
@@ -39,20 +44,30 @@ public enum ServerMessage: Hashable, Sendable {
         case "hello":
             try fields.requireEmptyBody()
             let auth = try fields.optionalString("auth") ?? "none"
+            let stdinWindow = try fields.optionalInteger("stdin_window")
+            if let stdinWindow, stdinWindow < 1 { throw fields.fail("\"stdin_window\" must be positive") }
             self = .hello(ServerHello(version: try fields.requiredInteger("version"),
                                       server: try fields.optionalString("server") ?? "",
                                       mode: try fields.optionalString("mode") ?? "", auth: auth,
                                       challenge: auth == Handshake.method
-                                          ? try fields.requiredBytes("challenge", count: Limits.handshakeRandomLength) : nil))
+                                          ? try fields.requiredBytes("challenge", count: Limits.handshakeRandomLength) : nil,
+                                      stdinWindow: stdinWindow))
         case "auth_ok":
             try fields.requireEmptyBody()
             self = .authOK(proof: try fields.requiredBytes("proof", count: Limits.trailerLength))
         case "stdout", "stderr":
             self = .output(id: try fields.requiredInteger("id"), OutputKind(rawValue: frame.type)!, frame.body)
+        case "stdin_ack":
+            try fields.requireEmptyBody()
+            let bytes = try fields.requiredInteger("bytes")
+            guard bytes >= 1 else { throw fields.fail("\"bytes\" must be positive") }
+            self = .stdinAck(id: try fields.requiredInteger("id"), bytes: bytes)
         case "exit":
             try fields.requireEmptyBody()
             let code = try fields.optionalInteger("code")
-            guard code.map({ Int32(exactly: $0) != nil }) ?? true else { throw fields.fail("\"code\" is out of range") }
+            if let code, !ExitReport.codes.contains(code) {
+                throw fields.fail("\"code\" \(code) is outside \(ExitReport.codes)")
+            }
             self = .exit(ExitReport(id: try fields.requiredInteger("id"), code: code.map { Int32($0) },
                                     signal: try fields.optionalString("signal"),
                                     timedOut: try fields.optionalBool("timed_out") ?? false,
@@ -77,11 +92,14 @@ public enum ServerMessage: Hashable, Sendable {
             var members: [(String, JSONValue)] = [("version", .integer(hello.version)), ("server", .string(hello.server)),
                                                   ("mode", .string(hello.mode)), ("auth", .string(hello.auth))]
             if let challenge = hello.challenge { members.append(("challenge", .string(Hex.encode(challenge)))) }
+            if let window = hello.stdinWindow { members.append(("stdin_window", .integer(window))) }
             FrameEncoder.append(type: "hello", members, to: &output)
         case .authOK(let proof):
             FrameEncoder.append(type: "auth_ok", [("proof", .string(Hex.encode(proof)))], to: &output)
         case .output(let id, let kind, let data):
             data.withUnsafeBytes { Self.appendOutput(id: id, kind, $0, to: &output) }
+        case .stdinAck(let id, let bytes):
+            FrameEncoder.append(type: "stdin_ack", [("id", .integer(id)), ("bytes", .integer(bytes))], to: &output)
         case .exit(let report):
             FrameEncoder.append(type: "exit", [
                 ("id", .integer(report.id)),

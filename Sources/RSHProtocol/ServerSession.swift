@@ -17,10 +17,14 @@ public struct ServerSession {
         public var acceptsClassic: Bool
         /// The pre-shared key every client must prove it holds, if any.
         public var authentication: KeyedAuthentication?
+        /// The stdin window offered to clients that ask for one; `nil` offers none.
+        public var stdinWindow: Int?
 
         public init(serverName: String, mode: String, maxExecs: Int = Limits.defaultMaxExecsPerConnection,
                     defaultTimeoutMilliseconds: Int64? = nil, classicOutputCap: Int = Limits.defaultClassicOutputCap,
-                    acceptsClassic: Bool = true, authentication: KeyedAuthentication? = nil) {
+                    acceptsClassic: Bool = true, authentication: KeyedAuthentication? = nil,
+                    stdinWindow: Int? = Limits.defaultStdinWindow) {
+            precondition(stdinWindow.map { $0 >= 1 } ?? true, "a stdin window holds at least one byte")
             self.serverName = serverName
             self.mode = mode
             self.maxExecs = maxExecs
@@ -28,6 +32,7 @@ public struct ServerSession {
             self.classicOutputCap = classicOutputCap
             self.acceptsClassic = acceptsClassic && authentication == nil
             self.authentication = authentication
+            self.stdinWindow = stdinWindow
         }
     }
 
@@ -74,6 +79,10 @@ public struct ServerSession {
     struct Command {
         var request: ExecRequest
         var stdinOpen: Bool
+        /// Stdin bytes received and not yet acknowledged (with a stdin window).
+        var stdinUnacknowledged = 0
+        /// Of those, the bytes the command has taken (or that were dropped because it closed its stdin).
+        var stdinTaken = 0
         var bytesOut = 0
         /// Classic commands buffer their output: stderr, then stdout, in one reply.
         var classicStdout: [UInt8] = []
@@ -84,6 +93,9 @@ public struct ServerSession {
     public let configuration: Configuration
     public internal(set) var phase: Phase = .preface
     public private(set) var isShuttingDown = false
+    /// The stdin window of each command on this connection, once the
+    /// handshake has agreed on one; `nil` for a client that keeps none.
+    public internal(set) var stdinWindow: Int?
     private var preface: [UInt8] = []
     private var decoder: FrameDecoder
     /// The random bytes the client's proof must cover (authentication only).
@@ -188,12 +200,16 @@ public struct ServerSession {
             return
         }
         switch (phase, message) {
-        case (.awaitingHello, .hello(let version, _)):
+        case (.awaitingHello, .hello(let version, _, let wantsStdinWindow)):
             guard version == Int64(Limits.protocolVersion) else {
                 actions += fail(.unsupportedVersion, "this server speaks version \(Limits.protocolVersion), not \(version)")
                 return
             }
             var hello = ServerHello(server: configuration.serverName, mode: configuration.mode)
+            if wantsStdinWindow, let window = configuration.stdinWindow {
+                stdinWindow = window
+                hello.stdinWindow = Int64(window)
+            }
             if configuration.authentication != nil {
                 hello.auth = Handshake.method
                 hello.challenge = challenge
@@ -226,10 +242,7 @@ public struct ServerSession {
                 actions.append(.start(request))
             }
         case (_, .stdin(let id, let data)):
-            // Input for a command that has ended (a race the client cannot
-            // avoid) or that never asked for stdin is dropped, as SSH drops
-            // data for a closed channel.
-            if commands[id]?.stdinOpen == true, !data.isEmpty { actions.append(.writeStdin(id: id, data)) }
+            receiveStdin(id: id, data, &actions)
         case (_, .eof(let id)):
             if commands[id]?.stdinOpen == true {
                 commands[id]?.stdinOpen = false
@@ -262,7 +275,7 @@ public struct ServerSession {
     }
 
     /// A message as bytes to send, sealed once the connection is authenticated.
-    private func send(_ message: ServerMessage) -> Action {
+    func send(_ message: ServerMessage) -> Action {
         var bytes = message.encoded
         sealing?.sealFrame(in: &bytes, from: 0)
         return .send(bytes)

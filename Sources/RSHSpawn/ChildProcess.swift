@@ -23,6 +23,9 @@ public final class ChildProcess {
     /// Called with each of our descriptors just before it is closed, so an
     /// event loop can drop it from its epoll set first.
     private let beforeClosing: (FileDescriptor) -> Void
+    /// Called with the number of queued stdin bytes that left our hands:
+    /// written to the pipe, or dropped because the child closed its stdin.
+    private let inputTaken: (Int) -> Void
     /// Output pipes reported ready and not yet read until they would block (`service`).
     var mayHaveOutput = OutputFlags()
     private var pendingInput: [UInt8] = []
@@ -33,9 +36,11 @@ public final class ChildProcess {
     /// Starts the command. A missing or non-executable program is not an
     /// error here: the child then exits 127 or 126 with the shell's message.
     public init(_ spec: CommandSpec, timeout: Duration? = nil, grace: Duration = .seconds(2),
-                beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) throws(SpawnError) {
+                beforeClosing: @escaping (FileDescriptor) -> Void = { _ in },
+                inputTaken: @escaping (Int) -> Void = { _ in }) throws(SpawnError) {
         let launch = try Launch(spec)
         self.beforeClosing = beforeClosing
+        self.inputTaken = inputTaken
         processID = launch.processID
         exitDescriptor = launch.exitDescriptor
         standardInput = launch.standardInput
@@ -105,7 +110,10 @@ public final class ChildProcess {
 
     /// Queues bytes for stdin. Dropped if the child has no stdin pipe, or closed it.
     public func queueInput(_ bytes: [UInt8]) {
-        guard standardInput != nil, !inputFinished else { return }
+        guard standardInput != nil, !inputFinished else {
+            inputTaken(bytes.count)
+            return
+        }
         pendingInput += bytes
     }
 
@@ -120,6 +128,8 @@ public final class ChildProcess {
     @discardableResult
     public func flushInput() -> Bool {
         guard let fd = standardInput else { return false }
+        let startCount = pendingInputCount
+        defer { if pendingInputCount < startCount { inputTaken(startCount - pendingInputCount) } }
         while pendingInputCount > 0 {
             let written: Int?
             do {

@@ -49,6 +49,24 @@ private func handshake(clientKey: [UInt8] = key, serverKey: [UInt8] = key)
 
 @Suite("Authentication and frame integrity (sans-IO)")
 struct AuthenticationTests {
+    @Test("messages the client's send queue reorders are sealed in the order they are written, so the server accepts them")
+    func reorderedFramesAreSealedInWireOrder() {
+        var (client, server, _, _) = handshake()
+        let request = ExecRequest(id: 1, command: .shell("cat"), wantsStdin: true)
+        let data = [UInt8](repeating: 7, count: 100)
+        client.queue(.exec(request))
+        client.queue(.stdin(id: 1, data: data))
+        client.queue(.stdin(id: 1, data: data))
+        client.queue(.signal(id: 1, .INT))
+        var wire: [UInt8] = []
+        while client.hasBytesToSend {
+            let bytes = client.bytesToSend()
+            wire += bytes
+            client.sent(bytes.count)
+        }
+        #expect(server.receive(wire) == [.start(request), .signal(id: 1, .INT), .writeStdin(id: 1, data), .writeStdin(id: 1, data)])
+    }
+
     @Test("client and server with the same key reach ready; commands then run")
     func handshakeSucceeds() {
         var (client, server, events, _) = handshake()

@@ -42,13 +42,13 @@ func configuration(maxExecs: Int = 16) -> ServerSession.Configuration {
 struct SessionVectorTests {
     @Test("answer as the vector says, whole", arguments: VectorFiles.sessions)
     func whole(_ vector: SessionVector) {
-        var session = ServerSession(configuration(maxExecs: vector.maxExecs ?? 16))
+        var session = ServerSession(vector.configuration)
         #expect(summarize(session.receive(vector.bytes)) == vector.expect)
     }
 
     @Test("answer the same, one byte at a time", arguments: VectorFiles.sessions)
     func byteByByte(_ vector: SessionVector) {
-        var session = ServerSession(configuration(maxExecs: vector.maxExecs ?? 16))
+        var session = ServerSession(vector.configuration)
         var actions: [ServerSession.Action] = []
         for byte in vector.bytes { actions += session.receive([byte]) }
         #expect(summarize(actions) == vector.expect)

@@ -100,11 +100,20 @@ struct SessionVector: Decodable, CustomTestStringConvertible {
     let name: String
     let client: [String]
     let maxExecs: Int?
+    /// The stdin window the server offers; rshd's default when absent.
+    let stdinWindow: Int?
     let expect: [ExpectedAction]
 
     enum CodingKeys: String, CodingKey {
         case name, client, expect
         case maxExecs = "max_execs"
+        case stdinWindow = "stdin_window"
+    }
+
+    var configuration: ServerSession.Configuration {
+        var configuration = RSHProtocolTests.configuration(maxExecs: maxExecs ?? 16)
+        configuration.stdinWindow = stdinWindow ?? Limits.defaultStdinWindow
+        return configuration
     }
 
     struct ExpectedAction: Decodable, Equatable, CustomStringConvertible {

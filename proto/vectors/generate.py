@@ -81,6 +81,12 @@ valid_vectors = [
           [("type", "hello"), ("version", 1), ("server", "rshd/0.1.0"), ("mode", "coroutine"), ("auth", "hmac-sha256"),
            ("challenge", "01" * 32), ("total_size", 0)]),
     valid("auth_ok", "server", [("type", "auth_ok"), ("proof", "ef" * 32), ("total_size", 0)]),
+    valid("client hello asking for a stdin window", "client",
+          [("type", "hello"), ("version", 1), ("client", "rsh/0.1.0"), ("stdin_window", True), ("total_size", 0)]),
+    valid("server hello giving a stdin window", "server",
+          [("type", "hello"), ("version", 1), ("server", "rshd/0.1.0"), ("mode", "threaded"), ("auth", "none"),
+           ("stdin_window", 262144), ("total_size", 0)]),
+    valid("stdin_ack", "server", [("type", "stdin_ack"), ("id", 7), ("bytes", 131072), ("total_size", 0)]),
     # Boundaries: the largest header and the largest body.
     valid("header of exactly 65536 bytes", "client", [("type", "ping"), ("pad", "x" * 65497), ("total_size", 0)],
           canonical=False, parts=padded(b'{"type":"ping","pad":"', b"x", 65497, b'","total_size":0}')),
@@ -159,6 +165,7 @@ invalid_vectors = [
 ]
 
 HELLO = frame([("type", "hello"), ("version", 1), ("client", "vectors"), ("total_size", 0)])
+WINDOWED_HELLO = frame([("type", "hello"), ("version", 1), ("client", "vectors"), ("stdin_window", True), ("total_size", 0)])
 
 
 def exec_frame(id, cmd="true"):
@@ -210,6 +217,33 @@ session_vectors = [
                 frame([("type", "eof"), ("id", 1), ("total_size", 0)]),
                 frame([("type", "eof"), ("id", 1), ("total_size", 0)])],
      "expect": [{"send": "hello"}, {"start": 1}, {"start": 2}, {"stdin": 1, "data": "6162"}, {"eof": 1}]},
+    # stdin_window: the window the server offers (rshd: 262144).
+    {"name": "a client that asked for a stdin window may fill it, and not one byte more",
+     "stdin_window": 4,
+     "client": [PREFACE, WINDOWED_HELLO,
+                frame([("type", "exec"), ("id", 1), ("cmd", "sleep 9"), ("stdin", True), ("total_size", 0)]),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 3)], b"abc"),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 1)], b"d"),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 1)], b"e")],
+     "expect": [{"send": "hello"}, {"start": 1}, {"stdin": 1, "data": "616263"}, {"stdin": 1, "data": "64"},
+                {"send": "error", "code": "stdin_window_exceeded"}, {"close": True}, {"terminate": 1}]},
+    {"name": "a client that did not ask for a stdin window has none",
+     "stdin_window": 4,
+     "client": [PREFACE, HELLO,
+                frame([("type", "exec"), ("id", 1), ("cmd", "sleep 9"), ("stdin", True), ("total_size", 0)]),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 5)], b"abcde")],
+     "expect": [{"send": "hello"}, {"start": 1}, {"stdin": 1, "data": "6162636465"}]},
+    {"name": "stdin that is discarded counts against no window",
+     "stdin_window": 4,
+     "client": [PREFACE, WINDOWED_HELLO,
+                frame([("type", "exec"), ("id", 1), ("cmd", "sleep 9"), ("stdin", True), ("total_size", 0)]),
+                exec_frame(2),
+                frame([("type", "stdin"), ("id", 2), ("total_size", 5)], b"abcde"),
+                frame([("type", "stdin"), ("id", 9), ("total_size", 5)], b"abcde"),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 4)], b"abcd"),
+                frame([("type", "eof"), ("id", 1), ("total_size", 0)]),
+                frame([("type", "stdin"), ("id", 1), ("total_size", 5)], b"abcde")],
+     "expect": [{"send": "hello"}, {"start": 1}, {"start": 2}, {"stdin": 1, "data": "61626364"}, {"eof": 1}]},
 ]
 
 

@@ -3,13 +3,18 @@ import RSHSystem
 
 /// The client's end of a v1 connection, driven by `poll(2)`: the socket,
 /// the local stdin being forwarded, and SIGINT (through a signalfd) are
-/// watched together. Commands run one at a time.
+/// watched together. Commands run one at a time. What to send, and in which
+/// order, is the session's (signals overtake queued stdin).
 final class ClientConnection {
+    /// Local stdin is not read while this much of it waits to be sent: the
+    /// bound when the server gives no stdin window, and the bound on memory
+    /// when the socket is slower than the window.
+    static let queuedInputLimit = 256 * 1024
+
     let target: String
     private let socket: FileDescriptor
     private var session: ClientSession
     private let authenticates: Bool
-    private var outbound: [UInt8]
     private let interrupts: SignalReader?
     private let output = LocalOutput()
     private var nextID: Int64 = 1
@@ -38,7 +43,7 @@ final class ClientConnection {
         } catch {
             throw .cannotConnect(target, error)
         }
-        outbound = session.openingBytes
+        session.queue(wireBytes: session.openingBytes)
     }
 
     deinit {
@@ -89,17 +94,16 @@ final class ClientConnection {
         if authenticates { try waitUntilReady() }
         let id = nextID
         nextID += 1
-        session.encode(.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
-                                         timeoutMilliseconds: timeout.map { max(1, $0.milliseconds) },
-                                         wantsStdin: stdin != nil)), into: &outbound)
+        session.queue(.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
+                                        timeoutMilliseconds: timeout.map { max(1, $0.milliseconds) },
+                                        wantsStdin: stdin != nil)))
         return Running(id: id, stdinOpen: stdin != nil, capturing: capturing)
     }
 
     /// One turn of the loop: wait, then act on what is ready.
     private func step(stdin: FileDescriptor?, state: Running?) throws(ClientError) {
-        var requests = [PollRequest(socket, outbound.isEmpty ? .readable : [.readable, .writable])]
-        let forwarding = stdin != nil && state?.stdinOpen == true && outbound.count < 256 * 1024
-        if forwarding, let stdin { requests.append(PollRequest(stdin, .readable)) }
+        var requests = [PollRequest(socket, session.hasBytesToSend ? [.readable, .writable] : .readable)]
+        if let stdin, let state, stdinRoom(state) > 0 { requests.append(PollRequest(stdin, .readable)) }
         if let interrupts, state != nil { requests.append(PollRequest(interrupts.descriptor, .readable)) }
         do {
             try poll(&requests, timeoutMilliseconds: -1)
@@ -117,7 +121,15 @@ final class ClientConnection {
                 try forwardStdin(request.descriptor, state!)
             }
         }
-        if !outbound.isEmpty { try flush() }
+        if session.hasBytesToSend { try flush() }
+    }
+
+    /// How many bytes of local stdin may be read for the command now: within
+    /// its window, if the server gave one, and within `queuedInputLimit`.
+    private func stdinRoom(_ state: Running) -> Int {
+        guard state.stdinOpen else { return 0 }
+        let room = min(buffer.count, Self.queuedInputLimit - session.queuedInputByteCount)
+        return min(room, session.stdinRoom(for: state.id) ?? room)
     }
 
     private func readSocket(_ state: Running?) throws(ClientError) {
@@ -134,7 +146,7 @@ final class ClientConnection {
             case .ready(let hello):
                 serverHello = hello
             case .send(let bytes):
-                outbound += bytes
+                session.queue(wireBytes: bytes)
             case .output(let id, let kind, let bytes) where id == state?.id:
                 if state?.captured != nil { state?.captured?[kind]! += bytes } else { try output.write(kind, bytes) }
             case .exited(let report) where report.id == state?.id:
@@ -150,18 +162,20 @@ final class ClientConnection {
     }
 
     private func forwardStdin(_ fd: FileDescriptor, _ state: Running) throws(ClientError) {
+        let room = stdinRoom(state)
+        guard room > 0 else { return }
         let count: Int
         do {
-            guard let read = try fd.tryRead(into: buffer) else { return }
+            guard let read = try fd.tryRead(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<room])) else { return }
             count = read
         } catch {
             count = 0  // an unreadable stdin ends like an empty one
         }
         if count == 0 {
             state.stdinOpen = false
-            session.encode(.eof(id: state.id), into: &outbound)
+            session.queue(.eof(id: state.id))
         } else {
-            session.encode(.stdin(id: state.id, data: Array(buffer[..<count])), into: &outbound)
+            session.queue(.stdin(id: state.id, data: Array(buffer[..<count])))
         }
     }
 
@@ -170,18 +184,24 @@ final class ClientConnection {
         LocalOutput.atLineStart = false
         state.interrupts += 1
         switch state.interrupts {
-        case 1: session.encode(.signal(id: state.id, .INT), into: &outbound)
-        case 2: session.encode(.signal(id: state.id, .KILL), into: &outbound)
+        case 1: session.queue(.signal(id: state.id, .INT))
+        case 2: session.queue(.signal(id: state.id, .KILL))
         default: throw .interrupted
         }
     }
 
+    /// Writes what the session has to send until the socket is full.
     private func flush() throws(ClientError) {
         do {
-            let sent = try outbound.withUnsafeBytes { raw in
-                Result { () throws(Errno) in try socket.trySend(raw) }
-            }.get()
-            if let sent { outbound.removeFirst(sent) }
+            while session.hasBytesToSend {
+                let bytes = session.bytesToSend()
+                let sent = try bytes.withUnsafeBytes { raw in
+                    Result { () throws(Errno) in try socket.trySend(raw) }
+                }.get()
+                guard let sent else { return }
+                session.sent(sent)
+                if sent < bytes.count { return }
+            }
         } catch {
             throw failureReason() ?? .connectionLost("\(error)")
         }

@@ -3,7 +3,8 @@ import RSHSystem
 
 /// Why the client could not run a command. Each ends `rsh` with status 255
 /// (as ssh does) and a one-line message, except `localOutputClosed` (141,
-/// like a process killed by SIGPIPE) and `interrupted` (130, like SIGINT).
+/// like a process killed by SIGPIPE), `interrupted` (130, like SIGINT) and
+/// `timedOut` (124, like timeout(1) and a remote timeout).
 enum ClientError: Error, CustomStringConvertible {
     case cannotConnect(String, Errno)
     case connectionLost(String)
@@ -14,6 +15,9 @@ enum ClientError: Error, CustomStringConvertible {
     case localOutputClosed
     /// Ctrl-C three times: the user gave up on the server.
     case interrupted
+    /// The reply did not arrive within `--timeout` (classic mode, where the
+    /// timeout is the client's own).
+    case timedOut(Duration)
     /// A key file or option that cannot be used.
     case unusable(String)
 
@@ -26,6 +30,7 @@ enum ClientError: Error, CustomStringConvertible {
         case .rejected(let error): return "\(error.message) (\(error.code.rawValue))"
         case .localOutputClosed: return "output closed"
         case .interrupted: return "interrupted"
+        case .timedOut(let timeout): return "no complete reply within \(timeout) (--timeout)"
         case .unusable(let message): return message
         }
     }
@@ -34,6 +39,7 @@ enum ClientError: Error, CustomStringConvertible {
         switch self {
         case .localOutputClosed: return 128 + Signal.brokenPipe.rawValue
         case .interrupted: return 128 + Signal.interrupt.rawValue
+        case .timedOut: return 124
         default: return 255
         }
     }

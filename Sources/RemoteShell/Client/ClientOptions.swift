@@ -40,7 +40,8 @@ struct ClientOptions {
       --argv                 send COMMAND as an exact argument vector, no remote shell
       --env NAME=VALUE       set a variable for the remote command (repeatable)
       --cwd DIR              run in DIR on the server
-      --timeout SECONDS      stop the remote command after this long (exit status 124)
+      --timeout SECONDS      stop the remote command after this long (exit status 124);
+                             with --classic, stop waiting for its reply
       --key-file FILE        authenticate with this pre-shared key (default: $RSH_KEY_FILE);
                              the server must prove it holds the same key
       --classic              speak the classic mini-SSH format (a command, then one frame)

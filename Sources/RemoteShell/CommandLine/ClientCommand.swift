@@ -48,7 +48,7 @@ public enum ClientCommand {
             guard authentication == nil else {
                 throw .unusable("the classic format cannot authenticate; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
             }
-            var runner = try ClassicRunner(target: options.target, address: options.address)
+            var runner = try ClassicRunner(target: options.target, address: options.address, timeout: options.timeout)
             if !options.command.isEmpty { return try runner.run(options.command.joined(separator: " ")).status }
             return try runLines(&runner, options: options, interactive: interactive, interrupts: nil)
         }

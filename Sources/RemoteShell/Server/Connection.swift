@@ -62,9 +62,12 @@ final class Connection {
 
     // MARK: What the driver waits for
 
-    /// Whether the socket should be read: the machine listens, and the
-    /// commands have taken most of the stdin queued for them.
-    var wantsInput: Bool { machine.wantsInput && pendingInputBytes < Limits.stdinHighWater }
+    /// Whether the socket should be read: the machine listens, and either the
+    /// client keeps stdin windows (they bound the input) or the commands have
+    /// taken most of the stdin queued for them.
+    var wantsInput: Bool {
+        machine.wantsInput && (machine.session.stdinWindow != nil || pendingInputBytes < Limits.stdinHighWater)
+    }
 
     var pendingInputBytes: Int { children.values.reduce(0) { $0 + $1.pendingInputCount } }
 
@@ -242,7 +245,8 @@ final class Connection {
                                wantsStdin: request.wantsStdin)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
-                                         grace: configuration.grace, beforeClosing: beforeClosing)
+                                         grace: configuration.grace, beforeClosing: beforeClosing,
+                                         inputTaken: { [weak self] count in self?.stdinTaken(request.id, count) })
             children[request.id] = child
             commandsRun += 1
             logger.debug("conn=\(id) cmd=\(request.id) start pid=\(child.processID) command=\(Self.quoted(request.displayText))")
@@ -257,6 +261,12 @@ final class Connection {
             logger.warning("conn=\(id) cmd=\(request.id) not started: \(failure.message)")
             apply(machine.startFailed(failure, now: now), now: now)
         }
+    }
+
+    /// A command's stdin pipe took bytes, or they were dropped: the client may be told.
+    private func stdinTaken(_ id: Int64, _ count: Int) {
+        let now = ContinuousClock.now
+        apply(machine.stdinTaken(id, count, now: now), now: now)
     }
 
     /// A command is complete (exited, pipes at end of file): reap it and report.

@@ -26,10 +26,13 @@ final class TestClient: @unchecked Sendable {
     /// Preface and hello, and the authentication when the server asks for it;
     /// returns the server's hello.
     /// `timeout`: how long the server may take to answer (a blocking server
-    /// serving others first makes clients wait in the backlog).
+    /// serving others first makes clients wait in the backlog). `stdinWindow`:
+    /// ask for stdin flow control (PROTOCOL.md, section 3).
     @discardableResult
-    func handshake(timeout: Duration = .seconds(30)) throws -> Frame {
-        try send(Limits.preface + ClientMessage.hello(version: 1, client: "tests").encoded)
+    func handshake(timeout: Duration = .seconds(30), stdinWindow: Bool = false) throws -> Frame {
+        var members: [(String, JSONValue)] = [("version", 1), ("client", "tests")]
+        if stdinWindow { members.append(("stdin_window", true)) }
+        try send(Limits.preface + FrameEncoder.encode(type: "hello", members))
         let hello = try readFrame(timeout: timeout)
         guard hello.type == "hello" else { throw TestFailure("expected hello, got \(hello.header)") }
         guard hello["auth"] == .string(Handshake.method) else { return hello }
@@ -58,6 +61,23 @@ final class TestClient: @unchecked Sendable {
 
     /// A message, sealed once the connection is authenticated.
     func send(_ message: ClientMessage) throws { try send(sealed(message)) }
+
+    /// A message that must be taken by `deadline`: for a server that may
+    /// have stopped reading, where a plain send would block for ever.
+    func send(_ message: ClientMessage, before deadline: ContinuousClock.Instant) throws {
+        let bytes = sealed(message)
+        transcript += bytes
+        try socket.setNonBlocking()
+        defer { try? socket.setNonBlocking(false) }
+        var offset = 0
+        while offset < bytes.count {
+            if let sent = try bytes[offset...].withUnsafeBytes({ try socket.trySend($0) }) {
+                offset += sent
+            } else if try socket.poll(for: .writable, timeoutMilliseconds: pollTimeout(until: deadline)).isEmpty {
+                throw TestFailure("the server took \(offset) of \(bytes.count) bytes and then stopped reading")
+            }
+        }
+    }
 
     /// Raw frame bytes with this client's trailer appended, once authenticated.
     func sealed(raw bytes: [UInt8]) -> [UInt8] {

@@ -1,0 +1,97 @@
+/// What the client sends, in the order it goes out. Control messages (exec,
+/// signal, ping, ...) overtake stdin and eof still queued, so that Ctrl-C
+/// never waits behind megabytes of input. Messages are reordered only at
+/// frame boundaries: a frame partly written finishes first, and messages are
+/// encoded and sealed only as they take their place in wire order, since a
+/// sealed frame's sequence number fixes that place.
+///
+/// With a stdin window (PROTOCOL.md, "Stdin flow control") no command ever
+/// has more than the window of stdin queued, in flight or unacknowledged;
+/// `stdinRoom(for:)` says how much more the client may read for it.
+extension ClientSession {
+    /// Queues bytes that are already in wire order: the opening, the handshake's answer.
+    public mutating func queue(wireBytes bytes: [UInt8]) {
+        precondition(queuedControl.isEmpty && queuedInputStart == queuedInput.count,
+                     "handshake bytes come before any message")
+        wire += bytes
+    }
+
+    /// Queues a message. `stdin` and `eof` keep their order; other messages go before them.
+    public mutating func queue(_ message: ClientMessage) {
+        switch message {
+        case .stdin(let id, let data):
+            if let room = stdinRoom(for: id) {
+                precondition(data.count <= room, "stdin beyond the window the server gave")
+                stdinUnacknowledged[id, default: 0] += data.count
+            }
+            queuedInputByteCount += data.count
+            queuedInput.append(message)
+        case .eof:
+            queuedInput.append(message)
+        default:
+            queuedControl.append(message)
+        }
+    }
+
+    /// How many more stdin bytes command `id` may be sent now; `nil` when the
+    /// server gave no window. None before the server's hello: whether there
+    /// is a window, and how large, is not known until then.
+    public func stdinRoom(for id: Int64) -> Int? {
+        guard phase == .ready else { return 0 }
+        return stdinWindow.map { $0 - stdinUnacknowledged[id, default: 0] }
+    }
+
+    /// Whether anything is left to write.
+    public var hasBytesToSend: Bool {
+        wireStart < wire.count || !queuedControl.isEmpty || queuedInputStart < queuedInput.count
+    }
+
+    /// The bytes to write next: the rest of the frame being written, else
+    /// every queued control message and then at most one stdin or eof frame.
+    /// Report what was written with `sent`.
+    public mutating func bytesToSend() -> ArraySlice<UInt8> {
+        if wireStart == wire.count {
+            wire.removeAll(keepingCapacity: wire.capacity <= 4 * Limits.readChunkSize)
+            wireStart = 0
+            for message in queuedControl { appendToWire(message) }
+            queuedControl.removeAll(keepingCapacity: true)
+            if queuedInputStart < queuedInput.count {
+                let message = queuedInput[queuedInputStart]
+                queuedInputStart += 1
+                if case .stdin(_, let data) = message { queuedInputByteCount -= data.count }
+                appendToWire(message)
+                // Drop the messages taken once they are half the array: amortized O(1) per message.
+                if queuedInputStart * 2 >= queuedInput.count {
+                    queuedInput.removeFirst(queuedInputStart)
+                    queuedInputStart = 0
+                }
+            }
+        }
+        return wire[wireStart...]
+    }
+
+    /// Encodes a message at the end of the wire, sealed once the connection is authenticated.
+    private mutating func appendToWire(_ message: ClientMessage) {
+        let start = wire.count
+        message.append(to: &wire)
+        sealing?.sealFrame(in: &wire, from: start)
+    }
+
+    /// `count` bytes of `bytesToSend()` were written.
+    public mutating func sent(_ count: Int) {
+        precondition(count <= wire.count - wireStart, "sent more than was to send")
+        wireStart += count
+    }
+
+    /// A `stdin_ack`: the server's command took `bytes` more of its stdin.
+    mutating func acknowledge(id: Int64, bytes: Int64) throws(ProtocolError) {
+        guard stdinWindow != nil else {
+            throw ProtocolError(.badRequest, "the server acknowledged stdin without giving a window")
+        }
+        let unacknowledged = stdinUnacknowledged[id, default: 0]
+        guard bytes <= Int64(unacknowledged) else {
+            throw ProtocolError(.badRequest, "the server acknowledged \(bytes) bytes of stdin for command \(id); \(unacknowledged) were unacknowledged")
+        }
+        stdinUnacknowledged[id] = unacknowledged == Int(bytes) ? nil : unacknowledged - Int(bytes)
+    }
+}
