@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The rooms of the house (see README "Architecture"):
-//   RSHProtocol  wire format, codec, session state machines. No syscalls.
-//   RSHSystem    the only module that imports Glibc: descriptors, sockets, poll, epoll, pidfd.
+// The rooms of the house (see README "How it works"):
+//   RSHProtocol  wire format, codec, session and connection state machines, and the vocabulary
+//                every room shares (Signal, ExitStatus, CommandOutcome). Imports nothing; no syscalls.
+//   RSHSystem    the only module that imports Glibc: descriptors, sockets, poll, epoll, pidfd. It takes
+//                its vocabulary from RSHProtocol, as SwiftNIO's NIOPosix takes its types from NIOCore.
 //   CRSHSystem   the few Linux calls Swift's Glibc module does not expose.
 //   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
 //   RSHCrypto    HMAC-SHA256 from the system's libcrypto (CLibCrypto), for authentication.
@@ -19,8 +21,8 @@ let package = Package(
     targets: [
         .target(name: "CRSHSystem"),
         .target(name: "RSHProtocol"),
-        .target(name: "RSHSystem", dependencies: ["CRSHSystem"]),
-        .target(name: "RSHSpawn", dependencies: ["RSHSystem"]),
+        .target(name: "RSHSystem", dependencies: ["CRSHSystem", "RSHProtocol"]),
+        .target(name: "RSHSpawn", dependencies: ["RSHSystem", "RSHProtocol"]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "RSHCrypto", dependencies: ["CLibCrypto", "RSHProtocol"]),
         .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto"]),

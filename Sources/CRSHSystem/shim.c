@@ -60,18 +60,6 @@ int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     return 0;
 }
 
-const char *crsh_signal_abbreviation(int signo) {
-    return sigabbrev_np(signo);
-}
-
-int crsh_signal_realtime_minimum(void) {
-    return SIGRTMIN;
-}
-
-int crsh_signal_realtime_maximum(void) {
-    return SIGRTMAX;
-}
-
 ssize_t crsh_getrandom(void *buffer, size_t length) {
     return getrandom(buffer, length, 0);
 }

@@ -8,7 +8,7 @@ public enum ClientMessage: Hashable, Sendable {
     case exec(ExecRequest)
     case stdin(id: Int64, data: [UInt8])
     case eof(id: Int64)
-    case signal(id: Int64, SignalName)
+    case signal(id: Int64, Signal)
     case ping
 
     /// Decodes a frame. An unknown `type` is `unknown_type`; a known type with
@@ -37,8 +37,9 @@ public enum ClientMessage: Hashable, Sendable {
             fields.id = try fields.requiredInteger("id")
             try fields.requireEmptyBody()
             let name = try fields.requiredString("signal")
-            guard let signal = SignalName(rawValue: name) else {
-                throw fields.fail("unknown signal \"\(name)\"; expected one of \(SignalName.allCases.map(\.rawValue).joined(separator: " "))")
+            // Exactly the names of section 4: no "SIG" prefix, no numbers.
+            guard let signal = Signal.requestable.first(where: { $0.name == name }) else {
+                throw fields.fail("unknown signal \"\(name)\"; expected one of \(Signal.requestable.map(\.name).joined(separator: " "))")
             }
             self = .signal(id: fields.id!, signal)
         case "ping":
@@ -101,7 +102,7 @@ public enum ClientMessage: Hashable, Sendable {
         case .eof(let id):
             FrameEncoder.append(type: "eof", [("id", .integer(id))], to: &output)
         case .signal(let id, let signal):
-            FrameEncoder.append(type: "signal", [("id", .integer(id)), ("signal", .string(signal.rawValue))], to: &output)
+            FrameEncoder.append(type: "signal", [("id", .integer(id)), ("signal", .string(signal.name))], to: &output)
         case .ping:
             FrameEncoder.append(type: "ping", [], to: &output)
         }

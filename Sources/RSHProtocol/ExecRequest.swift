@@ -36,45 +36,17 @@ public struct ExecRequest: Hashable, Sendable {
     }
 }
 
-/// How a command ended, as the `exit` frame reports it.
+/// The `exit` frame: how command `id` ended.
 public struct ExitReport: Hashable, Sendable {
     /// The exit codes a process can have: wait(2) reports 8 bits. Any other
     /// number would be cut to one of these by `exit`, 256 to a success.
     public static let codes: ClosedRange<Int64> = 0...255
 
     public var id: Int64
-    /// The exit status, or `nil` when a signal ended the command.
-    public var code: Int32?
-    /// The name of the signal that ended it ("KILL"), or `nil`.
-    public var signal: String?
-    /// Whether the server stopped it because its timeout passed.
-    public var timedOut: Bool
-    public var durationMilliseconds: Int64
+    public var outcome: CommandOutcome
 
-    public init(id: Int64, code: Int32?, signal: String?, timedOut: Bool, durationMilliseconds: Int64) {
+    public init(id: Int64, _ outcome: CommandOutcome) {
         self.id = id
-        self.code = code
-        self.signal = signal
-        self.timedOut = timedOut
-        self.durationMilliseconds = durationMilliseconds
-    }
-}
-
-/// The parts of a command's end that the driver observes.
-public struct CommandOutcome: Hashable, Sendable {
-    public enum Status: Hashable, Sendable {
-        case exited(Int32)
-        /// Ended by the signal with this name and number.
-        case signaled(name: String, number: Int32)
-    }
-
-    public var status: Status
-    public var timedOut: Bool
-    public var durationMilliseconds: Int64
-
-    public init(status: Status, timedOut: Bool, durationMilliseconds: Int64) {
-        self.status = status
-        self.timedOut = timedOut
-        self.durationMilliseconds = durationMilliseconds
+        self.outcome = outcome
     }
 }

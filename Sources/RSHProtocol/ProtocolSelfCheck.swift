@@ -80,7 +80,7 @@ enum ProtocolSelfCheck {
             precondition(session.runningCommandIDs.count <= maxExecs, "more commands than max-execs")
             if running.count > 1 {
                 let id = running.removeFirst()
-                _ = session.finished(id: id, CommandOutcome(status: .exited(0), timedOut: false, durationMilliseconds: 1))
+                _ = session.finished(id: id, CommandOutcome(status: .exited(0), duration: .milliseconds(1)))
             }
         }
         _ = session.connectionLost()

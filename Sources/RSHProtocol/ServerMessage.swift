@@ -1,8 +1,3 @@
-/// Which of a command's output streams a chunk came from.
-public enum OutputKind: String, Hashable, Sendable {
-    case stdout, stderr
-}
-
 /// The server's answer to the client's `hello`.
 public struct ServerHello: Hashable, Sendable {
     public var version: Int64
@@ -64,14 +59,21 @@ public enum ServerMessage: Hashable, Sendable {
             self = .stdinAck(id: try fields.requiredInteger("id"), bytes: bytes)
         case "exit":
             try fields.requireEmptyBody()
-            let code = try fields.optionalInteger("code")
-            if let code, !ExitReport.codes.contains(code) {
-                throw fields.fail("\"code\" \(code) is outside \(ExitReport.codes)")
+            let status: ExitStatus
+            switch (try fields.optionalInteger("code"), try fields.optionalString("signal")) {
+            case (let code?, nil):
+                guard ExitReport.codes.contains(code) else { throw fields.fail("\"code\" \(code) is outside \(ExitReport.codes)") }
+                status = .exited(Int32(code))
+            case (nil, let name?):
+                guard let signal = Signal(name: name) else { throw fields.fail("unknown signal \"\(name)\"") }
+                status = .signaled(signal)
+            default:
+                throw fields.fail("needs exactly one of \"code\" and \"signal\"")
             }
-            self = .exit(ExitReport(id: try fields.requiredInteger("id"), code: code.map { Int32($0) },
-                                    signal: try fields.optionalString("signal"),
-                                    timedOut: try fields.optionalBool("timed_out") ?? false,
-                                    durationMilliseconds: try fields.optionalInteger("duration_ms") ?? 0))
+            let milliseconds = try fields.optionalInteger("duration_ms") ?? 0
+            self = .exit(ExitReport(id: try fields.requiredInteger("id"),
+                                    CommandOutcome(status: status, timedOut: try fields.optionalBool("timed_out") ?? false,
+                                                   duration: .milliseconds(milliseconds))))
         case "error":
             let name = try fields.requiredString("code")
             // A code this client does not know is still an error; keep its text.
@@ -103,10 +105,10 @@ public enum ServerMessage: Hashable, Sendable {
         case .exit(let report):
             FrameEncoder.append(type: "exit", [
                 ("id", .integer(report.id)),
-                ("code", report.code.map { .integer(Int64($0)) } ?? .null),
-                ("signal", report.signal.map { .string($0) } ?? .null),
-                ("timed_out", .bool(report.timedOut)),
-                ("duration_ms", .integer(report.durationMilliseconds)),
+                ("code", report.outcome.status.code.map { .integer(Int64($0)) } ?? .null),
+                ("signal", report.outcome.status.signal.map { .string($0.name) } ?? .null),
+                ("timed_out", .bool(report.outcome.timedOut)),
+                ("duration_ms", .integer(report.outcome.durationMilliseconds)),
             ], to: &output)
         case .error(let error):
             var members: [(String, JSONValue)] = [("code", .string(error.code.rawValue)), ("message", .string(error.message))]

@@ -48,7 +48,7 @@ extension ServerSession {
         switch outcome.status {
         case .exited(let value): code = value
         // Python's subprocess reports death by signal N as -N; classic clients expect that.
-        case .signaled(_, let number): code = -number
+        case .signaled(let signal): code = -signal.rawValue
         }
         var extra: [(String, JSONValue)] = []
         if command.classicTruncated { extra.append(("truncated", .bool(true))) }

@@ -46,7 +46,7 @@ public struct ServerSession {
         /// Close the command's stdin once the bytes before it are written.
         case closeStdin(id: Int64)
         /// Deliver a signal to the command's process group.
-        case signal(id: Int64, SignalName)
+        case signal(id: Int64, Signal)
         /// Tear the command down: TERM to its group, a grace period, then KILL.
         case terminate(id: Int64)
         /// A command ended; one log line.
@@ -250,7 +250,7 @@ public struct ServerSession {
             }
         case (_, .signal(let id, let signal)):
             guard commands[id] != nil else { return }
-            actions.append(signal == .KILL ? .terminate(id: id) : .signal(id: id, signal))
+            actions.append(signal == .kill ? .terminate(id: id) : .signal(id: id, signal))
         case (_, .ping):
             actions.append(send(.pong))
         }
@@ -333,14 +333,7 @@ public struct ServerSession {
             startNextClassic(&actions)
             return actions
         }
-        let report: ExitReport
-        switch outcome.status {
-        case .exited(let code):
-            report = ExitReport(id: id, code: code, signal: nil, timedOut: outcome.timedOut, durationMilliseconds: outcome.durationMilliseconds)
-        case .signaled(let name, _):
-            report = ExitReport(id: id, code: nil, signal: name, timedOut: outcome.timedOut, durationMilliseconds: outcome.durationMilliseconds)
-        }
-        return [send(.exit(report)), .finished(record)] + closeIfDrained()
+        return [send(.exit(ExitReport(id: id, outcome))), .finished(record)] + closeIfDrained()
     }
 
     /// The peer is gone (end of file, reset, or a write that failed): every

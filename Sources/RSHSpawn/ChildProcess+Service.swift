@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// Serving a running child, the same way for every driver: what it waits
@@ -18,7 +19,7 @@ extension ChildProcess {
     /// be the one reading); its process descriptor until it exits.
     public func appendInterests(to requests: inout [PollRequest], acceptingOutput: Bool) {
         if acceptingOutput {
-            for stream in ChildOutput.allCases where !mayHaveOutput[stream] {
+            for stream in OutputKind.allCases where !mayHaveOutput[stream] {
                 if let fd = descriptor(for: stream) { requests.append(PollRequest(fd, .readable)) }
             }
         }
@@ -31,7 +32,7 @@ extension ChildProcess {
     /// edge-triggered wait would not report it again, so the caller serves
     /// it again without waiting, once it takes output.
     public var hasUnreadOutput: Bool {
-        ChildOutput.allCases.contains { mayHaveOutput[$0] && descriptor(for: $0) != nil }
+        OutputKind.allCases.contains { mayHaveOutput[$0] && descriptor(for: $0) != nil }
     }
 
     /// Acts on what became ready for this child (`ready` says, for each of
@@ -45,9 +46,9 @@ extension ChildProcess {
     /// both pipes and its exit, so that the caller sends them in one write.
     public func service(_ ready: (FileDescriptor) -> PollEvents, buffer: UnsafeMutableRawBufferPointer,
                         acceptingOutput: () -> Bool = { true }, now: ContinuousClock.Instant = .now,
-                        sink: (ChildOutput, UnsafeRawBufferPointer) -> Void) {
+                        sink: (OutputKind, UnsafeRawBufferPointer) -> Void) {
         if !hasExited, !ready(exitDescriptor.descriptor).isEmpty { noteExit(now: now) }
-        for stream in ChildOutput.allCases {
+        for stream in OutputKind.allCases {
             guard let fd = descriptor(for: stream) else { continue }
             if !ready(fd).isEmpty { mayHaveOutput[stream] = true }
             var reads = 0
@@ -68,7 +69,7 @@ extension ChildProcess {
     /// Waits in `poll` until the child is complete (exited, both pipes at end
     /// of file), passing every chunk of output to `sink`; enforces the
     /// deadlines on the way. The smallest synchronous driver.
-    public func drain(_ sink: (ChildOutput, UnsafeRawBufferPointer) -> Void) {
+    public func drain(_ sink: (OutputKind, UnsafeRawBufferPointer) -> Void) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         defer { buffer.deallocate() }
         var requests: [PollRequest] = []
@@ -84,7 +85,7 @@ extension ChildProcess {
 
     /// What `run` collected.
     public struct Collected: Sendable {
-        public var result: ProcessResult
+        public var result: CommandOutcome
         public var stdout: [UInt8]
         public var stderr: [UInt8]
     }
@@ -101,7 +102,7 @@ extension ChildProcess {
             child.finishInput()
             child.flushInput()
         }
-        var collected: [ChildOutput: [UInt8]] = [.stdout: [], .stderr: []]
+        var collected: [OutputKind: [UInt8]] = [.stdout: [], .stderr: []]
         child.drain { stream, bytes in collected[stream]! += bytes }
         return Collected(result: child.finish(), stdout: collected[.stdout]!, stderr: collected[.stderr]!)
     }
@@ -112,7 +113,7 @@ struct OutputFlags {
     private var stdout = false
     private var stderr = false
 
-    subscript(stream: ChildOutput) -> Bool {
+    subscript(stream: OutputKind) -> Bool {
         get { stream == .stdout ? stdout : stderr }
         set { if stream == .stdout { stdout = newValue } else { stderr = newValue } }
     }

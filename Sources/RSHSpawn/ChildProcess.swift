@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// A command running as a child process: its pipes, its process descriptor,
@@ -71,12 +72,12 @@ public final class ChildProcess {
 
     // MARK: Output
 
-    public func descriptor(for stream: ChildOutput) -> FileDescriptor? {
+    public func descriptor(for stream: OutputKind) -> FileDescriptor? {
         stream == .stdout ? standardOutput : standardError
     }
 
     /// One non-blocking read from an output pipe. End of file closes the pipe.
-    public func read(_ stream: ChildOutput, into buffer: UnsafeMutableRawBufferPointer) -> ReadOutcome {
+    public func read(_ stream: OutputKind, into buffer: UnsafeMutableRawBufferPointer) -> ReadOutcome {
         guard let fd = descriptor(for: stream) else { return .endOfFile }
         do {
             guard let count = try fd.tryRead(into: buffer) else { return .wouldBlock }
@@ -88,7 +89,7 @@ public final class ChildProcess {
         return .endOfFile
     }
 
-    private func close(_ stream: ChildOutput) {
+    private func close(_ stream: OutputKind) {
         if stream == .stdout {
             standardOutput.map(release)
             standardOutput = nil
@@ -190,7 +191,7 @@ public final class ChildProcess {
     // MARK: The end
 
     /// Reaps the child and closes what is left. Call it once `isComplete`.
-    public func finish() -> ProcessResult {
+    public func finish() -> CommandOutcome {
         precondition(hasExited && !reaped, "finish() before the child exited, or twice")
         let status: ExitStatus
         do {
@@ -207,7 +208,7 @@ public final class ChildProcess {
         }
         reaped = true
         closeDescriptors()
-        return ProcessResult(status: status, timedOut: deadlines.timedOut, duration: startedAt.duration(to: exitedAt ?? .now))
+        return CommandOutcome(status: status, timedOut: deadlines.timedOut, duration: startedAt.duration(to: exitedAt ?? .now))
     }
 
     private func closeDescriptors() {

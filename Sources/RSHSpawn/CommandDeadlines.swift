@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// When a command must be stopped, and how: the pure state machine behind

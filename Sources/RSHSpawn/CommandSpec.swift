@@ -1,22 +1,19 @@
+import RSHProtocol
 import RSHSystem
 
 /// What to run: a shell command line or an exact argument vector, and how.
 public struct CommandSpec: Hashable, Sendable {
-    public enum Program: Hashable, Sendable {
-        /// Run as `/bin/sh -c TEXT`, or directly when `ShellFastPath` proves the shell would do nothing more.
-        case shell(String)
-        /// Executed directly, searched in `PATH`; no shell, no re-parsing.
-        case argv([String])
-    }
-
-    public var program: Program
+    /// A shell command line, run as `/bin/sh -c TEXT` (or directly when
+    /// `ShellFastPath` proves the shell would do nothing more), or an argument
+    /// vector, executed as it is.
+    public var program: ExecRequest.Command
     /// Added to the server's environment, replacing variables of the same name.
     public var environment: [String: String]
     public var workingDirectory: String?
     /// Give the child a pipe for stdin; otherwise its stdin is /dev/null.
     public var wantsStdin: Bool
 
-    public init(_ program: Program, environment: [String: String] = [:], workingDirectory: String? = nil, wantsStdin: Bool = false) {
+    public init(_ program: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil, wantsStdin: Bool = false) {
         self.program = program
         self.environment = environment
         self.workingDirectory = workingDirectory

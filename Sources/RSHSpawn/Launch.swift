@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// The spawn sequence for `ChildProcess`: pipes, working directory,
@@ -165,7 +166,7 @@ extension SpawnError {
     }
 }
 
-extension CommandSpec.Program {
+extension ExecRequest.Command {
     var isCommandLine: Bool {
         if case .shell = self { return true }
         return false

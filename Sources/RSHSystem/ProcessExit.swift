@@ -1,26 +1,6 @@
 import CRSHSystem
 import Glibc
-
-/// How a process ended.
-public enum ExitStatus: Hashable, Sendable, CustomStringConvertible {
-    case exited(Int32)
-    case signaled(Signal)
-
-    public var description: String {
-        switch self {
-        case .exited(let code): return "exit \(code)"
-        case .signaled(let signal): return "signal \(signal.name)"
-        }
-    }
-
-    /// The status as a shell reports it in `$?`: the code, or 128 + the signal number.
-    public var shellStatus: Int32 {
-        switch self {
-        case .exited(let code): return code
-        case .signaled(let signal): return 128 + signal.rawValue
-        }
-    }
-}
+import RSHProtocol
 
 /// A process descriptor (`pidfd_open(2)`): readable once the process has exited,
 /// so it can sit in a `poll` or `epoll` set next to the process's pipes.

@@ -57,14 +57,14 @@ struct AuthenticationTests {
         client.queue(.exec(request))
         client.queue(.stdin(id: 1, data: data))
         client.queue(.stdin(id: 1, data: data))
-        client.queue(.signal(id: 1, .INT))
+        client.queue(.signal(id: 1, .interrupt))
         var wire: [UInt8] = []
         while client.hasBytesToSend {
             let bytes = client.bytesToSend()
             wire += bytes
             client.sent(bytes.count)
         }
-        #expect(server.receive(wire) == [.start(request), .signal(id: 1, .INT), .writeStdin(id: 1, data), .writeStdin(id: 1, data)])
+        #expect(server.receive(wire) == [.start(request), .signal(id: 1, .interrupt), .writeStdin(id: 1, data), .writeStdin(id: 1, data)])
     }
 
     @Test("client and server with the same key reach ready; commands then run")
@@ -78,12 +78,12 @@ struct AuthenticationTests {
         #expect(started(server.receive(exec)) == [1])
         var output: [UInt8] = []
         [UInt8]("out".utf8).withUnsafeBytes { _ = server.output(id: 1, .stdout, $0, into: &output) }
-        for case .send(let bytes) in server.finished(id: 1, CommandOutcome(status: .exited(0), timedOut: false, durationMilliseconds: 1)) {
+        for case .send(let bytes) in server.finished(id: 1, CommandOutcome(status: .exited(0), timedOut: false, duration: .milliseconds(1))) {
             output += bytes
         }
         let replies = client.receive(output)
         #expect(replies == [.output(id: 1, .stdout, Array("out".utf8)),
-                            .exited(ExitReport(id: 1, code: 0, signal: nil, timedOut: false, durationMilliseconds: 1))])
+                            .exited(ExitReport(id: 1, CommandOutcome(status: .exited(0), timedOut: false, duration: .milliseconds(1))))])
     }
 
     @Test("a wrong key is refused with auth_failed, and nothing starts")

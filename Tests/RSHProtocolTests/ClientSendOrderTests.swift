@@ -41,16 +41,16 @@ struct ClientSendOrderTests {
         // Ten bytes of the first stdin frame are out: it must finish before anything else.
         let begun = Array(client.bytesToSend().prefix(10))
         client.sent(10)
-        client.queue(.signal(id: 1, .INT))
+        client.queue(.signal(id: 1, .interrupt))
         client.queue(.ping)
         #expect(messages(in: begun + written(&client))
-                == [.stdin(id: 1, data: first), .signal(id: 1, .INT), .ping, .stdin(id: 1, data: second), .eof(id: 1)])
+                == [.stdin(id: 1, data: first), .signal(id: 1, .interrupt), .ping, .stdin(id: 1, data: second), .eof(id: 1)])
     }
 
     @Test("the same messages come out whatever the socket takes at a time")
     func partialWrites() {
         let queued = (0..<5).map { ClientMessage.stdin(id: 1, data: [UInt8](repeating: UInt8($0), count: 300)) }
-            + [.signal(id: 1, .TERM), .eof(id: 1)]
+            + [.signal(id: 1, .terminate), .eof(id: 1)]
         var whole = readyClient(window: nil)
         var trickled = readyClient(window: nil)
         for message in queued {
@@ -58,7 +58,7 @@ struct ClientSendOrderTests {
             trickled.queue(message)
         }
         let sent = messages(in: written(&whole))
-        #expect(sent.first == .signal(id: 1, .TERM))
+        #expect(sent.first == .signal(id: 1, .terminate))
         #expect(messages(in: written(&trickled, chunk: 7)) == sent)
     }
 
@@ -74,7 +74,7 @@ struct ClientSendOrderTests {
         #expect(client.stdinRoom(for: 2) == 8, "each command has its own window")
         #expect(client.receive(ServerMessage.stdinAck(id: 1, bytes: 4).encoded).isEmpty)
         #expect(client.stdinRoom(for: 1) == 7)
-        _ = client.receive(ServerMessage.exit(ExitReport(id: 1, code: 0, signal: nil, timedOut: false, durationMilliseconds: 1)).encoded)
+        _ = client.receive(ServerMessage.exit(ExitReport(id: 1, CommandOutcome(status: .exited(0), timedOut: false, duration: .milliseconds(1)))).encoded)
         #expect(client.stdinRoom(for: 1) == 8, "an id is free again once its command has ended")
     }
 

@@ -31,7 +31,7 @@ struct MessageGenerator {
                                      wantsStdin: Bool.random(using: &random)))
         case 2: return .stdin(id: id(), data: bytes())
         case 3: return .eof(id: id())
-        case 4: return .signal(id: id(), SignalName.allCases.randomElement(using: &random)!)
+        case 4: return .signal(id: id(), Signal.requestable.randomElement(using: &random)!)
         default: return .ping
         }
     }
@@ -42,9 +42,10 @@ struct MessageGenerator {
         case 1: return .output(id: id(), Bool.random(using: &random) ? .stdout : .stderr, bytes())
         case 2:
             let signaled = Bool.random(using: &random)
-            return .exit(ExitReport(id: id(), code: signaled ? nil : Int32.random(in: 0...255, using: &random),
-                                    signal: signaled ? "KILL" : nil, timedOut: Bool.random(using: &random),
-                                    durationMilliseconds: Int64.random(in: 0...1_000_000, using: &random)))
+            let status: RSHProtocol.ExitStatus = signaled ? .signaled(Signal(rawValue: Int32.random(in: 1...64, using: &random)))
+                : .exited(Int32.random(in: 0...255, using: &random))
+            return .exit(ExitReport(id: id(), CommandOutcome(status: status, timedOut: Bool.random(using: &random),
+                                                             duration: .milliseconds(Int64.random(in: 0...1_000_000, using: &random)))))
         case 3: return .error(ProtocolError(ErrorCode.allCases.randomElement(using: &random)!, text(),
                                             id: Bool.random(using: &random) ? id() : nil))
         default: return .pong
@@ -86,11 +87,11 @@ struct ClientSessionTests {
         let stream = ServerMessage.hello(ServerHello(server: "rshd", mode: "blocking")).encoded
             + ServerMessage.output(id: 1, .stdout, [1, 2]).encoded
             + ServerMessage.error(ProtocolError(.badCwd, "no", id: 1)).encoded
-            + ServerMessage.exit(ExitReport(id: 2, code: 0, signal: nil, timedOut: false, durationMilliseconds: 1)).encoded
+            + ServerMessage.exit(ExitReport(id: 2, CommandOutcome(status: .exited(0), timedOut: false, duration: .milliseconds(1)))).encoded
         let events = session.receive(stream)
         #expect(events == [.ready(ServerHello(server: "rshd", mode: "blocking")), .output(id: 1, .stdout, [1, 2]),
                            .rejected(ProtocolError(.badCwd, "no", id: 1)),
-                           .exited(ExitReport(id: 2, code: 0, signal: nil, timedOut: false, durationMilliseconds: 1))])
+                           .exited(ExitReport(id: 2, CommandOutcome(status: .exited(0), timedOut: false, duration: .milliseconds(1))))])
     }
 
     @Test("a server that skips hello, or sends garbage, fails the session")

@@ -21,7 +21,7 @@ private func exec(_ id: Int64, _ command: String, stdin: Bool = false) -> [UInt8
     ClientMessage.exec(ExecRequest(id: id, command: .shell(command), wantsStdin: stdin)).encoded
 }
 
-private let exitedZero = CommandOutcome(status: .exited(0), timedOut: false, durationMilliseconds: 5)
+private let exitedZero = CommandOutcome(status: .exited(0), timedOut: false, duration: .milliseconds(5))
 
 @Suite("Server session")
 struct ServerSessionTests {
@@ -32,7 +32,7 @@ struct ServerSessionTests {
         var output: [UInt8] = []
         [UInt8]("out".utf8).withUnsafeBytes { _ = session.output(id: 1, .stdout, $0, into: &output) }
         [UInt8]("err".utf8).withUnsafeBytes { _ = session.output(id: 1, .stderr, $0, into: &output) }
-        let actions = session.finished(id: 1, CommandOutcome(status: .signaled(name: "TERM", number: 15), timedOut: true, durationMilliseconds: 9))
+        let actions = session.finished(id: 1, CommandOutcome(status: .signaled(Signal(name: "TERM")!), timedOut: true, duration: .milliseconds(9)))
         let all = frames(in: [.send(output)] + actions)
         #expect(all.map(\.type) == ["stdout", "stderr", "exit"])
         #expect(all[0].body == Array("out".utf8))
@@ -149,7 +149,7 @@ struct ClassicSessionTests {
         [UInt8]("err".utf8).withUnsafeBytes { _ = session.output(id: 1, .stderr, $0, into: &ignored) }
         [UInt8]("out2".utf8).withUnsafeBytes { _ = session.output(id: 1, .stdout, $0, into: &ignored) }
         #expect(ignored.isEmpty, "classic output is held for the one reply")
-        let reply = try #require(frames(in: session.finished(id: 1, CommandOutcome(status: .exited(3), timedOut: false, durationMilliseconds: 1))).first)
+        let reply = try #require(frames(in: session.finished(id: 1, CommandOutcome(status: .exited(3), timedOut: false, duration: .milliseconds(1)))).first)
         #expect(reply.body == Array("errout1out2".utf8))
         #expect(reply["exit_code"] == 3)
         #expect(reply["total_size"] == 11)
@@ -178,7 +178,7 @@ struct ClassicSessionTests {
         #expect(first == nil)
         #expect(second == .terminate(id: 1))
         #expect(third == nil, "the command is stopped only once")
-        let reply = try #require(frames(in: session.finished(id: 1, CommandOutcome(status: .signaled(name: "TERM", number: 15), timedOut: false, durationMilliseconds: 1))).first)
+        let reply = try #require(frames(in: session.finished(id: 1, CommandOutcome(status: .signaled(Signal(name: "TERM")!), timedOut: false, duration: .milliseconds(1)))).first)
         #expect(reply.body.count == 10)
         #expect(reply["truncated"] == true)
         #expect(reply["exit_code"] == -15)

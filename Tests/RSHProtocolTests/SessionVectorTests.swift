@@ -18,7 +18,7 @@ func summarize(_ actions: [ServerSession.Action]) -> [SessionVector.ExpectedActi
         case .start(let request): summary.start = request.id
         case .close: summary.close = true
         case .terminate(let id): summary.terminate = id
-        case .signal(let id, let name): summary.signal = id; summary.name = name.rawValue
+        case .signal(let id, let signal): summary.signal = id; summary.name = signal.name
         case .writeStdin(let id, let data): summary.stdin = id; summary.data = data.map { String(format2: $0) }.joined()
         case .closeStdin(let id): summary.eof = id
         case .finished, .warning: return nil

@@ -180,11 +180,11 @@ struct ConformanceTests {
         // exec: no fork for the signal to race with (see PROTOCOL.md, `signal`).
         let id = try client.exec("echo ready; exec sleep 100")
         #expect(try client.readFrame().body == Array("ready\n".utf8))
-        try client.send(.signal(id: id, .INT))
+        try client.send(.signal(id: id, .interrupt))
         #expect(try client.collect([id])[id]?.signal == "INT")
         let stubborn = try client.exec("trap '' INT TERM; echo ready; exec sleep 100")
         #expect(try client.readFrame().body == Array("ready\n".utf8))
-        try client.send(.signal(id: stubborn, .KILL))
+        try client.send(.signal(id: stubborn, .kill))
         #expect(try client.collect([stubborn], timeout: .seconds(10))[stubborn]?.signal == "KILL")
     }
 

@@ -27,7 +27,7 @@ struct CoroutineTests {
             #expect(try other.run("echo hi").stdoutText == "hi\n")
             #expect(start.duration(to: .now) < .seconds(2))
         }
-        try streaming.send(.signal(id: id, .KILL))
+        try streaming.send(.signal(id: id, .kill))
         reader.join()
     }
 }

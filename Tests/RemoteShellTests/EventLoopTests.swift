@@ -1,4 +1,5 @@
 import RemoteShell
+import RSHProtocol
 import RSHSystem
 import Testing
 

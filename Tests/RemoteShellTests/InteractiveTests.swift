@@ -2,6 +2,7 @@ import CRSHSystem
 import Foundation
 import Glibc
 import RemoteShell
+import RSHProtocol
 import RSHSystem
 import Testing
 
@@ -66,7 +67,7 @@ final class TerminalSession {
     var text: String { String(decoding: transcript, as: UTF8.self) }
 
     /// Waits for rsh to exit; its status.
-    func waitForExit(timeout: Duration = .seconds(10)) -> RSHSystem.ExitStatus? {
+    func waitForExit(timeout: Duration = .seconds(10)) -> RSHProtocol.ExitStatus? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var status: Int32 = 0

@@ -1,5 +1,6 @@
 import Foundation
 import RemoteShell
+import RSHProtocol
 import RSHSystem
 import Testing
 

@@ -92,7 +92,7 @@ struct StdinFlowControlTests {
         var frame = try client.readFrame(timeout: .seconds(5))
         while frame.type == "stdin_ack" { frame = try client.readFrame(timeout: .seconds(5)) }
         #expect(frame.type == "pong")
-        try client.send(.signal(id: id, .INT), before: ContinuousClock.now + .seconds(5))
+        try client.send(.signal(id: id, .interrupt), before: ContinuousClock.now + .seconds(5))
         repeat { frame = try client.readFrame(timeout: .seconds(5)) } while frame.type == "stdin_ack"
         #expect(frame.type == "exit")
         #expect(frame["signal"]?.stringValue == "INT")

@@ -34,11 +34,6 @@ int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd);
 int crsh_set_nonblocking(int fd, int on);
 /// SO_PEERCRED of a Unix-domain socket; returns 0 or -1 with errno set.
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
-/// The abbreviated signal name ("TERM" for 15), or NULL for an unknown number.
-const char *crsh_signal_abbreviation(int signo);
-/// SIGRTMIN and SIGRTMAX: glibc decides them at run time, behind macros Swift cannot import.
-int crsh_signal_realtime_minimum(void);
-int crsh_signal_realtime_maximum(void);
 ssize_t crsh_getrandom(void *buffer, size_t length);
 /// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
 /// master descriptor, close-on-exec, and writes the slave's path to `name`.

@@ -184,8 +184,8 @@ final class ClientConnection {
         LocalOutput.atLineStart = false
         state.interrupts += 1
         switch state.interrupts {
-        case 1: session.queue(.signal(id: state.id, .INT))
-        case 2: session.queue(.signal(id: state.id, .KILL))
+        case 1: session.queue(.signal(id: state.id, .interrupt))
+        case 2: session.queue(.signal(id: state.id, .kill))
         default: throw .interrupted
         }
     }

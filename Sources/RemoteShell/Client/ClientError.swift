@@ -37,8 +37,8 @@ enum ClientError: Error, CustomStringConvertible {
 
     var exitStatus: Int32 {
         switch self {
-        case .localOutputClosed: return 128 + Signal.brokenPipe.rawValue
-        case .interrupted: return 128 + Signal.interrupt.rawValue
+        case .localOutputClosed: return ExitStatus.signaled(.brokenPipe).shellStatus
+        case .interrupted: return ExitStatus.signaled(.interrupt).shellStatus
         case .timedOut: return 124
         default: return 255
         }

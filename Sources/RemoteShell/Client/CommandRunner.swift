@@ -59,17 +59,16 @@ struct CommandRunner: LineRunner {
     /// The exit status `rsh` reports for a remote command, as ssh does: its
     /// code; 128+N when signal N ended it; 124 when its timeout ended it.
     static func status(of report: ExitReport) -> Int32 {
-        if report.timedOut { return 124 }
-        if let code = report.code { return code }
-        if let name = report.signal, let signal = Signal(name: name) { return 128 + signal.rawValue }
-        return 255
+        report.outcome.timedOut ? 124 : report.outcome.status.shellStatus
     }
 
     /// A short description of a failed command, for the interactive prompt.
     static func describe(_ report: ExitReport) -> String {
-        if report.timedOut { return "[timed out after \(report.durationMilliseconds) ms]" }
-        if let signal = report.signal { return "[signal \(signal)]" }
-        return "[exit \(report.code ?? 255)]"
+        if report.outcome.timedOut { return "[timed out after \(report.outcome.durationMilliseconds) ms]" }
+        switch report.outcome.status {
+        case .signaled(let signal): return "[signal \(signal.name)]"
+        case .exited(let code): return "[exit \(code)]"
+        }
     }
 
     static func shellQuoted(_ text: String) -> String {

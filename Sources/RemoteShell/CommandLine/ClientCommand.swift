@@ -90,7 +90,7 @@ public enum ClientCommand {
             case .interrupted:
                 // The terminal echoed "^C" and dropped the line; the next prompt goes below it.
                 LocalOutput.atLineStart = false
-                if !interactive { return 128 + Signal.interrupt.rawValue }
+                if !interactive { return ExitStatus.signaled(.interrupt).shellStatus }
             case .undecodable:
                 output.message("rsh: skipped a line that is not valid UTF-8")
                 status = 255

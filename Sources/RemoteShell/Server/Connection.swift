@@ -214,8 +214,8 @@ final class Connection {
                 child.flushInput()
             case .session(.closeStdin(let id)):
                 children[id]?.finishInput()
-            case .session(.signal(let id, let name)):
-                children[id]?.signalGroup(Signal(name))
+            case .session(.signal(let id, let signal)):
+                children[id]?.signalGroup(signal)
             case .session(.terminate(let id)):
                 children[id]?.beginTeardown(now: now)
             case .session(.finished(let record)):
@@ -236,12 +236,7 @@ final class Connection {
     }
 
     private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
-        let program: CommandSpec.Program
-        switch request.command {
-        case .shell(let text): program = .shell(text)
-        case .argv(let words): program = .argv(words)
-        }
-        let spec = CommandSpec(program, environment: request.environment, workingDirectory: request.workingDirectory,
+        let spec = CommandSpec(request.command, environment: request.environment, workingDirectory: request.workingDirectory,
                                wantsStdin: request.wantsStdin)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
@@ -272,42 +267,20 @@ final class Connection {
     /// A command is complete (exited, pipes at end of file): reap it and report.
     private func finish(_ id: Int64, now: ContinuousClock.Instant) {
         guard let child = children.removeValue(forKey: id) else { return }
-        let result = child.finish()
-        let status: CommandOutcome.Status
-        switch result.status {
-        case .exited(let code): status = .exited(code)
-        case .signaled(let signal): status = .signaled(name: signal.name, number: signal.rawValue)
-        }
-        apply(machine.childFinished(id, CommandOutcome(status: status, timedOut: result.timedOut,
-                                                        durationMilliseconds: result.duration.milliseconds), now: now), now: now)
+        apply(machine.childFinished(id, child.finish(), now: now), now: now)
     }
 
     private static func describe(_ outcome: CommandOutcome) -> String {
         let status: String
         switch outcome.status {
         case .exited(let code): status = "exit=\(code)"
-        case .signaled(let name, _): status = "signal=\(name)"
+        case .signaled(let signal): status = "signal=\(signal.name)"
         }
         return outcome.timedOut ? status + " timed_out=true" : status
     }
 
     private static func quoted(_ text: String) -> String {
         "\"" + text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n") + "\""
-    }
-}
-
-extension Signal {
-    /// The signal a client names in a `signal` request.
-    init(_ name: SignalName) {
-        switch name {
-        case .INT: self = .interrupt
-        case .TERM: self = .terminate
-        case .KILL: self = .kill
-        case .HUP: self = .hangup
-        case .QUIT: self = .quit
-        case .USR1: self = .user1
-        case .USR2: self = .user2
-        }
     }
 }
 

@@ -74,11 +74,3 @@ public struct ServerConfiguration: Sendable {
     /// an address beyond this machine.
     public var isOpenToTheNetwork: Bool { key == nil && !listenAddress.isLoopback }
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

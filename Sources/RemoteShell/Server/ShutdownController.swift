@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 import Synchronization
 

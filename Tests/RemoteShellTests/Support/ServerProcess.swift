@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import RemoteShell
+import RSHProtocol
 import RSHSystem
 import Testing
 
@@ -39,7 +40,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// SIGTERM, then wait; returns the exit status.
     @discardableResult
-    func stop(timeout: Duration = .seconds(20)) -> RSHSystem.ExitStatus? {
+    func stop(timeout: Duration = .seconds(20)) -> RSHProtocol.ExitStatus? {
         process.signal(.terminate)
         defer { LiveServers.remove(process.processID) }
         return process.wait(timeout: timeout)

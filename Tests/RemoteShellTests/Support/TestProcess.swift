@@ -1,4 +1,5 @@
 import Foundation
+import RSHProtocol
 import RSHSystem
 
 /// Where `swift build` put the executables: next to the test bundle.
@@ -34,7 +35,7 @@ final class TestProcess: @unchecked Sendable {
     let stdoutPath: String
     let stderrPath: String
     private let exit: ProcessDescriptor
-    private var status: RSHSystem.ExitStatus?
+    private var status: RSHProtocol.ExitStatus?
 
     /// Starts `arguments`. `stdin`: bytes to feed then close, or nil for /dev/null.
     init(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String]? = nil) throws {
@@ -84,7 +85,7 @@ final class TestProcess: @unchecked Sendable {
 
     /// Waits for the process to end; `nil` if it is still running at the deadline.
     @discardableResult
-    func wait(timeout: Duration = .seconds(30)) -> RSHSystem.ExitStatus? {
+    func wait(timeout: Duration = .seconds(30)) -> RSHProtocol.ExitStatus? {
         if let status { return status }
         let events = try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: .now + timeout))
         guard events?.isEmpty == false else { return nil }
