@@ -220,7 +220,9 @@ public struct ConnectionMachine {
         guard isReading else { return [] }  // nothing more is sent: dropped
         let wasEmpty = queue.isEmpty
         let action = session.output(id: id, kind, bytes, into: &queue.bytes)
-        if wasEmpty { startStallWatch(now: now) }
+        // A classic command's output is held for its one reply: nothing is
+        // queued, and a client cannot be slow to take what is not there.
+        if wasEmpty, !queue.isEmpty { startStallWatch(now: now) }
         guard let action else { return [] }
         var actions: [Action] = []
         apply([action], now: now, &actions)

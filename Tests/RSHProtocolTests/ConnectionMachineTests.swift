@@ -240,6 +240,28 @@ struct ConnectionMachinePhaseTests {
         #expect(client.receive(proof).contains { if case .ready = $0 { return true } else { return false } })
     }
 
+    @Test("a classic connection opens on its first read; output held for the reply starts no write-stall deadline")
+    func classicConnection() throws {
+        var machine = accepted()
+        let actions = machine.received(Array("sleep 100; echo hi\n".utf8), now: at(.seconds(1)))
+        #expect(actions == [.session(.start(ExecRequest(id: 1, command: .shell("sleep 100; echo hi"))))])
+        #expect(machine.phase == .open)
+        #expect(machine.received(Array("second".utf8), now: at(.seconds(1))).isEmpty, "it waits its turn")
+
+        #expect(output(&machine, 1, count: 3, now: at(.seconds(2))).isEmpty)
+        #expect(!machine.hasQueuedBytes)
+        expectDeadline(machine, earliestOf: [])
+        #expect(machine.expire(now: at(.seconds(100))).isEmpty)
+        #expect(machine.phase == .open)
+
+        let finished = machine.childFinished(1, exitedZero, now: at(.seconds(100)))
+        #expect(started(finished) == [2])
+        let reply = try #require(queuedFrames(machine).first)
+        #expect(reply["exit_code"] == 0)
+        #expect(reply.body == Array("ooo".utf8))
+        expectDeadline(machine, earliestOf: [at(.seconds(130))])
+    }
+
     @Test("a classic connection being shut down waits for its command, then closes with no error frame")
     func classicShutdown() {
         var machine = accepted()
