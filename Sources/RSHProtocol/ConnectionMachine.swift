@@ -172,11 +172,13 @@ public struct ConnectionMachine {
         case .lingering, .closing, .ended: return []  // read only to be discarded
         }
         var actions: [Action] = []
+        let framesBefore = session.framesReceived
         apply(session.receive(bytes), now: now, &actions)
         if case .handshaking = phase, session.phase == .ready || session.phase == .classic { phase = .open }
         if !isReading || !session.isMidFrame {
             frameDeadline = nil
-        } else if frameDeadline == nil {
+        } else if frameDeadline == nil || session.framesReceived != framesBefore {
+            // The frame now half-received began in this read.
             frameDeadline = now + timeouts.frame
         }
         return actions

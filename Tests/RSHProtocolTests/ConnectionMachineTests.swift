@@ -147,6 +147,29 @@ enum HandshakeProgress: String, CaseIterable {
     var isMidFrame: Bool { self == .halfPreface || self == .halfHello }
 }
 
+/// Units a client sends one after another: frames, and the preface that comes before them.
+enum FrameSequence: String, CaseIterable {
+    case handshake, requests
+
+    var units: [[UInt8]] {
+        switch self {
+        case .handshake: return [Limits.preface, Array(helloBytes().dropFirst(Limits.preface.count)), exec(1)]
+        case .requests: return [exec(1), exec(2), exec(3)]
+        }
+    }
+
+    /// The deadlines pending after reads at 1 s, 4 s and 8 s, each of which ends halfway through a unit.
+    var pendingAfterRead: [[ContinuousClock.Instant]] {
+        switch self {
+        case .handshake:
+            // Handshaking until the hello is in (at 8 s); then its reply waits to be taken.
+            return [[at(.seconds(6)), at(.seconds(10))], [at(.seconds(9)), at(.seconds(10))], [at(.seconds(13)), at(.seconds(38))]]
+        case .requests:
+            return [[at(.seconds(6))], [at(.seconds(9))], [at(.seconds(13))]]
+        }
+    }
+}
+
 /// Where a connection can be, with commands running and bytes queued where its phase allows them.
 enum ConnectionStage: String, CaseIterable {
     case handshaking, open, draining, closing, lingering
@@ -393,6 +416,27 @@ struct ConnectionMachineDeadlineTests {
         #expect(warnings(actions).count == 1)
         #expect(machine.phase == .closing)
         #expect(queuedFrames(machine).map { $0["code"] } == ["frame_timeout"])
+    }
+
+    @Test("each frame's deadline runs from its own first byte, also when it begins in the read that ends the one before",
+          arguments: FrameSequence.allCases)
+    func frameDeadlinePerFrame(_ sequence: FrameSequence) {
+        var machine = sequence == .handshake ? accepted() : opened()
+        let units = sequence.units
+        // Every read ends halfway through a unit: the connection is never between frames.
+        var cuts = [0]
+        var unitStart = 0
+        for unit in units {
+            cuts.append(unitStart + unit.count / 2)
+            unitStart += unit.count
+        }
+        let stream = Array(units.joined())
+        for (read, time) in [1, 4, 8].enumerated() {
+            _ = machine.received(Array(stream[cuts[read]..<cuts[read + 1]]), now: at(.seconds(time)))
+            expectDeadline(machine, earliestOf: sequence.pendingAfterRead[read])
+        }
+        #expect(machine.expire(now: at(.seconds(12))).isEmpty)
+        #expect(machine.phase == .open)
     }
 
     @Test("a client that takes nothing of its queued bytes is dropped after the write-stall timeout")
