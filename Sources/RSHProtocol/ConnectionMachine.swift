@@ -312,7 +312,10 @@ public struct ConnectionMachine {
         for decision in decisions {
             switch decision {
             case .send(let bytes):
-                guard isConnected, !bytes.isEmpty else { continue }
+                // Once closing, the session's last frame is queued: a command
+                // that could not start, asked for in the read that broke the
+                // protocol, is not answered after the error.
+                guard isReading, !bytes.isEmpty else { continue }
                 if queue.isEmpty { startStallWatch(now: now) }
                 queue.append(bytes)
             case .close:

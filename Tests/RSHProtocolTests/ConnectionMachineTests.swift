@@ -708,4 +708,23 @@ struct ConnectionMachineFatalErrorTests {
         #expect(machine.queuedByteCount == queued)
         #expect(queuedTypes(machine) == ["error"])
     }
+
+    @Test("a command that cannot start, asked for in the read that broke the protocol, is not answered after the error")
+    func startFailedAfterTheError() {
+        var machine = opened()
+        let actions = machine.received(exec(1) + helloAgain, now: at(.seconds(1)))
+        #expect(started(actions) == [1])
+        #expect(terminated(actions) == [1])
+        #expect(machine.phase == .closing)
+        var lingering = machine
+        _ = lingering.wrote(lingering.queuedByteCount, now: at(.seconds(1)))
+        #expect(lingering.phase == .lingering(deadline: at(.seconds(2))))
+
+        let failure = ProtocolError(.badCwd, "cannot change to /nowhere", id: 1)
+        #expect(machine.startFailed(failure, now: at(.seconds(1))).isEmpty)
+        #expect(queuedFrames(machine).map { $0["code"] } == ["bad_request"])
+        #expect(lingering.startFailed(failure, now: at(.seconds(1))).isEmpty)
+        #expect(!lingering.hasQueuedBytes, "nothing is queued after the sending side is shut")
+        expectDeadline(lingering, earliestOf: [at(.seconds(2))])
+    }
 }
