@@ -172,11 +172,13 @@ public struct ConnectionMachine {
         case .lingering, .closing, .ended: return []  // read only to be discarded
         }
         var actions: [Action] = []
+        let framesBefore = session.framesReceived
         apply(session.receive(bytes), now: now, &actions)
         if case .handshaking = phase, session.phase == .ready || session.phase == .classic { phase = .open }
         if !isReading || !session.isMidFrame {
             frameDeadline = nil
-        } else if frameDeadline == nil {
+        } else if frameDeadline == nil || session.framesReceived != framesBefore {
+            // The frame now half-received began in this read.
             frameDeadline = now + timeouts.frame
         }
         return actions
@@ -220,7 +222,9 @@ public struct ConnectionMachine {
         guard isReading else { return [] }  // nothing more is sent: dropped
         let wasEmpty = queue.isEmpty
         let action = session.output(id: id, kind, bytes, into: &queue.bytes)
-        if wasEmpty { startStallWatch(now: now) }
+        // A classic command's output is held for its one reply: nothing is
+        // queued, and a client cannot be slow to take what is not there.
+        if wasEmpty, !queue.isEmpty { startStallWatch(now: now) }
         guard let action else { return [] }
         var actions: [Action] = []
         apply([action], now: now, &actions)
@@ -308,7 +312,10 @@ public struct ConnectionMachine {
         for decision in decisions {
             switch decision {
             case .send(let bytes):
-                guard isConnected, !bytes.isEmpty else { continue }
+                // Once closing, the session's last frame is queued: a command
+                // that could not start, asked for in the read that broke the
+                // protocol, is not answered after the error.
+                guard isReading, !bytes.isEmpty else { continue }
                 if queue.isEmpty { startStallWatch(now: now) }
                 queue.append(bytes)
             case .close:

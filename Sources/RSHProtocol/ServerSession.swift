@@ -93,6 +93,9 @@ public struct ServerSession {
     public let configuration: Configuration
     public internal(set) var phase: Phase = .preface
     public private(set) var isShuttingDown = false
+    /// Frames received whole, the preface counted as one. One read can end a
+    /// frame and begin the next, and each frame has its own deadline.
+    public private(set) var framesReceived = 0
     /// The stdin window of each command on this connection, once the
     /// handshake has agreed on one; `nil` for a client that keeps none.
     public internal(set) var stdinWindow: Int?
@@ -156,6 +159,7 @@ public struct ServerSession {
                 }
                 guard preface == Limits.preface else { return fail(.badPreface, "expected \"\\0RSH\"") }
                 phase = .awaitingHello
+                framesReceived += 1
             }
         }
         switch phase {
@@ -171,6 +175,7 @@ public struct ServerSession {
                     break
                 }
                 guard let frame else { break }
+                framesReceived += 1
                 handle(frame, &actions)
             }
         case .preface, .closed:
