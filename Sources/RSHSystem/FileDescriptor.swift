@@ -62,17 +62,6 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         _ = try retryingInterrupts { crsh_set_nonblocking(rawValue, nonBlocking ? 1 : 0) }
     }
 
-    /// Opens `path` close-on-exec (`open(2)`).
-    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
-        let fd = try retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC, mode) }
-        return FileDescriptor(rawValue: fd)
-    }
-
-    /// Opens a directory for `fchdir`, without reading it (`O_PATH | O_DIRECTORY`).
-    public static func openDirectory(_ path: String) throws(Errno) -> FileDescriptor {
-        try open(path, crsh_O_PATH | O_DIRECTORY)
-    }
-
     /// Whether the descriptor is a terminal (`isatty(3)`).
     public var isTerminal: Bool { isatty(rawValue) == 1 }
 

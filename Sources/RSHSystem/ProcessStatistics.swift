@@ -113,7 +113,7 @@ public func readTextFile(_ path: String) -> String? {
 
 /// The bytes of a file, read to its end.
 public func readFile(_ path: String) throws(Errno) -> [UInt8] {
-    let fd = try FileDescriptor.open(path, O_RDONLY)
+    let fd = try FileDescriptor.open(path, .readOnly)
     defer { fd.closeAfterUse() }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
@@ -126,7 +126,7 @@ public func readFile(_ path: String) throws(Errno) -> [UInt8] {
 
 /// Writes `bytes` to `path`, replacing the file (mode 0644).
 public func writeFile(_ path: String, _ bytes: [UInt8]) throws(Errno) {
-    let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+    let fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate], permissions: 0o644)
     defer { fd.closeAfterUse() }
     try fd.writeAll(bytes)
 }
@@ -136,7 +136,7 @@ public func createDirectory(_ path: String) throws(Errno) {
     var prefix = path.hasPrefix("/") ? "/" : ""
     for component in path.split(separator: "/") {
         prefix += component + "/"
-        if mkdir(prefix, 0o755) == -1, Errno.current != Errno(rawValue: EEXIST) { throw Errno.current }
+        if mkdir(prefix, 0o755) == -1, Errno.current != .fileExists { throw Errno.current }
     }
 }
 
@@ -194,7 +194,7 @@ public struct FileStatus: Sendable {
 
 /// Creates a new file that must not exist yet (`O_CREAT | O_EXCL`), with `mode`, and writes `bytes`.
 public func createNewFile(_ path: String, mode: mode_t, _ bytes: [UInt8]) throws(Errno) {
-    let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+    let fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .exclusive], permissions: mode)
     defer { fd.closeAfterUse() }
     try fd.writeAll(bytes)
 }

@@ -67,7 +67,7 @@ public final class SpawnSlots: Sendable {
     }
 
     private init(limit: Int) {
-        placeholder = try? FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        placeholder = try? FileDescriptor.open("/dev/null", .readOnly)
         self.limit = limit
         pool = Mutex(Pool())
     }

@@ -13,8 +13,8 @@ final class ServerUnderTest {
     init(binary: String, mode: ServerMode, extra: [String] = []) throws {
         self.mode = mode
         logPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-\(mode.rawValue).log"
-        let log = try FileDescriptor.open(logPath, 0o1101 /* O_WRONLY|O_CREAT|O_TRUNC */, mode: 0o600)
-        let null = try FileDescriptor.open("/dev/null", 2 /* O_RDWR */)
+        let log = try FileDescriptor.open(logPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        let null = try FileDescriptor.open("/dev/null", .readWrite)
         defer {
             log.closeAfterUse()
             null.closeAfterUse()

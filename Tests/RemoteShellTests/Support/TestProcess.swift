@@ -43,14 +43,14 @@ final class TestProcess: @unchecked Sendable {
         SignalDisposition.ignoreBrokenPipe()
         stdoutPath = Scratch.path("stdout")
         stderrPath = Scratch.path("stderr")
-        let out = try FileDescriptor.open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        let err = try FileDescriptor.open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        let out = try FileDescriptor.open(stdoutPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        let err = try FileDescriptor.open(stderrPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
         defer {
             out.closeAfterUse()
             err.closeAfterUse()
         }
         let pipe = stdin == nil ? nil : try FileDescriptor.pipe()
-        let childInput = try pipe?.readEnd ?? FileDescriptor.open("/dev/null", O_RDONLY)
+        let childInput = try pipe?.readEnd ?? FileDescriptor.open("/dev/null", .readOnly)
         defer { childInput.closeAfterUse() }
         let spawned: Int32
         do {
