@@ -8,6 +8,8 @@ import PackageDescription
 //   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
 //   RSHCrypto    HMAC-SHA256 from the system's libcrypto (CLibCrypto), for authentication.
 //   RemoteShell  the three server drivers and the client, on top of the rooms above.
+//   RSHTestSupport  helpers for the tests, the benchmark and the fuzzer; no production
+//                module depends on it.
 let package = Package(
     name: "rsh",
     products: [
@@ -32,8 +34,10 @@ let package = Package(
         // the toolchain's one dynamic runtime with the test frameworks.
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
-        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto"]),
-        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto"]),
+        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol"]),
+        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto",
+                                                            "RSHTestSupport"]),
+        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto", "RSHTestSupport"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
         .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
