@@ -34,14 +34,15 @@ let package = Package(
         // the toolchain's one dynamic runtime with the test frameworks.
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
-        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol"]),
+        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol", "RSHSystem"]),
         .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto",
                                                             "RSHTestSupport"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto", "RSHTestSupport"]),
-        .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem"]),
+        .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
-        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem", "rshd", "rsh"]),
+        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem",
+                                                       "RSHTestSupport", "rshd", "rsh"]),
     ],
     swiftLanguageModes: [.v6]
 )

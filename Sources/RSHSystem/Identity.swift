@@ -7,6 +7,8 @@ public enum ProcessIdentity {
     public static var effectiveUserID: UInt32 { geteuid() }
     /// The number of CPUs this process may run on (`sysconf(_SC_NPROCESSORS_ONLN)`).
     public static var processorCount: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    /// The unit of the CPU times in /proc (`sysconf(_SC_CLK_TCK)`).
+    public static var clockTicksPerSecond: Int { sysconf(Int32(_SC_CLK_TCK)) }
     /// The soft open-files limit (`getrlimit(RLIMIT_NOFILE)`).
     public static var openFilesLimit: Int {
         var limit = rlimit()

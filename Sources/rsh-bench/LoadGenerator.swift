@@ -2,6 +2,7 @@ import RemoteShell
 import RSHCrypto
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Synchronization
 
 /// The benchmark's clients: coroutines on one event loop, on one thread of

@@ -1,6 +1,7 @@
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 
 /// The machine a report was measured on.
 struct Machine {

@@ -1,5 +1,6 @@
 import RemoteShell
 import RSHSystem
+import RSHTestSupport
 import Synchronization
 
 /// A real `rshd` started for one measurement, logging to a file.

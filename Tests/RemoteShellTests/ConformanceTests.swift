@@ -2,6 +2,7 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// A server configuration the conformance suite runs against: a mode, with

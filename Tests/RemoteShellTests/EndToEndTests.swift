@@ -1,6 +1,7 @@
 import Foundation
 import RemoteShell
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// The real `rsh` against the real `rshd`, as a user runs them.

@@ -2,6 +2,7 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// Issue 7, items 5-13: slow, vanishing and overwhelming clients, and

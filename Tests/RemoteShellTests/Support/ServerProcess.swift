@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import RemoteShell
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// A real `rshd`, started for a test on a free port and stopped with SIGTERM.

@@ -1,5 +1,6 @@
 import Foundation
 import RSHSystem
+import RSHTestSupport
 
 /// Where `swift build` put the executables: next to the test bundle.
 enum Binaries {
