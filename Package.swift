@@ -34,12 +34,12 @@ let package = Package(
         // the toolchain's one dynamic runtime with the test frameworks.
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
-        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol", "RSHSystem"]),
+        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol", "RSHSystem", "CLibCrypto"]),
         .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto",
                                                             "RSHTestSupport"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto", "RSHTestSupport"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem", "RSHTestSupport"]),
-        .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem"]),
+        .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
         .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem",
                                                        "RSHTestSupport", "rshd", "rsh"]),
