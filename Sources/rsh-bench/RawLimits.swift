@@ -57,19 +57,3 @@ enum RawLimits {
 
     struct RelayFailed: Error {}
 }
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    var millisecondsDouble: Double { seconds * 1000 }
-}
-
-/// A count shared between threads.
-final class Tally: Sendable {
-    private let count = Atomic<Int>(0)
-    func add(_ amount: Int) { count.wrappingAdd(amount, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
-}
