@@ -1,6 +1,6 @@
 import RSHSpawn
 import RSHSystem
-import Synchronization
+import RSHTestSupport
 
 /// What the server is compared with, measured in this process in the same
 /// run: the cost of the work without the server in the way.

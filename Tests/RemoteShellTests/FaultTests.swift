@@ -191,7 +191,7 @@ struct FaultTests {
         #expect(try server.answers())
         let baseline = (descriptors: server.descriptorCount, threads: threads)
         let clients = Torture.size(20, 200), commands = Torture.size(10, 50)
-        let wrong = Counter()
+        let wrong = Tally()
         let port = server.port
         concurrently(clients) { client in
             guard let connection = try? TestClient(port: port), (try? connection.handshake(timeout: Self.patience(mode))) != nil else {
@@ -229,7 +229,7 @@ struct FaultTests {
     func nothingLost(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
         let clients = Torture.size(10, 100), commands = Torture.size(3, 20)
-        let wrong = Counter()
+        let wrong = Tally()
         let port = server.port
         let payloads = Self.payloads
         concurrently(clients) { client in

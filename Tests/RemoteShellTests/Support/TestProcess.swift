@@ -2,30 +2,6 @@ import Foundation
 import RSHSystem
 import RSHTestSupport
 
-/// Where `swift build` put the executables: next to the test bundle.
-enum Binaries {
-    static let directory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        // The test bundle is a directory on some toolchains (…/rshPackageTests.xctest/rshPackageTests).
-        if url.lastPathComponent.hasSuffix(".xctest") { url = url.deletingLastPathComponent() }
-        return url.path
-    }()
-    static let rshd = directory + "/rshd"
-    static let rsh = directory + "/rsh"
-}
-
-/// A scratch directory for one test run.
-enum Scratch {
-    static let directory: String = {
-        let path = NSTemporaryDirectory() + "rsh-tests-\(ProcessIdentity.processID)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
-
-    static func path(_ name: String) -> String { directory + "/" + name + "-" + UUID().uuidString.prefix(8) }
-}
-
 /// A program run by a test, with its output going to files (so a chatty
 /// program can never block on a full pipe). Built on the system layer's
 /// spawn, not Foundation's Process: Process watches SIGCHLD for the whole
