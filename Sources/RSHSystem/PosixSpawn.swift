@@ -66,8 +66,8 @@ private func posixSpawn(_ program: String, _ argv: CStringArray, _ envp: CString
     // without the flag) just before the spawn. It is not done with a
     // closefrom file action, which closes the descriptors in the child while
     // the parent is still suspended (CLONE_VFORK): with 4,000 descriptors open
-    // that kept the parent's thread waiting 470 µs per spawn instead of 90 µs,
-    // whereas execve closes them after it has released the parent
+    // that keeps the parent's thread waiting ~470 µs per spawn instead of
+    // ~90 µs, whereas execve closes them after it has released the parent
     // (BENCHMARKS.md, the "1,000 concurrent sleep 1" target).
     try returnedError(crsh_mark_close_on_exec_from(3) == 0 ? 0 : errno)
 

@@ -4,8 +4,8 @@ import RSHSystem
 /// (the first on the calling thread). The first loop accepts and deals the
 /// connections out to the loops in turn; every connection is a coroutine on
 /// its loop, so the thread count is N plus a constant, whatever the number
-/// of connections. (When every loop accepted for itself, the loop that
-/// happened to win the race took most of them: 85% of a burst, measured.)
+/// of connections. (Were every loop to accept for itself, the loop that wins
+/// the race would take most of them: about 85% of a burst.)
 struct CoroutineDriver {
     let listener: Listener
     let shutdown: ShutdownController

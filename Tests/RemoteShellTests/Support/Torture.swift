@@ -1,7 +1,7 @@
 import RSHSystem
 
 /// The robustness tests run short under `swift test` (and in CI), and at the
-/// sizes of the issue under `scripts/torture.sh` (RSH_TORTURE=full).
+/// sizes SECURITY.md states under `scripts/torture.sh` (RSH_TORTURE=full).
 enum Torture {
     static let full = ProcessIdentity.environmentValue("RSH_TORTURE") == "full"
 
