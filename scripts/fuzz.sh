@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/.build-fuzz"
 corpus="$root/scripts/fuzz/corpus"
 crashes="$root/proto/vectors/fuzz-crashes"
-mkdir -p "$work" "$corpus" "$crashes"
+mkdir -p "$work/modules" "$corpus" "$crashes"
 
 limit=(-max_total_time="${1:-60}")
 if [[ "${1:-}" == "--runs" ]]; then limit=(-runs="${2:?--runs needs a count}"); fi
@@ -44,9 +44,16 @@ PY
 fi
 
 echo "building the fuzzer (swiftc -sanitize=fuzzer,address)..."
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name RSHProtocolFuzz \
-    "$root"/Sources/RSHProtocol/*.swift "$root/scripts/fuzz/FuzzProtocol.swift" \
-    -o "$work/fuzz-protocol" 2>&1 | grep -v "Cannot export local symbol" || true
+# Two modules, as in the package: the protocol core, and the exercise of it
+# (RSHTestSupport's ProtocolSelfCheck) with the libFuzzer entry point.
+rm -f "$work/fuzz-protocol"
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name RSHProtocol \
+    -emit-module -emit-module-path "$work/modules/RSHProtocol.swiftmodule" \
+    -emit-library -static -o "$work/libRSHProtocol.a" \
+    "$root"/Sources/RSHProtocol/*.swift
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name RSHProtocolFuzz -I "$work/modules" \
+    "$root/Sources/RSHTestSupport/ProtocolSelfCheck.swift" "$root/scripts/fuzz/FuzzProtocol.swift" \
+    "$work/libRSHProtocol.a" -o "$work/fuzz-protocol" 2>&1 | grep -v "Cannot export local symbol" || true
 test -x "$work/fuzz-protocol"
 
 # New corpus entries go to a scratch directory and are merged (minimized)

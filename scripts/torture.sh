@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The robustness suites at the sizes of issue 7: 1,000 bad length fields,
+# The robustness suites at the sizes SECURITY.md states: 1,000 bad length fields,
 # 20,000 connect/close cycles and 5,000 resets, a reap storm of 200 clients x
 # 50 commands, 100 clients x 20 commands of 2 MiB each, 1,000 broken pipes,
 # 300 single-bit flips, in every mode. `swift test` (and CI) runs the same

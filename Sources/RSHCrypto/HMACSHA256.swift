@@ -62,12 +62,6 @@ public final class HMACSHA256: MessageAuthenticator {
     public static let factory: AuthenticatorFactory = { key in HMACSHA256(key: key) }
 }
 
-/// Compares two byte strings in time that depends only on their length (`CRYPTO_memcmp`).
-public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    return a.withUnsafeBytes { left in b.withUnsafeBytes { right in CRYPTO_memcmp(left.baseAddress, right.baseAddress, a.count) == 0 } }
-}
-
 /// A C string that lives as long as the process (for OpenSSL parameter names).
 private func strdupStatic(_ text: String) -> UnsafeMutablePointer<CChar> {
     let bytes = Array(text.utf8CString)

@@ -16,8 +16,7 @@ struct Launch {
     /// Errors of `exec` itself: the shell would report them as "not found"
     /// (127) or "Permission denied" (126), so the shell is asked to.
     static let execErrors: Set<Errno> = [.noSuchFile, .permissionDenied, .execFormat, .notDirectory,
-                                         .tooManySymbolicLinks, .nameTooLong, .notPermitted, .isDirectory,
-                                         Errno(rawValue: 26) /* ETXTBSY */]
+                                         .tooManySymbolicLinks, .nameTooLong, .notPermitted, .isDirectory, .textFileBusy]
 
     init(_ spec: CommandSpec) throws(SpawnError) {
         var opened: [FileDescriptor] = []
@@ -171,14 +170,4 @@ extension ExecRequest.Command {
         if case .shell = self { return true }
         return false
     }
-}
-
-/// One descriptor on /dev/null, opened once and shared by every child whose
-/// stdin is not a pipe: two fewer system calls per spawn.
-enum DevNull {
-    private static let shared: Result<FileDescriptor, Errno> = Result { () throws(Errno) in
-        try FileDescriptor.open("/dev/null", 0 /* O_RDONLY */)
-    }
-
-    static func descriptor() throws(Errno) -> FileDescriptor { try shared.get() }
 }

@@ -1,24 +1,6 @@
 import CRSHSystem
 import Glibc
 
-/// The events of `epoll(7)`.
-public struct EpollEvents: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-
-    public static let readable = EpollEvents(rawValue: EPOLLIN.rawValue)
-    public static let writable = EpollEvents(rawValue: EPOLLOUT.rawValue)
-    /// The peer shut down its writing side.
-    public static let readHangup = EpollEvents(rawValue: EPOLLRDHUP.rawValue)
-    /// Reported only: hang-up or error (`EPOLLHUP`, `EPOLLERR`).
-    public static let hangup = EpollEvents(rawValue: EPOLLHUP.rawValue)
-    public static let error = EpollEvents(rawValue: EPOLLERR.rawValue)
-    /// Edge-triggered: report a change of readiness once, not the state on every wait.
-    public static let edgeTriggered = EpollEvents(rawValue: EPOLLET.rawValue)
-    /// Wake one of the epoll sets that share this descriptor, not all of them.
-    public static let exclusive = EpollEvents(rawValue: EPOLLEXCLUSIVE.rawValue)
-}
-
 /// An `epoll(7)` instance: a kernel-side interest set and the wait on it.
 public final class Epoll {
     public let descriptor: FileDescriptor
@@ -72,28 +54,4 @@ public final class Epoll {
         event.data.u64 = token
         _ = try retryingInterrupts { epoll_ctl(descriptor.rawValue, operation, fd.rawValue, &event) }
     }
-}
-
-/// An `eventfd(2)` counter: the way another thread wakes a thread that sleeps in `epoll_wait` or `poll`.
-public struct EventCounter: Sendable {
-    public let descriptor: FileDescriptor
-
-    public init() throws(Errno) {
-        descriptor = FileDescriptor(rawValue: try retryingInterrupts { eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK)) })
-    }
-
-    /// Adds one; the descriptor becomes readable.
-    public func signal() {
-        var one: UInt64 = 1
-        // EAGAIN means the counter is at its maximum: it is readable already.
-        _ = withUnsafeBytes(of: &one) { try? descriptor.write($0) }
-    }
-
-    /// Resets the counter to zero, so the descriptor is no longer readable.
-    public func reset() {
-        var value: UInt64 = 0
-        _ = withUnsafeMutableBytes(of: &value) { try? descriptor.tryRead(into: $0) }
-    }
-
-    public func close() { descriptor.closeAfterUse() }
 }

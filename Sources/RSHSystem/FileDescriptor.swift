@@ -62,17 +62,6 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         _ = try retryingInterrupts { crsh_set_nonblocking(rawValue, nonBlocking ? 1 : 0) }
     }
 
-    /// Opens `path` close-on-exec (`open(2)`).
-    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
-        let fd = try retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC, mode) }
-        return FileDescriptor(rawValue: fd)
-    }
-
-    /// Opens a directory for `fchdir`, without reading it (`O_PATH | O_DIRECTORY`).
-    public static func openDirectory(_ path: String) throws(Errno) -> FileDescriptor {
-        try open(path, crsh_O_PATH | O_DIRECTORY)
-    }
-
     /// Whether the descriptor is a terminal (`isatty(3)`).
     public var isTerminal: Bool { isatty(rawValue) == 1 }
 
@@ -86,15 +75,5 @@ extension FileDescriptor {
         var fds: [Int32] = [-1, -1]
         _ = try retryingInterrupts { fds.withUnsafeMutableBufferPointer { crsh_pipe2_cloexec($0.baseAddress) } }
         return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
-    }
-}
-
-/// A pseudo-terminal pair (pty(7)): the master end, and the path of the
-/// slave end, which a child opens as its terminal.
-public enum PseudoTerminal {
-    public static func open() throws(Errno) -> (master: FileDescriptor, slavePath: String) {
-        var name = [CChar](repeating: 0, count: 256)
-        let master = try retryingInterrupts { crsh_open_pseudo_terminal(&name, name.count) }
-        return (FileDescriptor(rawValue: master), String(decoding: name.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self))
     }
 }

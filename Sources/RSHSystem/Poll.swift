@@ -1,30 +1,5 @@
 import Glibc
 
-/// The events of `poll(2)`.
-public struct PollEvents: OptionSet, Hashable, Sendable {
-    public let rawValue: Int16
-    public init(rawValue: Int16) { self.rawValue = rawValue }
-
-    public static let readable = PollEvents(rawValue: Int16(POLLIN))
-    public static let writable = PollEvents(rawValue: Int16(POLLOUT))
-    /// Reported only: the peer hung up (`POLLHUP`), or the descriptor is in error (`POLLERR`).
-    public static let hangup = PollEvents(rawValue: Int16(POLLHUP))
-    public static let error = PollEvents(rawValue: Int16(POLLERR))
-    public static let invalid = PollEvents(rawValue: Int16(POLLNVAL))
-}
-
-/// One entry of a `poll(2)` set.
-public struct PollRequest: Sendable {
-    public var descriptor: FileDescriptor
-    public var events: PollEvents
-    public var returned: PollEvents = []
-
-    public init(_ descriptor: FileDescriptor, _ events: PollEvents) {
-        self.descriptor = descriptor
-        self.events = events
-    }
-}
-
 /// `poll(2)` over `requests`, filling in each `returned`. Returns how many are ready.
 /// A negative timeout waits forever. `EINTR` ends the wait early with 0 ready,
 /// so that a caller sees the signal it was interrupted for.

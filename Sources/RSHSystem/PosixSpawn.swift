@@ -1,42 +1,6 @@
 import CRSHSystem
 import Glibc
 
-/// What `spawnProcess` sets up in the child before it executes the program.
-public struct SpawnSetup {
-    /// Descriptors to become the child's 0, 1 and 2.
-    public var standardInput: FileDescriptor
-    public var standardOutput: FileDescriptor
-    public var standardError: FileDescriptor
-    /// A directory opened with `FileDescriptor.openDirectory`, to `fchdir` into.
-    public var workingDirectory: FileDescriptor?
-    /// `nil` inherits this process's environment unchanged; otherwise "KEY=VALUE" entries.
-    public var environment: [String]?
-    /// Search `PATH` for the program (`posix_spawnp`), as `execvp(3)` does.
-    public var searchPath: Bool
-    /// The file to execute, when it is not `arguments[0]` (a path found by `resolveExecutable`).
-    public var program: String?
-
-    public init(standardInput: FileDescriptor, standardOutput: FileDescriptor, standardError: FileDescriptor,
-                workingDirectory: FileDescriptor? = nil, environment: [String]? = nil, searchPath: Bool) {
-        self.standardInput = standardInput
-        self.standardOutput = standardOutput
-        self.standardError = standardError
-        self.workingDirectory = workingDirectory
-        self.environment = environment
-        self.searchPath = searchPath
-    }
-}
-
-/// Why `spawnProcess` started nothing.
-public enum SpawnFailure: Error, Hashable, Sendable {
-    /// The child could not enter its working directory (`fchdir(2)`:
-    /// `EACCES` when the directory may not be searched).
-    case workingDirectory(Errno)
-    /// Anything else: out of processes, descriptors or memory, or `execve(2)`
-    /// failed (`ENOENT`, `EACCES`, `ENOEXEC`, ...).
-    case other(Errno)
-}
-
 /// Starts `arguments[0]` in a new session and process group, with every
 /// signal at its default disposition and none blocked, no descriptor above 2
 /// open, and the scheduling policy `ThreadScheduling` chose for children.
@@ -102,8 +66,8 @@ private func posixSpawn(_ program: String, _ argv: CStringArray, _ envp: CString
     // without the flag) just before the spawn. It is not done with a
     // closefrom file action, which closes the descriptors in the child while
     // the parent is still suspended (CLONE_VFORK): with 4,000 descriptors open
-    // that kept the parent's thread waiting 470 µs per spawn instead of 90 µs,
-    // whereas execve closes them after it has released the parent
+    // that keeps the parent's thread waiting ~470 µs per spawn instead of
+    // ~90 µs, whereas execve closes them after it has released the parent
     // (BENCHMARKS.md, the "1,000 concurrent sleep 1" target).
     try returnedError(crsh_mark_close_on_exec_from(3) == 0 ? 0 : errno)
 
@@ -142,24 +106,6 @@ extension FileDescriptor {
     /// (`faccessat(2)` of "." in it, with the effective IDs, as `fchdir` checks).
     var permitsSearch: Bool {
         faccessat(rawValue, ".", X_OK, AT_EACCESS) == 0
-    }
-}
-
-/// A NULL-terminated array of C strings, as `execve(2)` takes it.
-struct CStringArray {
-    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let count: Int
-
-    init(_ strings: [String]) {
-        count = strings.count
-        pointers = .allocate(capacity: count + 1)
-        for (index, string) in strings.enumerated() { pointers[index] = strdup(string) }
-        pointers[count] = nil
-    }
-
-    func free() {
-        for index in 0..<count { Glibc.free(pointers[index]) }
-        pointers.deallocate()
     }
 }
 

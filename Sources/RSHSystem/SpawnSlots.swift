@@ -32,7 +32,7 @@ public final class SpawnSlots: Sendable {
     private struct Pool {
         var free: [Slot] = []
         var count = 0
-        /// Off while a test runs every spawn through posix_spawn.
+        /// Off, every spawn goes through posix_spawn (`isEnabled`).
         var enabled = true
     }
 
@@ -67,7 +67,7 @@ public final class SpawnSlots: Sendable {
     }
 
     private init(limit: Int) {
-        placeholder = try? FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        placeholder = try? FileDescriptor.open("/dev/null", .readOnly)
         self.limit = limit
         pool = Mutex(Pool())
     }
@@ -105,12 +105,11 @@ public final class SpawnSlots: Sendable {
         pool.withLock { $0.free.append(slot) }
     }
 
-    /// Runs `body` with the slots out of use, so that every spawn in it goes
-    /// through `posix_spawn` (for the tests of that path).
-    func withSlotsDisabled<Result>(_ body: () throws -> Result) rethrows -> Result {
-        pool.withLock { $0.enabled = false }
-        defer { pool.withLock { $0.enabled = true } }
-        return try body()
+    /// Whether spawns may take a slot. Off, every spawn goes through
+    /// `posix_spawn`, as it does when all slots are busy.
+    public static var isEnabled: Bool {
+        get { shared.pool.withLock { $0.enabled } }
+        set { shared.pool.withLock { $0.enabled = newValue } }
     }
 
     /// Spawns through a slot: `nil` (nothing started) if none can be had, or

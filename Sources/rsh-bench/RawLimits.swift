@@ -1,6 +1,6 @@
 import RSHSpawn
 import RSHSystem
-import Synchronization
+import RSHTestSupport
 
 /// What the server is compared with, measured in this process in the same
 /// run: the cost of the work without the server in the way.
@@ -56,20 +56,4 @@ enum RawLimits {
     }
 
     struct RelayFailed: Error {}
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    var millisecondsDouble: Double { seconds * 1000 }
-}
-
-/// A count shared between threads.
-final class Tally: Sendable {
-    private let count = Atomic<Int>(0)
-    func add(_ amount: Int) { count.wrappingAdd(amount, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
 }

@@ -2,25 +2,6 @@ import RemoteShell
 import RSHProtocol
 import RSHSystem
 
-/// The machine a report was measured on.
-struct Machine {
-    var cores = ProcessIdentity.processorCount
-    var memory = Self.field("/proc/meminfo", "MemTotal:").map { "\((Int($0.split(separator: " ").first ?? "0") ?? 0) / 1_048_576) GiB" } ?? "?"
-    var kernel = (readTextFile("/proc/sys/kernel/osrelease") ?? "?").split(separator: "\n").first.map(String.init) ?? "?"
-    var cpu = Self.field("/proc/cpuinfo", "model name") ?? "?"
-
-    private static func field(_ path: String, _ key: String) -> String? {
-        guard let text = readTextFile(path) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            let value = line.drop { $0 != ":" }.dropFirst()
-            return String(value.drop { $0 == " " || $0 == "\t" })
-        }
-        return nil
-    }
-
-    var summary: String { "\(cores) cores (\(cpu)), \(memory) memory, Linux \(kernel)" }
-}
-
 /// The report: a Markdown table, a JSON file and an SVG bar chart, all made here.
 struct Report {
     var results: [BenchResult]
@@ -149,29 +130,5 @@ struct Report {
 
     private func escape(_ text: String) -> String {
         text.replacingAll("&", with: "&amp;").replacingAll("<", with: "&lt;").replacingAll("`", with: "")
-    }
-}
-
-extension String {
-    /// One decimal place.
-    init(format1 value: Double) { self = Self.fixed(value, 1) }
-    /// Two decimal places.
-    init(format2 value: Double) { self = Self.fixed(value, 2) }
-
-    private static func fixed(_ value: Double, _ places: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale), fraction = Int(scaled.truncatingRemainder(dividingBy: scale))
-        var digits = String(fraction)
-        while digits.count < places { digits = "0" + digits }
-        return (value < 0 && scaled > 0 ? "-" : "") + "\(whole)." + digits
-    }
-
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self { if character == target { result += replacement } else { result.append(character) } }
-        return result
     }
 }

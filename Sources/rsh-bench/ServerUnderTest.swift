@@ -1,5 +1,6 @@
 import RemoteShell
 import RSHSystem
+import RSHTestSupport
 import Synchronization
 
 /// A real `rshd` started for one measurement, logging to a file.
@@ -13,8 +14,8 @@ final class ServerUnderTest {
     init(binary: String, mode: ServerMode, extra: [String] = []) throws {
         self.mode = mode
         logPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-\(mode.rawValue).log"
-        let log = try FileDescriptor.open(logPath, 0o1101 /* O_WRONLY|O_CREAT|O_TRUNC */, mode: 0o600)
-        let null = try FileDescriptor.open("/dev/null", 2 /* O_RDWR */)
+        let log = try FileDescriptor.open(logPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        let null = try FileDescriptor.open("/dev/null", .readWrite)
         defer {
             log.closeAfterUse()
             null.closeAfterUse()
@@ -48,38 +49,4 @@ final class ServerUnderTest {
         exit.close()
         try? removeFile(atPath: logPath)
     }
-}
-
-/// Samples the server's thread count and resident memory every 10 ms while
-/// a workload runs, keeping the peaks.
-final class Sampler: Sendable {
-    private final class State: Sendable {
-        let peaks = Mutex<(threads: Int, resident: Int)>((0, 0))
-        let running = Atomic<Bool>(true)
-    }
-
-    private let state = State()
-    private let thread: SystemThread
-
-    init(processID: Int32) throws {
-        let statistics = ProcessStatistics(processID: processID)
-        thread = try SystemThread.start { [state] in
-            while state.running.load(ordering: .relaxed) {
-                let (threads, resident) = statistics.threadsAndResidentBytes ?? (0, 0)
-                state.peaks.withLock { $0 = (max($0.threads, threads), max($0.resident, resident)) }
-                SystemThread.pause(for: .milliseconds(10))
-            }
-        }
-    }
-
-    func stop() -> (threads: Int, resident: Int) {
-        state.running.store(false, ordering: .relaxed)
-        thread.join()
-        return state.peaks.withLock { $0 }
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

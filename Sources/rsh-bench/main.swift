@@ -1,5 +1,6 @@
 import RemoteShell
 import RSHSystem
+import RSHTestSupport
 
 // rsh-bench: starts rshd in each mode on loopback, drives it with its own
 // load generator, measures the raw limits in the same run, and writes a

@@ -3,6 +3,7 @@ import RSHCrypto
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }

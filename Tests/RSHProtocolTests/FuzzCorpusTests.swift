@@ -1,5 +1,5 @@
 import Foundation
-@testable import RSHProtocol
+import RSHTestSupport
 import Testing
 
 /// The fuzzer's kept corpus and every crash it ever found, replayed through

@@ -1,5 +1,6 @@
 import Foundation
 import RSHSystem
+import RSHTestSupport
 
 /// Files the tests need, made once per test run.
 enum Fixtures {

@@ -1,6 +1,7 @@
 import Glibc
-@testable import RSHSystem
+import RSHSystem
 import RSHSpawn
+import RSHTestSupport
 import Synchronization
 import Testing
 
@@ -20,7 +21,7 @@ struct SpawnPathTests {
         func run<Result>(_ body: () throws -> Result) rethrows -> Result {
             switch self {
             case .slot: return try body()
-            case .posixSpawn: return try SpawnSlots.shared.withSlotsDisabled(body)
+            case .posixSpawn: return try SpawnSlots.withSlotsDisabled(body)
             }
         }
     }

@@ -1,5 +1,6 @@
 import RSHSpawn
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 @Suite("Teardown and timeouts")

@@ -2,6 +2,7 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// `rsh --classic` against fake classic servers: it never holds a reply

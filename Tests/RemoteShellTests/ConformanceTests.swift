@@ -2,39 +2,8 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
-
-/// A server configuration the conformance suite runs against: a mode, with
-/// or without a pre-shared key (then every frame carries an integrity trailer).
-struct Setup: Hashable, Sendable, CustomTestStringConvertible {
-    let mode: ServerMode
-    let authenticated: Bool
-
-    static let all = ServerMode.allCases.flatMap { [Setup(mode: $0, authenticated: false), Setup(mode: $0, authenticated: true)] }
-    static let unauthenticated = all.filter { !$0.authenticated }
-
-    var testDescription: String { mode.rawValue + (authenticated ? " with a key" : "") }
-
-    var server: ServerProcess { SharedServers.server(self) }
-
-    func client() throws -> TestClient {
-        try TestClient(port: server.port, key: authenticated ? TestKey.bytes : nil)
-    }
-}
-
-/// One server per setup, shared by the conformance tests (each test uses its own connections).
-enum SharedServers {
-    static let servers: [Setup: ServerProcess] = {
-        var servers: [Setup: ServerProcess] = [:]
-        for setup in Setup.all {
-            servers[setup] = try! ServerProcess(setup.mode, ["--max-execs", "4", "--grace", "1"]
-                                                + (setup.authenticated ? ["--key-file", TestKey.path] : []))
-        }
-        return servers
-    }()
-
-    static func server(_ setup: Setup) -> ServerProcess { servers[setup]! }
-}
 
 /// The same inputs give the same outputs in every mode, through real sockets and real processes.
 @Suite("Conformance, in every mode")

@@ -2,7 +2,7 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
-import Synchronization
+import RSHTestSupport
 import Testing
 
 @Suite("Coroutine mode")
@@ -13,7 +13,7 @@ struct CoroutineTests {
         let streaming = try TestClient(port: server.port)
         try streaming.handshake()
         let id = try streaming.exec("head -c 4000000000 /dev/zero")
-        let received = Counter()
+        let received = Tally()
         let reader = try SystemThread.start {
             while let frame = try? streaming.readFrame(timeout: .seconds(10)), frame.type == "stdout" {
                 received.add(frame.body.count)
@@ -30,10 +30,4 @@ struct CoroutineTests {
         try streaming.send(.signal(id: id, .kill))
         reader.join()
     }
-}
-
-final class Counter: Sendable {
-    private let count = Atomic<Int>(0)
-    func add(_ amount: Int) { count.wrappingAdd(amount, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// The real `rsh` against the real `rshd`, as a user runs them.

@@ -27,7 +27,7 @@ struct EventLoopTests {
     func noLostWakeups() throws {
         // Nonisolated callers can reach `wait`'s continuation through a hop on
         // the loop's queue; an edge delivered during that hop must still wake
-        // them. (Before the fix this hung: found by rsh-bench's generator.)
+        // them, or this test hangs.
         let finished = try onLoop { loop in
             let pipes = (0..<64).map { _ in try! FileDescriptor.pipe() }
             for pipe in pipes { try! pipe.readEnd.setNonBlocking() }

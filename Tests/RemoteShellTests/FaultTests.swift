@@ -2,14 +2,15 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
 
-/// Issue 7, items 5-13: slow, vanishing and overwhelming clients, and
-/// misbehaving commands. Every test has a server of its own, so that its
+/// Slow, vanishing and overwhelming clients, and misbehaving commands.
+/// SECURITY.md says what each test demonstrates. Every test has a server of its own, so that its
 /// descriptor and thread counts can be compared with a baseline.
 @Suite("Robustness: faults and load")
 struct FaultTests {
-    @Test("5. slowloris: connections trickling bytes are closed by their deadline; a normal client still gets in; descriptors return",
+    @Test("slowloris: connections trickling bytes are closed by their deadline; a normal client still gets in; descriptors return",
           arguments: [ServerMode.threaded, .coroutine])
     func slowloris(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--max-unauthenticated", "20", "--handshake-timeout", "1", "--frame-timeout", "1",
@@ -39,7 +40,7 @@ struct FaultTests {
         #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after")
     }
 
-    @Test("5. blocking mode: a slowloris holds the one-at-a-time server for at most the handshake deadline")
+    @Test("blocking mode: a slowloris holds the one-at-a-time server for at most the handshake deadline")
     func slowlorisBlocking() throws {
         let server = try ServerProcess(.blocking, ["--handshake-timeout", "1", "--log-level", "notice"])
         let slow = try TestClient(port: server.port)
@@ -50,7 +51,7 @@ struct FaultTests {
         _ = slow
     }
 
-    @Test("6. churn: connect/close cycles and resets in the middle of commands leave no descriptor, zombie or process behind",
+    @Test("churn: connect/close cycles and resets in the middle of commands leave no descriptor, zombie or process behind",
           arguments: ServerMode.allCases)
     func churn(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
@@ -79,7 +80,7 @@ struct FaultTests {
         #expect(eventually(timeout: .seconds(10)) { server.statistics.children.isEmpty })
     }
 
-    @Test("6. a client that sends a command and its end of file at once: the server reads both, ends the command and closes",
+    @Test("a client that sends a command and its end of file at once: the server reads both, ends the command and closes",
           arguments: ServerMode.allCases)
     func commandThenEndOfFile(_ mode: ServerMode) throws {
         // The request and the FIN reach the server together, so one wake-up
@@ -103,7 +104,7 @@ struct FaultTests {
         #expect(try server.answers())
     }
 
-    @Test("7. out of descriptors: no busy loop while accept fails, and service resumes once descriptors free up",
+    @Test("out of descriptors: no busy loop while accept fails, and service resumes once descriptors free up",
           arguments: [ServerMode.threaded, .coroutine])
     func descriptorExhaustion(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--max-unauthenticated", "1000", "--log-level", "notice"], descriptorLimit: 256)
@@ -119,7 +120,7 @@ struct FaultTests {
         #expect(eventually(timeout: .seconds(10)) { (try? server.answers()) ?? false })
     }
 
-    @Test("8. a client that stops reading: memory stays flat, the command blocks, and the stall timeout tears it down",
+    @Test("a client that stops reading: memory stays flat, the command blocks, and the stall timeout tears it down",
           arguments: ServerMode.allCases)
     func slowReader(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice"])
@@ -142,7 +143,7 @@ struct FaultTests {
         #expect(server.log.contains("read nothing for") || server.log.contains("read only"))
     }
 
-    @Test("8. a client that stops reading, then sends a bad frame: the server does not spin, serves others, and the stall timeout ends it",
+    @Test("a client that stops reading, then sends a bad frame: the server does not spin, serves others, and the stall timeout ends it",
           arguments: ServerMode.allCases)
     func slowReaderThenBadFrame(_ mode: ServerMode) throws {
         // One event loop in coroutine mode, so that a stuck loop would also
@@ -166,7 +167,7 @@ struct FaultTests {
         #expect(eventually(timeout: .seconds(8)) { server.log.contains("read nothing for") || server.log.contains("read only") })
     }
 
-    @Test("10. a timeout ends a command, even one that ignores TERM, within timeout + grace",
+    @Test("a timeout ends a command, even one that ignores TERM, within timeout + grace",
           arguments: ServerMode.allCases, ["sleep 1000", "trap '' TERM; sleep 1000"])
     func deadline(_ mode: ServerMode, _ command: String) throws {
         let server = try ServerProcess(mode, ["--log-level", "notice"])
@@ -178,7 +179,7 @@ struct FaultTests {
         #expect(start.duration(to: .now) < .seconds(4))
     }
 
-    @Test("11. reap storm: every exit code right, no zombie, descriptors and threads back to where they were",
+    @Test("reap storm: every exit code right, no zombie, descriptors and threads back to where they were",
           arguments: ServerMode.allCases)
     func reapStorm(_ mode: ServerMode) throws {
         // Hundreds of clients connect at once: past the default cap of 64
@@ -190,7 +191,7 @@ struct FaultTests {
         #expect(try server.answers())
         let baseline = (descriptors: server.descriptorCount, threads: threads)
         let clients = Torture.size(20, 200), commands = Torture.size(10, 50)
-        let wrong = Counter()
+        let wrong = Tally()
         let port = server.port
         concurrently(clients) { client in
             guard let connection = try? TestClient(port: port), (try? connection.handshake(timeout: Self.patience(mode))) != nil else {
@@ -223,12 +224,12 @@ struct FaultTests {
         return (outPath, errPath, (out, err))
     }
 
-    @Test("12. nothing lost under load: many clients, 1 MiB on each stream per command, every byte in order",
+    @Test("nothing lost under load: many clients, 1 MiB on each stream per command, every byte in order",
           arguments: ServerMode.allCases)
     func nothingLost(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
         let clients = Torture.size(10, 100), commands = Torture.size(3, 20)
-        let wrong = Counter()
+        let wrong = Tally()
         let port = server.port
         let payloads = Self.payloads
         concurrently(clients) { client in
@@ -248,7 +249,7 @@ struct FaultTests {
         #expect(wrong.value == 0, "\(wrong.value) commands lost or changed bytes")
     }
 
-    @Test("13. clients that close in the middle of a stream never bring the server down (SIGPIPE, EPIPE, ECONNRESET)",
+    @Test("clients that close in the middle of a stream never bring the server down (SIGPIPE, EPIPE, ECONNRESET)",
           arguments: ServerMode.allCases)
     func brokenPipes(_ mode: ServerMode) throws {
         let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])

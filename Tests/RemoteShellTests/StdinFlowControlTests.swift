@@ -2,6 +2,7 @@ import Foundation
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTestSupport
 import Testing
 
 /// A command that does not read its stdin while the client has plenty to

@@ -1,7 +1,8 @@
-// libFuzzer entry point over the protocol core, compiled together with
-// Sources/RSHProtocol by scripts/fuzz.sh (swiftc -sanitize=fuzzer,address).
-// The exercise itself is ProtocolSelfCheck, which `swift test` also runs
-// over the kept corpus.
+// libFuzzer entry point over the protocol core, compiled by scripts/fuzz.sh
+// (swiftc -sanitize=fuzzer,address) together with
+// Sources/RSHTestSupport/ProtocolSelfCheck.swift, against the RSHProtocol
+// module. The exercise itself is ProtocolSelfCheck, which `swift test` also
+// runs over the kept corpus.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -1,8 +1,4 @@
-/// A bad command line: what to print before the usage hint.
-public struct UsageError: Error {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-}
+
 
 /// Walks a command line: flags as `--name value` or `--name=value`, short
 /// flags, and the words after them. (No package dependencies, so no

@@ -4,8 +4,8 @@ import RSHSystem
 /// (the first on the calling thread). The first loop accepts and deals the
 /// connections out to the loops in turn; every connection is a coroutine on
 /// its loop, so the thread count is N plus a constant, whatever the number
-/// of connections. (When every loop accepted for itself, the loop that
-/// happened to win the race took most of them: 85% of a burst, measured.)
+/// of connections. (Were every loop to accept for itself, the loop that wins
+/// the race would take most of them: about 85% of a burst.)
 struct CoroutineDriver {
     let listener: Listener
     let shutdown: ShutdownController
@@ -38,79 +38,5 @@ struct CoroutineDriver {
         }
         loops[0].run()
         for thread in threads { thread.join() }
-    }
-}
-
-/// One loop's share of the server: it keeps the connections it was dealt,
-/// so that it can stop them at shutdown. The first one also accepts.
-actor LoopServer {
-    nonisolated let unownedExecutor: UnownedSerialExecutor
-    nonisolated let loop: EventLoop
-    let listener: Listener
-    let shutdown: ShutdownController
-    let configuration: ServerConfiguration
-    let logger: Logger
-    private var connections: [Int: CoroutineConnection] = [:]
-    private let acceptor = EventLoop.WaitHandle()
-
-    init(loop: EventLoop, listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, logger: Logger) {
-        self.loop = loop
-        unownedExecutor = loop.asUnownedSerialExecutor()
-        self.listener = listener
-        self.shutdown = shutdown
-        self.configuration = configuration
-        self.logger = logger
-    }
-
-    /// Accepts and deals connections out (when given the servers to deal to),
-    /// or just waits, until the shutdown; then stops this loop's connections
-    /// and, once they are done, the loop.
-    func run(dealingTo servers: [LoopServer]?) async {
-        var watched = shutdown.descriptors
-        if servers != nil { watched.append(listener.descriptor) }
-        var turn = 0
-        while !shutdown.isShuttingDown {
-            switch servers == nil ? .none : listener.accept() {
-            case .connection(let fd, let peer):
-                let server = servers![turn % servers!.count]
-                turn += 1
-                if server === self {
-                    adopt(fd, peer)
-                } else {
-                    // A job on the other loop's queue: this loop goes on accepting.
-                    Task(executorPreference: server.loop) { await server.adopt(fd, peer) }
-                }
-            case .none:
-                _ = await loop.wait(watched.map { .readable($0) }, handle: acceptor)
-                shutdown.service()
-            case .backoff:
-                _ = await loop.wait(shutdown.descriptors.map { .readable($0) }, until: .now + Listener.backoff, handle: acceptor)
-                shutdown.service()
-            }
-        }
-        for connection in connections.values { await connection.beginShutdown() }
-        while !connections.isEmpty { _ = await loop.sleep(until: nil, handle: acceptor) }
-        for fd in watched { loop.deregister(fd) }
-        loop.stop()
-    }
-
-    /// Serves a connection on this loop.
-    func adopt(_ fd: FileDescriptor, _ peer: SocketAddress) {
-        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, logger: logger,
-                                             handshakeEnded: listener.handshakeEnded)
-        logger.debug("conn=\(connection.id) on \(loop.name)")
-        let id = connection.id
-        connections[id] = connection
-        Task(executorPreference: loop) {
-            if self.shutdown.isShuttingDown { await connection.beginShutdown() }
-            await connection.run()
-            await self.finished(id)
-        }
-    }
-
-    private func finished(_ id: Int) {
-        connections[id] = nil
-        listener.connectionClosed()
-        if shutdown.isShuttingDown { loop.interrupt(acceptor) }
     }
 }

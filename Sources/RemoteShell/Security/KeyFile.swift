@@ -50,7 +50,7 @@ public enum KeyFile {
             let key = try randomBytes(generatedLength)
             try createNewFile(path, mode: 0o600, Array((Hex.encode(key) + "\n").utf8))
         } catch {
-            throw Problem(description: error == Errno(rawValue: 17) ? "\(path) already exists; keys are never overwritten"
+            throw Problem(description: error == .fileExists ? "\(path) already exists; keys are never overwritten"
                           : "cannot write the key file \(path): \(error)")
         }
     }

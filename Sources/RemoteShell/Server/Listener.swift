@@ -94,7 +94,7 @@ final class Listener: Sendable {
             guard active.wrappingAdd(1, ordering: .relaxed).newValue <= maxConnections else {
                 active.wrappingSubtract(1, ordering: .relaxed)
                 logger.warning("refused peer=\(peer): at the limit of \(maxConnections) connections")
-                refuse(fd, .busy, "the server is at its connection limit; try again later")
+                refuse(fd, ServerSession.busyReply())
                 continue
             }
             guard handshaking.wrappingAdd(1, ordering: .relaxed).newValue <= maxUnauthenticated else {
@@ -121,7 +121,12 @@ final class Listener: Sendable {
 
     /// Tells a connection it cannot be served, best effort, and closes it.
     private func refuse(_ fd: FileDescriptor, _ code: ErrorCode, _ message: String) {
-        ServerMessage.error(ProtocolError(code, message)).encoded.withUnsafeBytes { _ = try? fd.trySend($0) }
+        refuse(fd, ServerMessage.error(ProtocolError(code, message)).encoded)
+    }
+
+    /// Sends `reply`, an error frame, best effort, and closes the connection.
+    private func refuse(_ fd: FileDescriptor, _ reply: [UInt8]) {
+        reply.withUnsafeBytes { _ = try? fd.trySend($0) }
         fd.closeAfterUse()
     }
 
@@ -138,21 +143,5 @@ final class Listener: Sendable {
             return true
         }
         if shouldLog { logger.error("accept: out of descriptors; pausing accept for \(Self.backoff) at a time") }
-    }
-}
-
-/// Why the server could not start.
-public enum ServerError: Error, CustomStringConvertible {
-    case cannotListen(SocketAddress, Errno)
-    case cannotStart(String, Errno)
-    /// The configuration would let anyone run commands.
-    case unsafe(String)
-
-    public var description: String {
-        switch self {
-        case .cannotListen(let address, let errno): return "cannot listen on \(address): \(errno)"
-        case .cannotStart(let what, let errno): return "cannot start \(what): \(errno)"
-        case .unsafe(let message): return message
-        }
     }
 }

@@ -1,34 +1,5 @@
 import RSHSystem
 
-public enum LogLevel: Int, Comparable, CaseIterable, Sendable {
-    /// `notice` is for the few lines about the server itself: where it
-    /// listens, and its shutdown. `info` adds one line per connection and per command.
-    case error, warning, notice, info, debug
-
-    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init?(name: String) {
-        switch name {
-        case "error": self = .error
-        case "warning", "warn": self = .warning
-        case "notice": self = .notice
-        case "info": self = .info
-        case "debug": self = .debug
-        default: return nil
-        }
-    }
-
-    var name: String {
-        switch self {
-        case .error: return "error"
-        case .warning: return "warning"
-        case .notice: return "notice"
-        case .info: return "info"
-        case .debug: return "debug"
-        }
-    }
-}
-
 /// One line per event on stderr. Each line is one write(2) of less than
 /// PIPE_BUF bytes, so lines from different threads never interleave.
 public struct Logger: Sendable {

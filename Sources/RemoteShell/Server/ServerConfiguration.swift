@@ -1,27 +1,6 @@
 import RSHProtocol
 import RSHSystem
 
-/// How `rshd` serves many clients.
-public enum ServerMode: String, CaseIterable, Sendable {
-    /// One thread, one connection at a time; later clients wait in the listen backlog.
-    case blocking
-    /// One OS thread per connection.
-    case threaded
-    /// Event loops (one per core by default); each connection is a coroutine on one of them.
-    case coroutine
-}
-
-/// How `rshd` schedules its own threads (`--scheduling`).
-public enum ServerScheduling: String, CaseIterable, Sendable {
-    /// The server's threads run `SCHED_BATCH`, so that their many short
-    /// wake-ups do not preempt the commands; the commands run `SCHED_OTHER`
-    /// (`ThreadScheduling`). Kept as started when rshd was started under a
-    /// policy other than `SCHED_OTHER`.
-    case batch
-    /// Threads and commands keep the policy rshd was started with.
-    case inherit
-}
-
 /// Everything `rshd` can be told. Defaults are the documented ones (see SECURITY.md).
 public struct ServerConfiguration: Sendable {
     public var mode: ServerMode = .coroutine

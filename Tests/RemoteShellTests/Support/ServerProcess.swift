@@ -1,9 +1,8 @@
 import Foundation
-import Synchronization
 import RemoteShell
 import RSHProtocol
 import RSHSystem
-import Testing
+import RSHTestSupport
 
 /// A real `rshd`, started for a test on a free port and stopped with SIGTERM.
 final class ServerProcess: @unchecked Sendable {
@@ -63,11 +62,6 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Waits until `condition` holds, checking every 10 ms, for at most `timeout`.
 func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
     let deadline = ContinuousClock.now + timeout
@@ -76,35 +70,4 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Boo
         Thread.sleep(forTimeInterval: 0.01)
     }
     return true
-}
-
-/// Servers still running, stopped when the test process exits: the shared
-/// servers live in statics, which are never deinitialized.
-enum LiveServers {
-    private static let processIDs = Mutex<Set<Int32>>([])
-    private static let registerCleanup: Void = {
-        atexit {
-            for processID in LiveServers.processIDs.withLock({ $0 }) { try? signalProcess(processID, .kill) }
-        }
-    }()
-
-    static func add(_ processID: Int32) {
-        registerCleanup
-        processIDs.withLock { _ = $0.insert(processID) }
-    }
-
-    static func remove(_ processID: Int32) {
-        processIDs.withLock { _ = $0.remove(processID) }
-    }
-}
-
-/// A pre-shared key for the tests, in a file with mode 0600.
-enum TestKey {
-    static let path: String = {
-        let path = Scratch.path("key")
-        try! KeyFile.generate(path)
-        return path
-    }()
-
-    static var bytes: [UInt8] { try! KeyFile.load(path) }
 }

@@ -1,30 +1,7 @@
 import Foundation
 import RSHProtocol
 import RSHSystem
-
-/// Where `swift build` put the executables: next to the test bundle.
-enum Binaries {
-    static let directory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        // The test bundle is a directory on some toolchains (…/rshPackageTests.xctest/rshPackageTests).
-        if url.lastPathComponent.hasSuffix(".xctest") { url = url.deletingLastPathComponent() }
-        return url.path
-    }()
-    static let rshd = directory + "/rshd"
-    static let rsh = directory + "/rsh"
-}
-
-/// A scratch directory for one test run.
-enum Scratch {
-    static let directory: String = {
-        let path = NSTemporaryDirectory() + "rsh-tests-\(ProcessIdentity.processID)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
-
-    static func path(_ name: String) -> String { directory + "/" + name + "-" + UUID().uuidString.prefix(8) }
-}
+import RSHTestSupport
 
 /// A program run by a test, with its output going to files (so a chatty
 /// program can never block on a full pipe). Built on the system layer's
@@ -44,14 +21,14 @@ final class TestProcess: @unchecked Sendable {
         SignalDisposition.ignoreBrokenPipe()
         stdoutPath = Scratch.path("stdout")
         stderrPath = Scratch.path("stderr")
-        let out = try FileDescriptor.open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        let err = try FileDescriptor.open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        let out = try FileDescriptor.open(stdoutPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        let err = try FileDescriptor.open(stderrPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
         defer {
             out.closeAfterUse()
             err.closeAfterUse()
         }
         let pipe = stdin == nil ? nil : try FileDescriptor.pipe()
-        let childInput = try pipe?.readEnd ?? FileDescriptor.open("/dev/null", O_RDONLY)
+        let childInput = try pipe?.readEnd ?? FileDescriptor.open("/dev/null", .readOnly)
         defer { childInput.closeAfterUse() }
         let spawned: Int32
         do {

@@ -1,3 +1,5 @@
+import RSHProtocol
+
 /// Runs arbitrary bytes through the protocol core and checks its
 /// invariants: the libFuzzer harness (scripts/fuzz.sh) calls this, and
 /// `swift test` replays the kept corpus through it. A crash here is a bug.
@@ -7,8 +9,8 @@
 /// streamed bodies, which must agree) and the typed message decoding, and
 /// through the server session, whose actions are answered as a driver would
 /// answer them.
-enum ProtocolSelfCheck {
-    static func exercise(_ bytes: [UInt8]) {
+public enum ProtocolSelfCheck {
+    public static func exercise(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
         let chunk = Int(first) % 64 + 1
         let input = Array(bytes.dropFirst())

@@ -1,0 +1,20 @@
+/// The blocking driver: one thread; connections served one at a time, in
+/// accept order, each until it closes, while later clients wait in the
+/// listen backlog: the classic single-threaded server.
+struct BlockingDriver {
+    let listener: Listener
+    let shutdown: ShutdownController
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func run() {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        defer { buffer.deallocate() }
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, logger: logger,
+                                        handshakeEnded: listener.handshakeEnded)
+            SyncConnection(connection: connection, shutdown: shutdown).run(buffer: buffer)
+            listener.connectionClosed()
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import RSHSystem
+
+/// The threaded driver: one OS thread per connection, up to `--max-connections`.
+struct ThreadedDriver {
+    let listener: Listener
+    let shutdown: ShutdownController
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func run() {
+        let finished = try? EventCounter()
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, logger: logger,
+                                        handshakeEnded: listener.handshakeEnded)
+            let handOver = SendableConnection(connection: connection)
+            do {
+                try SystemThread.start(detached: true) { [shutdown, listener] in
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+                    defer { buffer.deallocate() }
+                    SyncConnection(connection: handOver.connection, shutdown: shutdown).run(buffer: buffer)
+                    listener.connectionClosed()
+                    finished?.signal()
+                }
+            } catch {
+                logger.error("conn=\(connection.id) cannot start a thread: \(error)")
+                connection.abandon("no thread")
+                connection.close()
+                listener.connectionClosed()
+            }
+        }
+        // Stopped accepting: wait for the connection threads, which are
+        // finishing their commands within the grace period.
+        while listener.activeConnections > 0 {
+            _ = try? finished?.descriptor.poll(for: .readable, timeoutMilliseconds: 100)
+            finished?.reset()
+        }
+        finished?.close()
+    }
+}
+
+/// Hands a connection to the thread that will own it from then on.
+private struct SendableConnection: @unchecked Sendable {
+    let connection: Connection
+}

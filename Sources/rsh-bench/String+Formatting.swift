@@ -1,0 +1,23 @@
+extension String {
+    /// One decimal place.
+    init(format1 value: Double) { self = Self.fixed(value, 1) }
+    /// Two decimal places.
+    init(format2 value: Double) { self = Self.fixed(value, 2) }
+
+    private static func fixed(_ value: Double, _ places: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int(scaled / scale), fraction = Int(scaled.truncatingRemainder(dividingBy: scale))
+        var digits = String(fraction)
+        while digits.count < places { digits = "0" + digits }
+        return (value < 0 && scaled > 0 ? "-" : "") + "\(whole)." + digits
+    }
+
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self { if character == target { result += replacement } else { result.append(character) } }
+        return result
+    }
+}
