@@ -32,7 +32,7 @@ public struct ClassicReply: Hashable, Sendable {
             if ExitReport.codes.contains(code) {
                 status = Int32(code)
             } else if code < 0, code >= -Self.signalNumbers.upperBound {
-                status = 128 + Int32(-code)
+                status = ExitStatus.signaled(Signal(rawValue: Int32(-code))).shellStatus
             } else {
                 throw ProtocolError(.badRequest, "exit_code \(code) is neither an exit status (\(ExitReport.codes))"
                                     + " nor a signal (-\(Self.signalNumbers.lowerBound)...-\(Self.signalNumbers.upperBound))")

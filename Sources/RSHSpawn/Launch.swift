@@ -154,17 +154,6 @@ struct Launch {
     }
 }
 
-extension SpawnError {
-    /// A failed spawn, other than exec's own errors: the working directory
-    /// (at `path`) could not be entered, or resources ran out.
-    init(_ failure: SpawnFailure, directory path: String?) {
-        switch failure {
-        case .workingDirectory(let errno): self = .badWorkingDirectory(path ?? ".", errno)
-        case .other(let errno): self = .resources(errno)
-        }
-    }
-}
-
 extension ExecRequest.Command {
     var isCommandLine: Bool {
         if case .shell = self { return true }

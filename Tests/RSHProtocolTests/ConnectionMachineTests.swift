@@ -28,7 +28,7 @@ private func exec(_ id: Int64, stdin: Bool = false) -> [UInt8] {
     ClientMessage.exec(ExecRequest(id: id, command: .shell("command \(id)"), wantsStdin: stdin)).encoded
 }
 
-private let exitedZero = CommandOutcome(status: .exited(0), timedOut: false, durationMilliseconds: 5)
+private let exitedZero = CommandOutcome(status: .exited(0), duration: .milliseconds(5))
 
 /// A connection accepted at `t0`.
 private func accepted(_ session: ServerSession = ServerSession(configuration())) -> ConnectionMachine {

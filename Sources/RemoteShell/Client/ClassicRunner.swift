@@ -82,14 +82,3 @@ final class ClassicRunner: LineRunner {
         }
     }
 }
-
-/// How one line ran: the status `rsh` would exit with, and what to show at the prompt if it failed.
-struct LineOutcome {
-    var status: Int32
-    var note: String?
-}
-
-/// Runs command lines one at a time: v1 (`CommandRunner`) or classic (`ClassicRunner`).
-protocol LineRunner {
-    mutating func run(_ line: String) throws(ClientError) -> LineOutcome
-}

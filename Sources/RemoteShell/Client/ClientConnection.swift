@@ -218,3 +218,12 @@ final class ClientConnection {
         return nil
     }
 }
+
+extension ClientConnection {
+    /// What a command printed, kept instead of shown.
+    struct Captured {
+        var report: ExitReport
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+    }
+}

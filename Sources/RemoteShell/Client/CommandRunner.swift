@@ -75,12 +75,3 @@ struct CommandRunner: LineRunner {
         "'" + text.replacingAll("'", with: "'\\''") + "'"
     }
 }
-
-extension ClientConnection {
-    /// What a command printed, kept instead of shown.
-    struct Captured {
-        var report: ExitReport
-        var stdout: [UInt8]
-        var stderr: [UInt8]
-    }
-}
