@@ -231,6 +231,20 @@ public struct ConnectionMachine {
         return actions
     }
 
+    /// The driver stopped reading the socket: the send queue is full, or the
+    /// commands have not taken the stdin they were sent. A frame's deadline
+    /// does not run while the server itself is not reading it: a client on
+    /// a slow link would otherwise be blamed for the server's pause.
+    public mutating func readingPaused() {
+        frameDeadline = nil
+    }
+
+    /// The driver reads the socket again: a frame left half-received gets a
+    /// deadline of its own from now.
+    public mutating func readingResumed(now: ContinuousClock.Instant) {
+        if isReading, session.isMidFrame, frameDeadline == nil { frameDeadline = now + timeouts.frame }
+    }
+
     /// A command took `count` bytes of its stdin, or they were dropped because
     /// it closed its stdin: the session may acknowledge them (stdin windows).
     public mutating func stdinTaken(_ id: Int64, _ count: Int, now: ContinuousClock.Instant) -> [Action] {

@@ -418,6 +418,25 @@ struct ConnectionMachineDeadlineTests {
         #expect(queuedFrames(machine).map { $0["code"] } == ["frame_timeout"])
     }
 
+    @Test("a frame's deadline does not run while the server has stopped reading, and starts again when it reads")
+    func frameDeadlinePausedReading() {
+        var machine = opened()
+        let request = exec(1)
+        _ = machine.received(Array(request.prefix(6)), now: at(.seconds(1)))
+        expectDeadline(machine, earliestOf: [at(.seconds(6))])
+        machine.readingPaused()
+        expectDeadline(machine, earliestOf: [])
+        #expect(machine.expire(now: at(.seconds(20))).isEmpty)
+        #expect(machine.phase == .open)
+        machine.readingResumed(now: at(.seconds(30)))
+        expectDeadline(machine, earliestOf: [at(.seconds(35))])
+        #expect(started(machine.received(Array(request.dropFirst(6)), now: at(.seconds(34)))) == [1])
+        expectDeadline(machine, earliestOf: [])
+        machine.readingPaused()
+        machine.readingResumed(now: at(.seconds(40)))
+        expectDeadline(machine, earliestOf: [])
+    }
+
     @Test("each frame's deadline runs from its own first byte, also when it begins in the read that ends the one before",
           arguments: FrameSequence.allCases)
     func frameDeadlinePerFrame(_ sequence: FrameSequence) {

@@ -33,6 +33,8 @@ final class Connection {
     private var peerHungUp = false
     /// Commands found complete during one `service` (kept to reuse its storage).
     private var completed: [Int64] = []
+    /// Whether the socket was being read as of the last event (`noteReading`).
+    private var reading = true
 
     private static let nextID = Atomic<Int>(1)
 
@@ -125,7 +127,17 @@ final class Connection {
         }
         for id in completed { finish(id, now: now) }
         completed.removeAll(keepingCapacity: true)
+        noteReading(now: now)
         if let deadline = machine.nextDeadline, deadline <= now { apply(machine.expire(now: now), now: now) }
+    }
+
+    /// Tells the machine when reading the socket stops or starts again, so
+    /// that a frame's deadline runs only while the server reads.
+    private func noteReading(now: ContinuousClock.Instant) {
+        let wanted = wantsInput
+        guard wanted != reading else { return }
+        reading = wanted
+        if wanted { machine.readingResumed(now: now) } else { machine.readingPaused() }
     }
 
     /// Reads the socket until it would block, at most `ChildProcess.readsPerTurn`
@@ -176,6 +188,7 @@ final class Connection {
             return
         }
         if let written { apply(machine.wrote(written, now: now), now: now) }
+        noteReading(now: now)
     }
 
     /// The server is stopping: no new commands; running ones get the grace period.
