@@ -1,0 +1,64 @@
+import RSHProtocol
+
+/// How one host's part of a fan-out ended, with what it printed.
+public struct HostReport: Sendable {
+    public enum Ending: Hashable, Sendable {
+        /// The command ran and ended (its outcome says how, timed out included).
+        case finished(CommandOutcome)
+        /// No command ran: the host could not be reached or refused the
+        /// connection (`connection refused`, a failed handshake, ...).
+        case unreachable(String)
+        /// The connection broke or the server broke the protocol while the command ran.
+        case failed(String)
+    }
+
+    public var host: String
+    public var ending: Ending
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    /// From the first connection attempt to the end.
+    public var duration: Duration
+
+    public init(host: String, ending: Ending, stdout: [UInt8] = [], stderr: [UInt8] = [], duration: Duration = .zero) {
+        self.host = host
+        self.ending = ending
+        self.stdout = stdout
+        self.stderr = stderr
+        self.duration = duration
+    }
+
+    /// The command ran and exited 0.
+    public var succeeded: Bool {
+        if case .finished(let outcome) = ending { return !outcome.timedOut && outcome.status == .exited(0) }
+        return false
+    }
+
+    /// The status a shell would report for this host: the command's, 124
+    /// when its timeout ended it (as for one host), 255 when no status came back.
+    public var status: Int32 {
+        switch ending {
+        case .finished(let outcome): return outcome.timedOut ? 124 : outcome.status.shellStatus
+        case .unreachable, .failed: return 255
+        }
+    }
+
+    /// What the summary says of this host when it did not succeed, or `nil`.
+    public var complaint: String? {
+        switch ending {
+        case .finished(let outcome) where outcome.timedOut: return "timed out after \(Self.seconds(outcome.duration))"
+        case .finished(let outcome):
+            switch outcome.status {
+            case .exited(0): return nil
+            case .exited(let code): return "exited with status \(code)"
+            case .signaled(let signal): return "killed by signal \(signal.name)"
+            }
+        case .unreachable(let reason), .failed(let reason): return reason
+        }
+    }
+
+    /// A duration as a person reads it: "1.5 s", "120 ms".
+    static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.milliseconds
+        return milliseconds < 1000 ? "\(milliseconds) ms" : "\(Double(milliseconds / 100) / 10) s"
+    }
+}
