@@ -53,6 +53,32 @@ struct EndToEndTests {
         #expect(badDirectory.stderr.contains("bad_cwd"))
     }
 
+    @Test("rshd listens on every address of a range, and each one serves; its log folds them into one word",
+          arguments: ServerMode.allCases)
+    func severalAddresses(_ mode: ServerMode) throws {
+        // A free port on 127.0.0.1 is almost always free on 127.0.0.2-20 too; try a few.
+        var server: ServerProcess?
+        for _ in 0..<5 where server == nil {
+            let port = UInt16.random(in: 20_000...60_000)
+            server = try? ServerProcess(mode, listen: "127.0.0.[1-20]:\(port)")
+        }
+        let running = try #require(server)
+        #expect(running.log.contains("listening on 127.0.0.[1-20]:\(running.port) "))
+        for host in [1, 7, 20] {
+            let rsh = try TestProcess.run([Binaries.rsh, "127.0.0.\(host):\(running.port)", "echo served"])
+            #expect(rsh.stdout == "served\n", "127.0.0.\(host): \(rsh.stderr)")
+        }
+        let outside = try TestProcess.run([Binaries.rsh, "127.0.0.21:\(running.port)", "true"])
+        #expect(outside.shellStatus == 255)
+    }
+
+    @Test("a malformed --listen range is a usage error: status 2 and one line")
+    func malformedListenRange() throws {
+        let rshd = try TestProcess.run([Binaries.rshd, "--listen", "127.0.0.[5-1]:9000"])
+        #expect(rshd.shellStatus == 2)
+        #expect(rshd.stderr.hasPrefix("rshd: ") && rshd.stderr.contains("ends before it starts"))
+    }
+
     @Test("nothing listening: status 255 and one line on stderr")
     func nothingListening() throws {
         let rsh = try TestProcess.run([Binaries.rsh, "127.0.0.1:1", "true"])

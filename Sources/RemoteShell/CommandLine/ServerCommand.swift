@@ -11,7 +11,8 @@ public enum ServerCommand {
     options:
       --mode MODE               blocking, threaded or coroutine (default: coroutine)
       --listen ADDRESS          HOST:PORT, [V6HOST]:PORT or unix:PATH (default: 127.0.0.1:8080;
-                                port 0 picks a free port)
+                                port 0 picks a free port). Repeat it to listen on several
+                                addresses; a range lists many: 127.0.0.[1-200]:9000
       --loops N                 event loops in coroutine mode (default: one per core)
       --scheduling POLICY       batch: rshd's own threads run SCHED_BATCH, so their wake-ups do not
                                 preempt the commands, which run SCHED_OTHER; inherit: everything
@@ -97,6 +98,7 @@ public enum ServerCommand {
         var scanner = scanner
         var configuration = ServerConfiguration()
         var keyFile: String?
+        var listenGiven = false
         while let flag = scanner.next() {
             switch flag {
             case "--help", "-h":
@@ -113,10 +115,14 @@ public enum ServerCommand {
                 configuration.mode = mode
             case "--listen":
                 let text = try scanner.value(for: flag)
-                guard let address = SocketAddress.parse(text, defaultPort: 8080) else {
-                    throw UsageError("cannot understand the address \"\(text)\"; expected HOST:PORT or unix:PATH")
+                if !listenGiven { configuration.listenAddresses = [] }
+                listenGiven = true
+                for name in text.hasPrefix("unix:") ? [text] : try HostList.expand(text) {
+                    guard let address = SocketAddress.parse(name, defaultPort: 8080) else {
+                        throw UsageError("cannot understand the address \"\(name)\"; expected HOST:PORT or unix:PATH")
+                    }
+                    configuration.listenAddresses.append(address)
                 }
-                configuration.listenAddress = address
             case "--loops": configuration.loops = try scanner.integer(for: flag, in: 1...1024)
             case "--scheduling":
                 let name = try scanner.value(for: flag)

@@ -26,7 +26,7 @@ actor LoopServer {
     /// and, once they are done, the loop.
     func run(dealingTo servers: [LoopServer]?) async {
         var watched = shutdown.descriptors
-        if servers != nil { watched.append(listener.descriptor) }
+        if servers != nil { watched += listener.descriptors }
         var turn = 0
         while !shutdown.isShuttingDown {
             switch servers == nil ? .none : listener.accept() {

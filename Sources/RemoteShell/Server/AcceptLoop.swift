@@ -1,14 +1,16 @@
 import RSHSystem
 
-/// Accepts until shutdown, waiting in `poll` on the listener and the shutdown
-/// descriptors; `serve` gets each connection.
+/// Accepts until shutdown, waiting in `poll` on the listening sockets and the
+/// shutdown descriptors; `serve` gets each connection.
 func acceptLoop(listener: Listener, shutdown: ShutdownController, serve: (FileDescriptor, SocketAddress) -> Void) {
+    let waits = shutdown.descriptors.map { PollRequest($0, .readable) } + listener.descriptors.map { PollRequest($0, .readable) }
+    let shutdownCount = shutdown.descriptors.count
     var requests: [PollRequest] = []
     while !shutdown.isShuttingDown {
-        requests = [PollRequest(listener.descriptor, .readable)] + shutdown.descriptors.map { PollRequest($0, .readable) }
+        requests = waits
         _ = try? poll(&requests, timeoutMilliseconds: -1)
-        if requests.dropFirst().contains(where: { !$0.returned.isEmpty }), shutdown.service() { break }
-        guard !requests[0].returned.isEmpty else { continue }
+        if requests.prefix(shutdownCount).contains(where: { !$0.returned.isEmpty }), shutdown.service() { break }
+        guard requests.dropFirst(shutdownCount).contains(where: { !$0.returned.isEmpty }) else { continue }
         switch listener.accept() {
         case .connection(let fd, let peer): serve(fd, peer)
         case .none: continue

@@ -2,9 +2,10 @@ import RSHProtocol
 import RSHSystem
 import Synchronization
 
-/// The listening socket and the accept policy every driver shares: the
+/// The listening sockets and the accept policy every driver shares: the
 /// connection cap, and a pause instead of a busy loop when the process is
-/// out of descriptors.
+/// out of descriptors. A server may listen on several addresses (one
+/// server as many hosts); a driver waits on all of them at once.
 final class Listener: Sendable {
     enum Accepted {
         case connection(FileDescriptor, SocketAddress)
@@ -18,8 +19,8 @@ final class Listener: Sendable {
     /// How long accepting pauses after `EMFILE`, `ENFILE`, `ENOBUFS` or `ENOMEM`.
     static let backoff: Duration = .milliseconds(100)
 
-    let descriptor: FileDescriptor
-    let address: SocketAddress
+    /// One per address, in the order given.
+    let sockets: [(descriptor: FileDescriptor, address: SocketAddress)]
     let maxConnections: Int
     let maxUnauthenticated: Int
     private let logger: Logger
@@ -27,22 +28,33 @@ final class Listener: Sendable {
     /// Connections accepted whose handshake has not finished.
     private let handshaking = Atomic<Int>(0)
     private let lastExhaustionLog = Mutex<ContinuousClock.Instant?>(nil)
+    /// Where the next `accept` starts looking, so that a busy address does not starve the others.
+    private let nextSocket = Atomic<Int>(0)
 
     init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
         self.logger = logger
         maxConnections = configuration.maxConnections
         maxUnauthenticated = configuration.maxUnauthenticated
-        do {
-            descriptor = try Self.listen(configuration.listenAddress)
-            if case .unix = configuration.listenAddress {
-                address = configuration.listenAddress
-            } else {
-                address = try descriptor.localAddress()
+        var sockets: [(descriptor: FileDescriptor, address: SocketAddress)] = []
+        for requested in configuration.listenAddresses {
+            do {
+                let descriptor = try Self.listen(requested)
+                sockets.append((descriptor, requested))
+                if case .unix = requested { continue }
+                sockets[sockets.count - 1].address = try descriptor.localAddress()
+            } catch {
+                for (descriptor, address) in sockets { Self.close(descriptor, address) }
+                throw ServerError.cannotListen(requested, error)
             }
-        } catch {
-            throw ServerError.cannotListen(configuration.listenAddress, error)
         }
+        self.sockets = sockets
     }
+
+    /// The descriptors to wait on for new connections.
+    var descriptors: [FileDescriptor] { sockets.map(\.descriptor) }
+
+    /// The addresses, with the real port where 0 was asked for.
+    var addresses: [SocketAddress] { sockets.map(\.address) }
 
     /// Binds and listens. A Unix socket file left by a server that is gone
     /// (nobody accepts on it) is removed first; a live one is "in use".
@@ -63,8 +75,21 @@ final class Listener: Sendable {
 
     var activeConnections: Int { active.load(ordering: .relaxed) }
 
-    /// Accepts one connection. Over the cap, the client is told `busy` and closed.
+    /// Accepts one connection, from whichever address has one. Over the cap,
+    /// the client is told `busy` and closed.
     func accept() -> Accepted {
+        let start = nextSocket.wrappingAdd(1, ordering: .relaxed).oldValue
+        for offset in sockets.indices {
+            let (descriptor, address) = sockets[(start + offset) % sockets.count]
+            switch accept(from: descriptor, address) {
+            case .none: continue
+            case let accepted: return accepted
+            }
+        }
+        return .none
+    }
+
+    private func accept(from descriptor: FileDescriptor, _ address: SocketAddress) -> Accepted {
         while true {
             let result: (FileDescriptor, SocketAddress)?
             do {
@@ -131,6 +156,10 @@ final class Listener: Sendable {
     }
 
     func close() {
+        for (descriptor, address) in sockets { Self.close(descriptor, address) }
+    }
+
+    private static func close(_ descriptor: FileDescriptor, _ address: SocketAddress) {
         descriptor.closeAfterUse()
         if case .unix(let path) = address { try? removeFile(atPath: path) }
     }

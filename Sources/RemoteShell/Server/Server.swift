@@ -17,7 +17,8 @@ public final class Server {
         self.configuration = configuration
         logger = Logger(level: configuration.logLevel)
         if configuration.isOpenToTheNetwork, !configuration.allowUnauthenticated {
-            throw .unsafe("refusing to listen on \(configuration.listenAddress) without a key: anyone who can reach it could run commands "
+            let open = configuration.listenAddresses.filter { !$0.isLoopback }.map(\.description)
+            throw .unsafe("refusing to listen on \(HostList.fold(open)) without a key: anyone who can reach it could run commands "
                           + "as uid \(ProcessIdentity.effectiveUserID). Make a key with 'rsh keygen FILE' and start rshd with "
                           + "'--key-file FILE' (clients use the same file), or pass --allow-unauthenticated")
         }
@@ -30,8 +31,8 @@ public final class Server {
         }
     }
 
-    /// The address the server listens on (with the real port if 0 was asked for).
-    public var address: SocketAddress { listener.address }
+    /// The addresses the server listens on (with the real port where 0 was asked for).
+    public var addresses: [SocketAddress] { listener.addresses }
 
     /// Serves until the shutdown is complete.
     public func run() throws(ServerError) {
@@ -39,9 +40,11 @@ public final class Server {
         if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
         details += " scheduling=\(configuration.scheduling.rawValue)"
         details += configuration.key == nil ? " auth=none" : " auth=\(Handshake.method)"
-        logger.notice("listening on \(address) \(details) pid=\(ProcessIdentity.processID)")
+        // The addresses folded into ranges: 200 loopback hosts are one word, not 200.
+        let listening = HostList.fold(addresses.map(\.description))
+        logger.notice("listening on \(listening) \(details) pid=\(ProcessIdentity.processID)")
         if configuration.isOpenToTheNetwork {
-            logger.warning("WARNING: \(address) is reachable from the network and has NO AUTHENTICATION: "
+            logger.warning("WARNING: \(listening) is reachable from the network and has NO AUTHENTICATION: "
                            + "anyone who can connect can run commands as uid \(ProcessIdentity.effectiveUserID)")
         }
         defer {

@@ -4,7 +4,9 @@ import RSHSystem
 /// Everything `rshd` can be told. Defaults are the documented ones (see SECURITY.md).
 public struct ServerConfiguration: Sendable {
     public var mode: ServerMode = .coroutine
-    public var listenAddress: SocketAddress = .ipv4(host: "127.0.0.1", port: 8080)
+    /// Where to listen: one address or several (`--listen`, repeatable), like
+    /// sshd's ListenAddress. One server on many loopback addresses is many test hosts.
+    public var listenAddresses: [SocketAddress] = [.ipv4(host: "127.0.0.1", port: 8080)]
     /// Connections served at once; more are answered `busy` and closed.
     public var maxConnections = 1024
     /// Commands in flight on one connection.
@@ -51,5 +53,5 @@ public struct ServerConfiguration: Sendable {
 
     /// Whether anyone who can reach the server may run commands: no key, and
     /// an address beyond this machine.
-    public var isOpenToTheNetwork: Bool { key == nil && !listenAddress.isLoopback }
+    public var isOpenToTheNetwork: Bool { key == nil && listenAddresses.contains { !$0.isLoopback } }
 }

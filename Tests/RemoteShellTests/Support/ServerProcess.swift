@@ -14,10 +14,13 @@ final class ServerProcess: @unchecked Sendable {
     var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
 
     /// `descriptorLimit` starts rshd under `ulimit -n` that many; `launcher`
-    /// is a command rshd is started through (`chrt --idle 0`).
-    init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil, launcher: [String] = []) throws {
+    /// is a command rshd is started through (`chrt --idle 0`); `listen` is
+    /// its `--listen` (the port is read from its log: with several addresses
+    /// give them one port).
+    init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil, launcher: [String] = [],
+         listen: String = "127.0.0.1:0") throws {
         self.mode = mode
-        let command = launcher + [Binaries.rshd, "--mode", mode.rawValue, "--listen", "127.0.0.1:0"] + extra
+        let command = launcher + [Binaries.rshd, "--mode", mode.rawValue, "--listen", listen] + extra
         if let descriptorLimit {
             process = try TestProcess(["/bin/sh", "-c", "ulimit -n \(descriptorLimit) && exec \"$@\"", "sh"] + command)
         } else {
@@ -26,9 +29,10 @@ final class ServerProcess: @unchecked Sendable {
         LiveServers.add(process.processID)
         let start = ContinuousClock.now
         while true {
-            if let range = process.stderr.range(of: "listening on 127.0.0.1:") {
-                let digits = process.stderr[range.upperBound...].prefix { $0.isNumber }
-                if let port = UInt16(digits) { self.port = port; break }
+            // "listening on 127.0.0.1:PORT mode=..." (or "127.0.0.[1-20]:PORT ...").
+            if let range = process.stderr.range(of: "listening on "), process.stderr[range.upperBound...].contains(" ") {
+                let addresses = process.stderr[range.upperBound...].prefix { $0 != " " }
+                if let port = UInt16(addresses.split(separator: ":").last ?? "") { self.port = port; break }
             }
             guard process.isRunning, start.duration(to: .now) < .seconds(20) else {
                 throw TestFailure("rshd did not start: \(process.stderr)")
