@@ -58,6 +58,55 @@ extension FileDescriptor {
         }
     }
 
+    /// A non-blocking socket whose `connect(2)` to `address` has begun (or,
+    /// on loopback, often already finished): wait until it is writable, then
+    /// ask `connectionError()`. TCP sockets get `TCP_NODELAY`. For a client
+    /// that connects to many hosts at once from one thread.
+    public static func connectingSocket(to address: SocketAddress) throws(Errno) -> FileDescriptor {
+        let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let fd = FileDescriptor(rawValue: try retryingInterrupts { socket(address.family, socketType, 0) })
+        do {
+            try address.withSockaddr { (pointer, length) throws(Errno) in
+                // EINPROGRESS: under way. EINTR: also under way (connect(2) goes on
+                // in the background and must not be called again).
+                if Glibc.connect(fd.rawValue, pointer, length) == -1 {
+                    let error = Errno.current
+                    guard error == .inProgress || error == .interrupted else { throw error }
+                }
+            }
+            if case .unix = address {} else { try fd.setNoDelay() }
+            return fd
+        } catch {
+            fd.closeAfterUse()
+            throw error
+        }
+    }
+
+    /// A `connect(2)` to `address` that gives up after `timeout` with
+    /// `ETIMEDOUT`; the socket it returns is blocking again, as
+    /// `connectedSocket`'s. Without a timeout, the kernel's own applies.
+    public static func connectedSocket(to address: SocketAddress, timeout: Duration?) throws(Errno) -> FileDescriptor {
+        guard let timeout else { return try connectedSocket(to: address) }
+        let fd = try connectingSocket(to: address)
+        do throws(Errno) {
+            guard try !fd.poll(for: .writable, timeoutMilliseconds: pollTimeout(until: .now + timeout)).isEmpty else {
+                throw .timedOut
+            }
+            if let error = try fd.connectionError() { throw error }
+            try fd.setNonBlocking(false)
+            return fd
+        } catch {
+            fd.closeAfterUse()
+            throw error
+        }
+    }
+
+    /// Once a `connectingSocket` is writable: `nil` if it connected, else why not (`SO_ERROR`).
+    public func connectionError() throws(Errno) -> Errno? {
+        let pending = try pendingSocketError()
+        return pending.rawValue == 0 ? nil : pending
+    }
+
     /// `accept4(2)` of one pending connection, close-on-exec and non-blocking;
     /// `nil` when none is waiting.
     public func acceptConnection() throws(Errno) -> (FileDescriptor, SocketAddress)? {

@@ -14,10 +14,10 @@ final class ClassicRunner: LineRunner {
     private let output = LocalOutput()
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
 
-    init(target: String, address: SocketAddress, timeout: Duration?) throws(ClientError) {
+    init(target: String, address: SocketAddress, connectTimeout: Duration? = nil, timeout: Duration?) throws(ClientError) {
         self.timeout = timeout
         do {
-            socket = try FileDescriptor.connectedSocket(to: address)
+            socket = try FileDescriptor.connectedSocket(to: address, timeout: connectTimeout)
         } catch {
             throw .cannotConnect(target, error)
         }

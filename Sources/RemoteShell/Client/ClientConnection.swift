@@ -24,7 +24,8 @@ final class ClientConnection {
     /// Connects and queues the preface and hello. Without a key the handshake
     /// completes in the first `execute` (saving a round trip); with one, no
     /// command is sent before the server has proven it holds the key.
-    init(target: String, address: SocketAddress, interrupts: SignalReader?, authentication: KeyedAuthentication?) throws(ClientError) {
+    init(target: String, address: SocketAddress, connectTimeout: Duration? = nil, interrupts: SignalReader?,
+         authentication: KeyedAuthentication?) throws(ClientError) {
         self.target = target
         self.interrupts = interrupts
         authenticates = authentication != nil
@@ -38,7 +39,7 @@ final class ClientConnection {
         }
         session = ClientSession(clientName: RemoteShellVersion.clientName, authentication: authentication, nonce: nonce)
         do {
-            socket = try FileDescriptor.connectedSocket(to: address)
+            socket = try FileDescriptor.connectedSocket(to: address, timeout: connectTimeout)
             try socket.setNonBlocking()
         } catch {
             throw .cannotConnect(target, error)

@@ -4,6 +4,10 @@ import RSHSystem
 struct ClientOptions {
     var target = ""
     var address: SocketAddress = .ipv4(host: "127.0.0.1", port: 8080)
+    /// The port of a HOST given without one (`-p`, `-o Port=`).
+    var port: UInt16 = 8080
+    /// How long connecting may take (`--connect-timeout`, or ssh's `-o ConnectTimeout=`).
+    var connectTimeout: Duration?
     /// The remote command's words; empty for the interactive and scripted modes.
     var command: [String] = []
     /// Send `command` as an exact argv instead of a shell command line.
@@ -21,10 +25,17 @@ struct ClientOptions {
     var keyFile: String?
     /// `rsh keygen FILE`: write a new key instead of connecting.
     var keygenPath: String?
+    /// `rsh -w HOSTS`: one command on many hosts.
+    var fanOut: FanOutOptions?
+    /// Hosts to leave out of the fan-out (`-x`), expanded once every `-w` is read.
+    private var excludedHosts: [String] = []
+    /// Fan-out options as given, wherever they stand among the `-w`s.
+    private var fanOutSettings: FanOutOptions?
 
     static let usage = """
     usage: rsh [options] HOST[:PORT] [COMMAND...]
            rsh [options] unix:PATH [COMMAND...]
+           rsh -w HOSTS [options] COMMAND...
            rsh keygen FILE
 
     Runs commands on an rshd server (default port 8080).
@@ -35,16 +46,39 @@ struct ClientOptions {
       no COMMAND, piped      each input line is a command, run in order
 
     options:
+      -p PORT                the port of a HOST given without one (default: 8080)
+      -o OPTION=VALUE        ssh's options that apply to rsh, so that tools that run ssh can
+                             run rsh: Port, ConnectTimeout (seconds); ForwardAgent, ForwardX11
+                             and BatchMode are accepted and change nothing (rsh forwards
+                             nothing and never prompts for a password)
       -e                     scripted mode: stop at the first command that fails
       -n                     do not forward stdin (it is /dev/null for the command)
       --argv                 send COMMAND as an exact argument vector, no remote shell
       --env NAME=VALUE       set a variable for the remote command (repeatable)
       --cwd DIR              run in DIR on the server
+      --connect-timeout SECONDS  give up connecting after this long (with -w: per host,
+                             default 10)
       --timeout SECONDS      stop the remote command after this long (exit status 124);
                              with --classic, stop waiting for its reply
       --key-file FILE        authenticate with this pre-shared key (default: $RSH_KEY_FILE);
                              the server must prove it holds the same key
       --classic              speak the classic mini-SSH format (a command, then one frame)
+
+    fan-out (one command on many hosts, as pdsh and clush):
+      -w HOSTS               the hosts: HOST[:PORT] separated by commas, with ranges such as
+                             node[01-40] or 10.0.0.[1-20]:9000; ^FILE reads one per line
+                             (# starts a comment); repeatable
+      -x HOSTS               leave these hosts out
+      -f N                   at most N connections at once, a new host as soon as one ends
+                             (default: 64)
+      -b                     gather: each distinct output once, under its hosts (-B: stderr too)
+      --json                 one JSON object per host as it finishes, on stdout
+      -S                     exit with the worst remote status (255 if a host was unreachable);
+                             without it, 1 if any host failed
+      -q                     no summary of failed and unreachable hosts at the end
+      --stdin                send the same stdin to every host (default: /dev/null)
+      Ctrl-C once says which hosts are still running and interrupts their commands;
+      twice stops everything (status 130).
       --help                 show this help
       --version              show the version
 
@@ -74,6 +108,12 @@ struct ClientOptions {
             case "--version":
                 printOutput("rsh \(RemoteShellVersion.current)")
                 return nil
+            case "-p":
+                options.port = UInt16(try scanner.integer(for: word, in: 1...65_535))
+            case "-o":
+                try options.sshOption(try scanner.value(for: word))
+            case let attached where attached.hasPrefix("-o") && attached.count > 2:
+                try options.sshOption(String(attached.dropFirst(2)))
             case "-e": options.stopOnError = true
             case "-n": options.noStdin = true
             case "--argv": options.argv = true
@@ -87,23 +127,114 @@ struct ClientOptions {
             case "--cwd": options.workingDirectory = try scanner.value(for: word)
             case "--key-file": options.keyFile = try scanner.value(for: word)
             case "--timeout": options.timeout = try scanner.seconds(for: word)
+            case "-w":
+                let hosts = try Self.hostList(try scanner.value(for: word))
+                var fanOut = options.fanOut ?? FanOutOptions()
+                fanOut.hosts += hosts.filter { !fanOut.hosts.contains($0) }
+                options.fanOut = fanOut
+            case "-x": options.excludedHosts += try Self.hostList(try scanner.value(for: word))
+            case "-f":
+                let window = try scanner.integer(for: word, in: 1...100_000)
+                options.fanOutSetting { $0.window = window }
+            case "-b": options.fanOutSetting { $0.output = .gathered(includingStderr: false) }
+            case "-B": options.fanOutSetting { $0.output = .gathered(includingStderr: true) }
+            case "--json": options.fanOutSetting { $0.output = .json }
+            case "-S": options.fanOutSetting { $0.worstStatus = true }
+            case "-q": options.fanOutSetting { $0.quiet = true }
+            case "--connect-timeout": options.connectTimeout = try scanner.seconds(for: word)
+            case "--stdin": options.fanOutSetting { $0.stdin = [] }
             case "--":
+                if options.fanOut != nil { return try options.finishFanOut(scanner.rest()) }
                 guard let target = scanner.next() else { throw UsageError("missing HOST") }
                 try options.setTarget(target)
                 options.command = scanner.rest()
                 return options
             default:
                 if word.hasPrefix("-"), word.count > 1 { throw UsageError("unknown option \(word)") }
+                if options.fanOut != nil { return try options.finishFanOut([word] + scanner.rest()) }
                 try options.setTarget(word)
                 options.command = scanner.rest()
                 return options
             }
         }
+        if options.fanOut != nil { return try options.finishFanOut([]) }
         throw UsageError("missing HOST")
     }
 
+    /// A fan-out option given before `-w` still applies to the fan-out; the
+    /// check that there is one comes at the end (`finishFanOut`).
+    private mutating func fanOutSetting(_ set: (inout FanOutOptions) -> Void) {
+        var fanOut = fanOutSettings ?? FanOutOptions()
+        set(&fanOut)
+        fanOutSettings = fanOut
+    }
+
+    /// The hosts of `-w` or `-x`: a list, or `^FILE` with one list per line.
+    private static func hostList(_ text: String) throws(UsageError) -> [String] {
+        guard text.hasPrefix("^") else { return try HostList.expand(text) }
+        let path = String(text.dropFirst())
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch {
+            throw UsageError("cannot read the host file \(path): \(error)")
+        }
+        var hosts: [String] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let text = line.prefix { $0 != "#" }.trimmingBlanks
+            if !text.isEmpty { hosts += try HostList.expand(text) }
+        }
+        return hosts
+    }
+
+    /// An option in ssh's `-o Name=Value` form, for tools that run ssh
+    /// (ClusterShell passes `-oForwardAgent=no -oForwardX11=no
+    /// -oConnectTimeout=N -oBatchMode=yes`). Names are case-insensitive, as ssh's.
+    private mutating func sshOption(_ text: String) throws(UsageError) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else { throw UsageError("-o takes NAME=VALUE, not \"\(text)\"") }
+        switch parts[0].lowercased() {
+        case "port":
+            guard let number = UInt16(parts[1]), number > 0 else { throw UsageError("-o Port takes a port number, not \"\(parts[1])\"") }
+            port = number
+        case "connecttimeout":
+            guard let seconds = Int(parts[1]), seconds > 0 else { throw UsageError("-o ConnectTimeout takes whole seconds, not \"\(parts[1])\"") }
+            connectTimeout = .seconds(seconds)
+        case "forwardagent", "forwardx11", "forwardx11trusted", "clearallforwardings", "batchmode":
+            break
+        default:
+            throw UsageError("-o \(parts[0]) is not an option rsh knows (it takes Port, ConnectTimeout, ForwardAgent, ForwardX11, BatchMode)")
+        }
+    }
+
+    /// Completes the fan-out once the command's words are known.
+    private mutating func finishFanOut(_ words: [String]) throws(UsageError) -> ClientOptions {
+        guard var fanOut = fanOut else { throw UsageError("missing HOST") }
+        let excluded = Set(excludedHosts)
+        fanOut.hosts.removeAll { excluded.contains($0) }
+        guard !fanOut.hosts.isEmpty else { throw UsageError("-w names no host (after -x)") }
+        guard !words.isEmpty else { throw UsageError("-w needs a COMMAND") }
+        if let settings = fanOutSettings {
+            fanOut.window = settings.window
+            fanOut.output = settings.output
+            fanOut.worstStatus = settings.worstStatus
+            fanOut.quiet = settings.quiet
+            fanOut.stdin = settings.stdin
+        }
+        fanOut.command = argv ? .argv(words) : .shell(words.joined(separator: " "))
+        fanOut.environment = environment
+        fanOut.workingDirectory = workingDirectory
+        fanOut.timeout = timeout
+        fanOut.port = port
+        if let connectTimeout { fanOut.connectTimeout = connectTimeout }
+        self.fanOut = fanOut
+        command = words
+        return self
+    }
+
     private mutating func setTarget(_ text: String) throws(UsageError) {
-        guard let address = SocketAddress.parse(text, defaultPort: 8080) else {
+        guard fanOutSettings == nil else { throw UsageError("-f, -b, -B, -S, -q, --json and --stdin go with -w") }
+        guard let address = SocketAddress.parse(text, defaultPort: port) else {
             throw UsageError("cannot understand the address \"\(text)\"; expected HOST[:PORT] or unix:PATH")
         }
         target = text

@@ -48,7 +48,8 @@ public enum ClientCommand {
             guard authentication == nil else {
                 throw .unusable("the classic format cannot authenticate; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
             }
-            var runner = try ClassicRunner(target: options.target, address: options.address, timeout: options.timeout)
+            var runner = try ClassicRunner(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
+                                           timeout: options.timeout)
             if !options.command.isEmpty { return try runner.run(options.command.joined(separator: " ")).status }
             return try runLines(&runner, options: options, interactive: interactive, interrupts: nil)
         }
@@ -61,7 +62,15 @@ public enum ClientCommand {
         } catch {
             interrupts = nil
         }
-        let connection = try ClientConnection(target: options.target, address: options.address, interrupts: interrupts,
+        if var fanOut = options.fanOut {
+            guard authentication == nil else {
+                throw .unusable("rsh -w speaks to servers without a pre-shared key; drop --key-file and RSH_KEY_FILE")
+            }
+            if fanOut.stdin != nil { fanOut.stdin = try readAll(.standardInput) }
+            return try FanOut.run(fanOut, interrupts: interrupts)
+        }
+        let connection = try ClientConnection(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
+                                              interrupts: interrupts,
                                               authentication: authentication)
         if !options.command.isEmpty {
             let command: ExecRequest.Command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
@@ -72,6 +81,26 @@ public enum ClientCommand {
         if interactive { try connection.waitUntilReady() }
         var runner = CommandRunner(connection: connection, options: options)
         return try runLines(&runner, options: options, interactive: interactive, interrupts: interrupts)
+    }
+
+    /// Everything `fd` holds until its end (`--stdin` of a fan-out: every host gets the same bytes).
+    private static func readAll(_ fd: FileDescriptor) throws(ClientError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Limits.readChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count: Int
+            do {
+                count = try fd.read(into: buffer)
+            } catch .wouldBlock {
+                _ = try? fd.poll(for: .readable, timeoutMilliseconds: -1)
+                continue
+            } catch {
+                throw .unusable("cannot read stdin: \(error)")
+            }
+            if count == 0 { return bytes }
+            bytes += buffer[..<count]
+        }
     }
 
     /// The interactive prompt, or a script read from stdin: one command per line.

@@ -45,7 +45,8 @@ public struct HostReport: Sendable {
     /// What the summary says of this host when it did not succeed, or `nil`.
     public var complaint: String? {
         switch ending {
-        case .finished(let outcome) where outcome.timedOut: return "timed out after \(Self.seconds(outcome.duration))"
+        // Not how long each took: hosts that timed out are named together.
+        case .finished(let outcome) where outcome.timedOut: return "timed out"
         case .finished(let outcome):
             switch outcome.status {
             case .exited(0): return nil
@@ -54,11 +55,5 @@ public struct HostReport: Sendable {
             }
         case .unreachable(let reason), .failed(let reason): return reason
         }
-    }
-
-    /// A duration as a person reads it: "1.5 s", "120 ms".
-    static func seconds(_ duration: Duration) -> String {
-        let milliseconds = duration.milliseconds
-        return milliseconds < 1000 ? "\(milliseconds) ms" : "\(Double(milliseconds / 100) / 10) s"
     }
 }

@@ -35,6 +35,9 @@ final class Connection {
     private var completed: [Int64] = []
     /// Whether the socket was being read as of the last event (`noteReading`).
     private var reading = true
+    /// `RSH_CONNECTION` for every command, as sshd sets `SSH_CONNECTION`:
+    /// "client-ip client-port server-ip server-port"; `nil` on a Unix socket.
+    private let connectionVariable: String?
 
     private static let nextID = Atomic<Int>(1)
 
@@ -47,6 +50,7 @@ final class Connection {
         self.logger = logger
         self.handshakeEnded = handshakeEnded
         self.beforeClosing = beforeClosing
+        connectionVariable = Self.connectionVariable(peer: peer, local: try? socket.localAddress())
         var challenge: [UInt8] = []
         if configuration.key != nil {
             do {
@@ -249,7 +253,9 @@ final class Connection {
     }
 
     private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
-        let spec = CommandSpec(request.command, environment: request.environment, workingDirectory: request.workingDirectory,
+        var environment = request.environment
+        if let connectionVariable { environment["RSH_CONNECTION"] = connectionVariable }
+        let spec = CommandSpec(request.command, environment: environment, workingDirectory: request.workingDirectory,
                                wantsStdin: request.wantsStdin)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
@@ -281,6 +287,18 @@ final class Connection {
     private func finish(_ id: Int64, now: ContinuousClock.Instant) {
         guard let child = children.removeValue(forKey: id) else { return }
         apply(machine.childFinished(id, child.finish(), now: now), now: now)
+    }
+
+    /// "client-ip client-port server-ip server-port", or `nil` for a Unix socket.
+    private static func connectionVariable(peer: SocketAddress, local: SocketAddress?) -> String? {
+        func words(_ address: SocketAddress?) -> String? {
+            switch address {
+            case .ipv4(let host, let port)?, .ipv6(let host, let port)?: return "\(host) \(port)"
+            case .unix?, nil: return nil
+            }
+        }
+        guard let client = words(peer), let server = words(local) else { return nil }
+        return client + " " + server
     }
 
     private static func describe(_ outcome: CommandOutcome) -> String {
