@@ -18,6 +18,18 @@ public enum ProcessIdentity {
     public static func environmentValue(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+    /// The login shell of this process's effective user, from the password
+    /// database (`getpwuid_r(3)`), as login(1) and sshd take it; `nil` when
+    /// the entry has none.
+    public static var loginShell: String? {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(geteuid(), &entry, &buffer, buffer.count, &found) == 0, found != nil,
+              let shell = entry.pw_shell else { return nil }
+        let path = String(cString: shell)
+        return path.isEmpty ? nil : path
+    }
     /// The physical path of the working directory (`getcwd(3)`); `nil` when
     /// it has none (it was removed) or it is out of reach.
     public static var workingDirectory: String? {

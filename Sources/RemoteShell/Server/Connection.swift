@@ -216,6 +216,8 @@ final class Connection {
                 children[id]?.finishInput()
             case .session(.signal(let id, let signal)):
                 children[id]?.signalGroup(signal)
+            case .session(.resize(let id, let size)):
+                children[id]?.resize(size)
             case .session(.terminate(let id)):
                 children[id]?.beginTeardown(now: now)
             case .session(.finished(let record)):
@@ -237,7 +239,7 @@ final class Connection {
 
     private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
         let spec = CommandSpec(request.command, environment: request.environment, workingDirectory: request.workingDirectory,
-                               wantsStdin: request.wantsStdin)
+                               wantsStdin: request.wantsStdin, terminal: request.terminal)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
                                          grace: configuration.grace, beforeClosing: beforeClosing,
