@@ -43,6 +43,7 @@ public enum ClientCommand {
                 throw .unusable(error.description)
             }
         }
+        if try wantsTerminal(options) { return try runOnTerminal(options, authentication: authentication) }
         let interactive = options.command.isEmpty && FileDescriptor.standardInput.isTerminal
         if options.classic {
             guard authentication == nil else {
@@ -72,6 +73,43 @@ public enum ClientCommand {
         if interactive { try connection.waitUntilReady() }
         var runner = CommandRunner(connection: connection, options: options)
         return try runLines(&runner, options: options, interactive: interactive, interrupts: interrupts)
+    }
+
+    /// Whether to run on a remote terminal: `-tt` always, `-t` when stdin is a
+    /// terminal (as ssh, it says so when it is not).
+    private static func wantsTerminal(_ options: ClientOptions) throws(ClientError) -> Bool {
+        let wanted: Bool
+        switch options.terminal {
+        case .none, .never: return false
+        case .forced: wanted = true
+        case .requested:
+            wanted = FileDescriptor.standardInput.isTerminal
+            if !wanted { LocalOutput().message("rsh: no remote terminal, since stdin is not a terminal (-tt forces one)") }
+        }
+        if wanted, options.classic { throw .unusable("the classic format has no terminals (drop -t or --classic)") }
+        return wanted
+    }
+
+    /// `rsh -t`: the command, or the login shell, on a remote terminal, with
+    /// the local one raw until the end, whatever the end is.
+    private static func runOnTerminal(_ options: ClientOptions, authentication: KeyedAuthentication?) throws(ClientError) -> Int32 {
+        let terminal = try LocalTerminal()
+        let connection = try ClientConnection(target: options.target, address: options.address, interrupts: nil,
+                                              authentication: authentication)
+        let command: ExecRequest.Command
+        if options.command.isEmpty {
+            command = .loginShell
+        } else {
+            command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
+        }
+        // Cooked until the server has answered: what goes wrong before that
+        // reads as usual, and keys typed meanwhile wait in the terminal.
+        try connection.waitUntilReady()
+        try terminal.enterRawMode()
+        defer { terminal.restore() }
+        let report = try connection.executeOnTerminal(command, terminal, environment: options.environment,
+                                                      workingDirectory: options.workingDirectory, timeout: options.timeout)
+        return CommandRunner.status(of: report)
     }
 
     /// The interactive prompt, or a script read from stdin: one command per line.
