@@ -23,13 +23,13 @@ struct TerminalSessionTests {
                   environment: [String: String] = [:]) throws -> TerminalSession {
         let key = authenticated ? ["--key-file", TestKey.path] : []
         return try TerminalSession([Binaries.rsh] + key + flags + [server.address] + arguments, size: Self.window,
-                                   environment: environment)
+                                   environment: environment, recordingSettings: true)
     }
 
     @Test("tty and stty size name the remote terminal and the local window's size; the settings come back", arguments: Setup.all)
     func ttyAndSize(_ setup: Setup) throws {
         let session = try terminal(setup, ["tty; stty size"])
-        let before = try session.settings()
+        let before = try #require(session.initialSettings)
         #expect(session.expect("40 100\r\n"), "\(session.text)")
         #expect(session.text.contains("/dev/pts/"))
         #expect(session.waitForExit() == .exited(0))
@@ -92,7 +92,7 @@ struct TerminalSessionTests {
     @Test("~~ sends one ~; ~. disconnects; the settings come back", arguments: Setup.unauthenticated)
     func escapes(_ setup: Setup) throws {
         let session = try terminal(setup, ["cat"])
-        let before = try session.settings()
+        let before = try #require(session.initialSettings)
         // The remote terminal echoes the line, and cat writes it back.
         session.type("~~a b\r")
         #expect(session.expect("~a b\r\n~a b\r\n"), "\(session.text)")
@@ -111,7 +111,7 @@ struct TerminalSessionTests {
     func settingsRestored(_ mode: ServerMode, _ ending: Ending) throws {
         let server = try ServerProcess(mode)
         let session = try terminal(server, ["echo started; exec sleep 100"])
-        let before = try session.settings()
+        let before = try #require(session.initialSettings)
         #expect(session.expect("started\r\n"))
         #expect(try session.settings() != before, "the terminal is raw during the session")
         switch ending {

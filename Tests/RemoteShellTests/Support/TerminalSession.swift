@@ -11,14 +11,19 @@ final class TerminalSession {
     let master: Int32
     let slavePath: String
     let processID: Int32
+    /// The terminal's settings before rsh started (`stty -g`), when asked for.
+    private(set) var initialSettings: String?
     private var transcript: [UInt8] = []
 
     /// `size`: the window's size before rsh starts. `environment`: variables
     /// to set for rsh (the rest is this process's).
-    init(_ arguments: [String], size: WindowSize? = nil, environment: [String: String] = [:]) throws {
+    /// `recordingSettings`: keep the terminal's settings from before rsh starts (`initialSettings`).
+    init(_ arguments: [String], size: WindowSize? = nil, environment: [String: String] = [:],
+         recordingSettings: Bool = false) throws {
         let terminal = try PseudoTerminal.open(size: size)
         master = terminal.master.rawValue
         slavePath = terminal.slavePath
+        if recordingSettings { initialSettings = try Self.settings(of: slavePath) }
         // A new session whose first opened terminal becomes its controlling
         // terminal, so Ctrl-C typed at the master is SIGINT for rsh.
         var actions = posix_spawn_file_actions_t()
@@ -80,7 +85,9 @@ final class TerminalSession {
     }
 
     /// The terminal's settings as `stty -g` prints them: to compare before and after.
-    func settings() throws -> String {
+    func settings() throws -> String { try Self.settings(of: slavePath) }
+
+    private static func settings(of slavePath: String) throws -> String {
         let stty = try TestProcess.run(["stty", "-g", "-F", slavePath], timeout: .seconds(10))
         guard stty.shellStatus == 0 else { throw TestFailure("stty: \(stty.stderr)") }
         return stty.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
