@@ -64,6 +64,9 @@ struct InteractiveTests {
         terminal.type("echo shown $((3*3))\n")
         #expect(terminal.expect("shown 9\r\n"))
         #expect(!terminal.text.contains("never"))
+        #expect(terminal.expect("$ "))
+        // As a person types: not within milliseconds of the prompt (PromptEditingTests.historyPersists).
+        Thread.sleep(forTimeInterval: 0.3)
         terminal.type("\u{04}")
         #expect(terminal.waitForExit() == .exited(0))
     }

@@ -70,7 +70,14 @@ public enum ClientCommand {
                                                 timeout: options.timeout, stdin: options.noStdin ? nil : .standardInput)
             return CommandRunner.status(of: report)
         }
-        if interactive { try connection.waitUntilReady() }
+        if interactive {
+            try connection.waitUntilReady()
+            let hello = connection.serverHello.map { " (\($0.server), \($0.mode) mode)" } ?? ""
+            LocalOutput().message("""
+                rsh: connected to \(options.target)\(hello); each line runs as one command.
+                rsh: for a full terminal (vim, top, a shell), use rsh -t \(options.target). exit or Ctrl-D leaves.
+                """)
+        }
         var runner = CommandRunner(connection: connection, options: options)
         return try runLines(&runner, options: options, interactive: interactive, interrupts: interrupts)
     }
@@ -116,12 +123,11 @@ public enum ClientCommand {
     private static func runLines(_ runner: inout some LineRunner, options: ClientOptions, interactive: Bool,
                                  interrupts: SignalReader?) throws(ClientError) -> Int32 {
         let output = LocalOutput()
-        var reader = LineReader(descriptor: .standardInput, interrupts: interrupts)
+        var input = lineInput(interactive: interactive, interrupts: interrupts)
         var status: Int32 = 0
         var directory = options.workingDirectory
         while true {
-            if interactive { try output.prompt(prompt(options.target, directory)) }
-            switch reader.next() {
+            switch try input.next(prompt: interactive ? prompt(options.target, directory) : nil) {
             case .endOfFile:
                 if interactive { output.message("") }
                 return status
@@ -151,6 +157,19 @@ public enum ClientCommand {
                 if interactive, let note = outcome.note { output.note(note) }
                 if options.stopOnError, status != 0 { return status }
             }
+        }
+    }
+
+    /// The line editor at a terminal; plain lines from a script, or when
+    /// libedit cannot be loaded (then the prompt works without editing).
+    private static func lineInput(interactive: Bool, interrupts: SignalReader?) -> any LineInput {
+        let reader = LineReader(descriptor: .standardInput, interrupts: interrupts)
+        guard interactive else { return reader }
+        do {
+            return try LineEditor(interrupts: interrupts)
+        } catch {
+            LocalOutput().message("rsh: no line editing: \(error)")
+            return reader
         }
     }
 
