@@ -73,3 +73,11 @@ int crsh_open_pseudo_terminal(char *name, size_t length) {
     }
     return master;
 }
+
+int crsh_get_window_size(int fd, struct winsize *size) {
+    return ioctl(fd, TIOCGWINSZ, size);
+}
+
+int crsh_set_window_size(int fd, const struct winsize *size) {
+    return ioctl(fd, TIOCSWINSZ, size);
+}

@@ -23,6 +23,7 @@
 #include "CRSHSystem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,6 +37,8 @@ struct job {
     char *const *argv;
     char *const *envp;
     int fds[3];
+    // When set, the child opens this terminal on 0, 1 and 2 instead of fds.
+    const char *terminal;
     int directory;
     int keep_below;
     int policy;
@@ -69,10 +72,22 @@ static int child_main(void *argument) {
         _exit(127);
     }
     if (setsid() < 0) goto failed;
-    // The sources are all above 2 (the caller checks), so these do not
-    // overwrite one another; dup2 clears close-on-exec on the copies.
-    for (int target = 0; target < 3; target++) {
-        if (dup2(job->fds[target], target) < 0) goto failed;
+    if (job->terminal) {
+        // A session leader with no controlling terminal acquires the first
+        // terminal it opens without O_NOCTTY, and its process group becomes
+        // the terminal's foreground group (credentials(7)). The descriptor
+        // opened here, if above 2, goes with the close_range below.
+        int terminal = open(job->terminal, O_RDWR);
+        if (terminal < 0) goto failed;
+        for (int target = 0; target < 3; target++) {
+            if (terminal != target && dup2(terminal, target) < 0) goto failed;
+        }
+    } else {
+        // The sources are all above 2 (the caller checks), so these do not
+        // overwrite one another; dup2 clears close-on-exec on the copies.
+        for (int target = 0; target < 3; target++) {
+            if (dup2(job->fds[target], target) < 0) goto failed;
+        }
     }
     // The directory was opened with O_PATH, which checks no permission on it:
     // entering it is where a directory without search permission fails.
@@ -106,7 +121,7 @@ failed:
 }
 
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size,
+               const int stdio[3], const char *terminal, int directory, int keep_below, int policy, void *stack, size_t stack_size,
                int *directory_failed) {
     *directory_failed = 0;
     for (int index = 0; index < 3; index++) {
@@ -116,7 +131,7 @@ int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
     sigset_t empty;
     sigemptyset(&empty);
     struct job job = { .path = path, .argv = argv, .envp = envp, .fds = { stdio[0], stdio[1], stdio[2] },
-                       .directory = directory, .keep_below = keep_below, .policy = policy, .mask = &empty,
+                       .terminal = terminal, .directory = directory, .keep_below = keep_below, .policy = policy, .mask = &empty,
                        .error = 0, .directory_failed = 0 };
     // Blocked in this thread (the child inherits the mask) until the child
     // has reset every handler. The raw call blocks glibc's own two signals too.

@@ -9,6 +9,8 @@ public enum ClientMessage: Hashable, Sendable {
     case stdin(id: Int64, data: [UInt8])
     case eof(id: Int64)
     case signal(id: Int64, Signal)
+    /// The window of the command's terminal changed size.
+    case resize(id: Int64, WindowSize)
     case ping
 
     /// Decodes a frame. An unknown `type` is `unknown_type`; a known type with
@@ -42,6 +44,10 @@ public enum ClientMessage: Hashable, Sendable {
                 throw fields.fail("unknown signal \"\(name)\"; expected one of \(Signal.requestable.map(\.name).joined(separator: " "))")
             }
             self = .signal(id: fields.id!, signal)
+        case "resize":
+            fields.id = try fields.requiredInteger("id")
+            try fields.requireEmptyBody()
+            self = .resize(id: fields.id!, try WindowSize(fields))
         case "ping":
             try fields.requireEmptyBody()
             self = .ping
@@ -53,13 +59,14 @@ public enum ClientMessage: Hashable, Sendable {
     private static func execRequest(_ fields: FieldReader) throws(ProtocolError) -> ExecRequest {
         try fields.requireEmptyBody()
         let command: ExecRequest.Command
-        switch (try fields.optionalString("cmd"), try fields.optionalStringArray("argv")) {
-        case (let text?, nil): command = .shell(text)
-        case (nil, let words?):
+        switch (try fields.optionalString("cmd"), try fields.optionalStringArray("argv"), try fields.optionalBool("login_shell") ?? false) {
+        case (let text?, nil, false): command = .shell(text)
+        case (nil, let words?, false):
             guard !words.isEmpty, !words[0].isEmpty else { throw fields.fail("\"argv\" needs a program name") }
             command = .argv(words)
-        case (nil, nil): throw fields.fail("needs \"cmd\" or \"argv\"")
-        case (_?, _?): throw fields.fail("takes \"cmd\" or \"argv\", not both")
+        case (nil, nil, true): command = .loginShell
+        case (nil, nil, false): throw fields.fail("needs \"cmd\", \"argv\" or \"login_shell\"")
+        default: throw fields.fail("takes one of \"cmd\", \"argv\" and \"login_shell\"")
         }
         let environment = try fields.optionalStringMap("env") ?? [:]
         for name in environment.keys where name.isEmpty || name.contains("=") {
@@ -69,8 +76,9 @@ public enum ClientMessage: Hashable, Sendable {
         if directory?.isEmpty == true { throw fields.fail("\"cwd\" is empty") }
         let timeout = try fields.optionalInteger("timeout_ms")
         if let timeout, timeout <= 0 { throw fields.fail("\"timeout_ms\" must be positive") }
+        let terminal = try fields.optionalObject("pty").map { (pty) throws(ProtocolError) in try TerminalRequest(pty) }
         return ExecRequest(id: fields.id!, command: command, environment: environment, workingDirectory: directory,
-                           timeoutMilliseconds: timeout, wantsStdin: try fields.optionalBool("stdin") ?? false)
+                           timeoutMilliseconds: timeout, wantsStdin: try fields.optionalBool("stdin") ?? false, terminal: terminal)
     }
 
     /// Appends this message as a frame.
@@ -89,6 +97,7 @@ public enum ClientMessage: Hashable, Sendable {
             switch request.command {
             case .shell(let text): members.append(("cmd", .string(text)))
             case .argv(let words): members.append(("argv", .array(words.map { .string($0) })))
+            case .loginShell: members.append(("login_shell", .bool(true)))
             }
             if !request.environment.isEmpty {
                 members.append(("env", .object(request.environment.mapValues { .string($0) })))
@@ -96,6 +105,7 @@ public enum ClientMessage: Hashable, Sendable {
             if let directory = request.workingDirectory { members.append(("cwd", .string(directory))) }
             if let timeout = request.timeoutMilliseconds { members.append(("timeout_ms", .integer(timeout))) }
             if request.wantsStdin { members.append(("stdin", .bool(true))) }
+            if let terminal = request.terminal { members.append(("pty", terminal.json)) }
             FrameEncoder.append(type: "exec", members, to: &output)
         case .stdin(let id, let data):
             FrameEncoder.append(type: "stdin", [("id", .integer(id))], body: data, to: &output)
@@ -103,6 +113,8 @@ public enum ClientMessage: Hashable, Sendable {
             FrameEncoder.append(type: "eof", [("id", .integer(id))], to: &output)
         case .signal(let id, let signal):
             FrameEncoder.append(type: "signal", [("id", .integer(id)), ("signal", .string(signal.name))], to: &output)
+        case .resize(let id, let size):
+            FrameEncoder.append(type: "resize", [("id", .integer(id))] + size.members, to: &output)
         case .ping:
             FrameEncoder.append(type: "ping", [], to: &output)
         }

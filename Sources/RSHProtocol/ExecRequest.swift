@@ -5,6 +5,8 @@ public struct ExecRequest: Hashable, Sendable {
         case shell(String)
         /// Executed directly: no shell, no re-parsing, no quoting.
         case argv([String])
+        /// The login shell of the server's user, started as a login shell.
+        case loginShell
     }
 
     /// Chosen by the client; unique among the commands in flight on the connection.
@@ -15,16 +17,20 @@ public struct ExecRequest: Hashable, Sendable {
     public var workingDirectory: String?
     public var timeoutMilliseconds: Int64?
     /// Whether the client will send `stdin` frames; otherwise stdin is /dev/null.
+    /// A command with a terminal always takes `stdin` frames: they are what is typed.
     public var wantsStdin: Bool
+    /// Run on a new pseudo-terminal of this size; `nil` runs with pipes.
+    public var terminal: TerminalRequest?
 
     public init(id: Int64, command: Command, environment: [String: String] = [:], workingDirectory: String? = nil,
-                timeoutMilliseconds: Int64? = nil, wantsStdin: Bool = false) {
+                timeoutMilliseconds: Int64? = nil, wantsStdin: Bool = false, terminal: TerminalRequest? = nil) {
         self.id = id
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.timeoutMilliseconds = timeoutMilliseconds
         self.wantsStdin = wantsStdin
+        self.terminal = terminal
     }
 
     /// The command as one line, for logs.
@@ -32,6 +38,7 @@ public struct ExecRequest: Hashable, Sendable {
         switch command {
         case .shell(let text): return text
         case .argv(let words): return words.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
+        case .loginShell: return "(login shell)"
         }
     }
 }

@@ -47,6 +47,12 @@ public enum Limits {
     /// Above this many bytes of stdin not yet taken by the commands, the server
     /// does not read the client's socket.
     public static let stdinHighWater = 256 * 1024
+    /// Once a command on a terminal has exited, how long its terminal may
+    /// stay silent before the server stops waiting for the rest of its
+    /// output: a background process that keeps the terminal open (and
+    /// quiet) must not keep the command from ending. Each read that finds
+    /// output starts the wait again, so nothing a busy terminal writes is lost.
+    public static let terminalDrainMilliseconds: Int64 = 1_000
     /// After its last frame the server shuts its sending side and reads (and
     /// discards) for up to this long before closing: closing with unread
     /// input would make the kernel send a reset, and the client could lose

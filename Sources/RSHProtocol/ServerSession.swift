@@ -43,10 +43,14 @@ public struct ServerSession {
         /// Spawn this command. If that fails, report it with `startFailed`.
         case start(ExecRequest)
         case writeStdin(id: Int64, [UInt8])
-        /// Close the command's stdin once the bytes before it are written.
+        /// Close the command's stdin once the bytes before it are written;
+        /// for a command with a terminal, write the terminal's end-of-file
+        /// character instead (a terminal cannot be half-closed).
         case closeStdin(id: Int64)
         /// Deliver a signal to the command's process group.
         case signal(id: Int64, Signal)
+        /// Set the window size of the command's terminal.
+        case resize(id: Int64, WindowSize)
         /// Tear the command down: TERM to its group, a grace period, then KILL.
         case terminate(id: Int64)
         /// A command ended; one log line.
@@ -243,7 +247,7 @@ public struct ServerSession {
                                      id: request.id), &actions)
             } else {
                 request.timeoutMilliseconds = request.timeoutMilliseconds ?? configuration.defaultTimeoutMilliseconds
-                commands[request.id] = Command(request: request, stdinOpen: request.wantsStdin)
+                commands[request.id] = Command(request: request, stdinOpen: request.wantsStdin || request.terminal != nil)
                 actions.append(.start(request))
             }
         case (_, .stdin(let id, let data)):
@@ -256,6 +260,11 @@ public struct ServerSession {
         case (_, .signal(let id, let signal)):
             guard commands[id] != nil else { return }
             actions.append(signal == .kill ? .terminate(id: id) : .signal(id: id, signal))
+        case (_, .resize(let id, let size)):
+            // Like stdin for a command without stdin: a command without a
+            // terminal, or one that has ended, has no window to resize.
+            guard commands[id]?.request.terminal != nil else { return }
+            actions.append(.resize(id: id, size))
         case (_, .ping):
             actions.append(send(.pong))
         }

@@ -55,18 +55,25 @@ extension ChildProcess {
             while mayHaveOutput[stream], reads < Self.readsPerTurn, acceptingOutput() {
                 switch read(stream, into: buffer) {
                 case .bytes(let count):
+                    if isOnTerminal { deadlines.terminalOutputArrived() }
                     sink(stream, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                     reads += 1
-                case .wouldBlock, .endOfFile:
+                case .wouldBlock:
+                    mayHaveOutput[stream] = false
+                    if isOnTerminal, hasExited { deadlines.terminalQuiet(now: now) }
+                case .endOfFile:
                     mayHaveOutput[stream] = false
                 }
             }
         }
         if let fd = standardInput, !ready(fd).isEmpty { flushInput() }
+        // While the caller takes no output, the terminal's silence is not
+        // the program's: the drain starts again once output is read.
+        if isOnTerminal, deadlines.drainEndsAt != nil, !acceptingOutput() { deadlines.terminalQuiet(now: now) }
         if let deadline = deadlines.nextDeadline, deadline <= now { enforceDeadlines(now: now) }
     }
 
-    /// Waits in `poll` until the child is complete (exited, both pipes at end
+    /// Waits in `poll` until the child is complete (exited, its output at end
     /// of file), passing every chunk of output to `sink`; enforces the
     /// deadlines on the way. The smallest synchronous driver.
     public func drain(_ sink: (OutputKind, UnsafeRawBufferPointer) -> Void) {

@@ -7,7 +7,9 @@ import RSHSystem
 /// and an event loop alike.
 ///
 /// The child is the leader of its own session and process group, so signals
-/// go to the whole group. It is reaped only in `finish`, after its output
+/// go to the whole group. On a terminal (`CommandSpec.terminal`) its output
+/// is the terminal's master, read until EIO, and its input a second
+/// descriptor for the same master; it has no separate stderr. It is reaped only in `finish`, after its output
 /// pipes have closed: until then its zombie keeps the group ID from being
 /// reused, so a late `kill(-pgid)` can never reach an unrelated group.
 public final class ChildProcess {
@@ -18,8 +20,10 @@ public final class ChildProcess {
     public private(set) var standardInput: FileDescriptor?
     public private(set) var standardOutput: FileDescriptor?
     public private(set) var standardError: FileDescriptor?
+    /// Whether the child runs on a pseudo-terminal.
+    public let isOnTerminal: Bool
     public let startedAt: ContinuousClock.Instant
-    public private(set) var deadlines: CommandDeadlines
+    public internal(set) var deadlines: CommandDeadlines
     public private(set) var exitedAt: ContinuousClock.Instant?
     /// Called with each of our descriptors just before it is closed, so an
     /// event loop can drop it from its epoll set first.
@@ -47,6 +51,7 @@ public final class ChildProcess {
         standardInput = launch.standardInput
         standardOutput = launch.standardOutput
         standardError = launch.standardError
+        isOnTerminal = launch.terminal != nil
         startedAt = launch.startedAt
         deadlines = CommandDeadlines(start: launch.startedAt, timeout: timeout, grace: grace)
     }
@@ -67,7 +72,11 @@ public final class ChildProcess {
 
     /// Records that the process descriptor became readable.
     public func noteExit(now: ContinuousClock.Instant = .now) {
-        if exitedAt == nil { exitedAt = now }
+        guard exitedAt == nil else { return }
+        exitedAt = now
+        // A terminal is not at end of file while a background process holds
+        // it: from now on its silence is bounded (CommandDeadlines.drain).
+        if isOnTerminal, standardOutput != nil, !mayHaveOutput[.stdout] { deadlines.terminalQuiet(now: now) }
     }
 
     // MARK: Output
@@ -83,7 +92,9 @@ public final class ChildProcess {
             guard let count = try fd.tryRead(into: buffer) else { return .wouldBlock }
             if count > 0 { return .bytes(count) }
         } catch {
-            // EIO and friends cannot happen on a pipe; treat them as its end.
+            // A terminal's master reads EIO once no process holds the slave:
+            // that is its end of file (pty(7)). EIO and friends cannot happen
+            // on a pipe; treat them as its end too.
         }
         close(stream)
         return .endOfFile
@@ -118,10 +129,18 @@ public final class ChildProcess {
         pendingInput += bytes
     }
 
-    /// Closes stdin once every queued byte has been written.
+    /// Closes stdin once every queued byte has been written. A terminal
+    /// cannot be half-closed: it is sent its end-of-file character instead
+    /// (VEOF, as its settings say now), which ends the input of a program
+    /// reading a line at a time.
     public func finishInput() {
+        guard !inputFinished else { return }
+        if isOnTerminal, let fd = standardInput,
+           let character = (try? (standardOutput ?? fd).terminalAttributes())?.endOfFileCharacter {
+            queueInput([character])
+        }
         inputFinished = true
-        if pendingInputCount == 0 { closeInput() }
+        if pendingInputCount == 0 { closeInput() } else { flushInput() }
     }
 
     /// Writes queued input without blocking. Returns whether anything is left
@@ -162,6 +181,13 @@ public final class ChildProcess {
     }
 
     // MARK: Signals and teardown
+
+    /// Sets the window size of the child's terminal; the kernel tells its
+    /// foreground process group (SIGWINCH). Nothing for a child without one.
+    public func resize(_ size: WindowSize) {
+        guard isOnTerminal, !reaped, let fd = standardOutput ?? standardInput else { return }
+        try? fd.setWindowSize(size)
+    }
 
     /// Sends a signal to the child's whole process group.
     public func signalGroup(_ signal: Signal) {

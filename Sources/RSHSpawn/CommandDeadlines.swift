@@ -25,13 +25,19 @@ public struct CommandDeadlines: Hashable, Sendable {
     }
 
     public let grace: Duration
+    /// How long a terminal may stay silent after its command has exited (`Limits.terminalDrainMilliseconds`).
+    public let drain: Duration
     public private(set) var timeoutAt: ContinuousClock.Instant?
     public private(set) var phase: Phase = .running
     /// Whether the teardown began because the timeout passed.
     public private(set) var timedOut = false
+    /// When the output of an exited command's terminal is given up on, unless more arrives first.
+    public private(set) var drainEndsAt: ContinuousClock.Instant?
 
-    public init(start: ContinuousClock.Instant, timeout: Duration?, grace: Duration) {
+    public init(start: ContinuousClock.Instant, timeout: Duration?, grace: Duration,
+                drain: Duration = .milliseconds(Limits.terminalDrainMilliseconds)) {
         self.grace = grace
+        self.drain = drain
         timeoutAt = timeout.map { start + $0 }
     }
 
@@ -39,12 +45,28 @@ public struct CommandDeadlines: Hashable, Sendable {
 
     /// The next instant at which `expire` has something to do.
     public var nextDeadline: ContinuousClock.Instant? {
+        let phaseDeadline: ContinuousClock.Instant?
         switch phase {
-        case .running: return timeoutAt
-        case .terminating(let killAt): return killAt
-        case .killed(let abandonAt): return abandonAt
-        case .abandoned: return nil
+        case .running: phaseDeadline = timeoutAt
+        case .terminating(let killAt): phaseDeadline = killAt
+        case .killed(let abandonAt): phaseDeadline = abandonAt
+        case .abandoned: phaseDeadline = nil
         }
+        guard let drainEndsAt else { return phaseDeadline }
+        return min(phaseDeadline ?? drainEndsAt, drainEndsAt)
+    }
+
+    /// The command has exited and its terminal had nothing to read at `now`
+    /// (or the caller could not take output then): the drain ends after
+    /// `drain` more of silence.
+    public mutating func terminalQuiet(now: ContinuousClock.Instant) {
+        guard phase != .abandoned else { return }
+        drainEndsAt = now + drain
+    }
+
+    /// The terminal had output: the drain waits for the next silence.
+    public mutating func terminalOutputArrived() {
+        drainEndsAt = nil
     }
 
     /// Starts the teardown (client gone, `KILL` requested, server stopping).
@@ -61,6 +83,11 @@ public struct CommandDeadlines: Hashable, Sendable {
 
     /// Acts on the deadline that has passed, if one has.
     public mutating func expire(now: ContinuousClock.Instant) -> Step? {
+        if let drainEndsAt, drainEndsAt <= now {
+            self.drainEndsAt = nil
+            phase = .abandoned
+            return .abandonOutput
+        }
         switch phase {
         case .running:
             guard let timeoutAt, timeoutAt <= now else { return nil }

@@ -12,11 +12,16 @@ public struct CommandSpec: Hashable, Sendable {
     public var workingDirectory: String?
     /// Give the child a pipe for stdin; otherwise its stdin is /dev/null.
     public var wantsStdin: Bool
+    /// Run the child on a new pseudo-terminal instead of pipes: its stdin,
+    /// stdout and stderr, and its controlling terminal (`wantsStdin` is then moot).
+    public var terminal: TerminalRequest?
 
-    public init(_ program: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil, wantsStdin: Bool = false) {
+    public init(_ program: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil,
+                wantsStdin: Bool = false, terminal: TerminalRequest? = nil) {
         self.program = program
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.wantsStdin = wantsStdin
+        self.terminal = terminal
     }
 }

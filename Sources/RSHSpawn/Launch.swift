@@ -10,13 +10,20 @@ struct Launch {
     let exitDescriptor: ProcessDescriptor
     let standardInput: FileDescriptor?
     let standardOutput: FileDescriptor
-    let standardError: FileDescriptor
+    /// `nil` on a terminal, which merges the two streams into its output.
+    let standardError: FileDescriptor?
+    /// The terminal's master, when the child runs on one (`standardOutput`
+    /// reads it; `standardInput` is a second descriptor for it).
+    let terminal: FileDescriptor?
     let startedAt: ContinuousClock.Instant
 
     /// Errors of `exec` itself: the shell would report them as "not found"
     /// (127) or "Permission denied" (126), so the shell is asked to.
     static let execErrors: Set<Errno> = [.noSuchFile, .permissionDenied, .execFormat, .notDirectory,
                                          .tooManySymbolicLinks, .nameTooLong, .notPermitted, .isDirectory, .textFileBusy]
+
+    /// Not passed to a command on a terminal: programs read the size from the terminal itself.
+    static let windowSizeVariables: Set<String> = ["LINES", "COLUMNS"]
 
     init(_ spec: CommandSpec) throws(SpawnError) {
         var opened: [FileDescriptor] = []
@@ -32,15 +39,31 @@ struct Launch {
                 }
                 opened.append(directory!)
             }
-            let input: (readEnd: FileDescriptor, writeEnd: FileDescriptor)? = spec.wantsStdin ? try Self.pipe(&opened) : nil
-            let output = try Self.pipe(&opened)
-            let error = try Self.pipe(&opened)
-
-            let childInput = try input?.readEnd ?? DevNull.descriptor()
-            let setup = SpawnSetup(standardInput: childInput,
-                                   standardOutput: output.writeEnd, standardError: error.writeEnd,
-                                   workingDirectory: directory, environment: Self.environment(spec.environment),
-                                   searchPath: true)
+            let streams: SpawnSetup.StandardStreams
+            let ours: (input: FileDescriptor?, output: FileDescriptor, error: FileDescriptor?)
+            var environment = spec.environment
+            var removed: Set<String> = []
+            if let terminal = spec.terminal {
+                let pair = try PseudoTerminal.open(size: terminal.size)
+                opened.append(pair.master)
+                // A second descriptor for writing, as sshd keeps one (session.c):
+                // the two directions then close independently, and an event
+                // loop watches each for its own readiness.
+                let input = try pair.master.duplicate()
+                opened.append(input)
+                streams = .terminal(path: pair.slavePath)
+                ours = (input, pair.master, nil)
+                if terminal.term.isEmpty { removed.insert("TERM") } else { environment["TERM"] = terminal.term }
+                removed.formUnion(Self.windowSizeVariables.subtracting(spec.environment.keys))
+            } else {
+                let input: (readEnd: FileDescriptor, writeEnd: FileDescriptor)? = spec.wantsStdin ? try Self.pipe(&opened) : nil
+                let output = try Self.pipe(&opened)
+                let error = try Self.pipe(&opened)
+                streams = .descriptors(input: try input?.readEnd ?? DevNull.descriptor(), output: output.writeEnd, error: error.writeEnd)
+                ours = (input?.writeEnd, output.readEnd, error.readEnd)
+            }
+            let setup = SpawnSetup(streams, workingDirectory: directory,
+                                   environment: Self.environment(environment, removing: removed), searchPath: true)
             let started = ContinuousClock.now
             let pid = try Self.spawn(spec, setup)
 
@@ -54,15 +77,16 @@ struct Launch {
                 reapProcess(pid)
                 throw SpawnError.resources(error)
             }
-            for fd in [input?.writeEnd, output.readEnd, error.readEnd].compactMap({ $0 }) {
+            for fd in [ours.input, ours.output, ours.error].compactMap({ $0 }) {
                 try fd.setNonBlocking()
                 keep.insert(fd)
             }
             processID = pid
             exitDescriptor = exit
-            standardInput = input?.writeEnd
-            standardOutput = output.readEnd
-            standardError = error.readEnd
+            standardInput = ours.input
+            standardOutput = ours.output
+            standardError = ours.error
+            terminal = spec.terminal == nil ? nil : ours.output
             startedAt = started
         } catch let error as SpawnError {
             throw error
@@ -77,13 +101,14 @@ struct Launch {
         return ends
     }
 
-    /// `nil` (inherit unchanged) without overrides; otherwise the server's
-    /// environment with the overridden names replaced.
-    private static func environment(_ overrides: [String: String]) -> [String]? {
-        guard !overrides.isEmpty else { return nil }
+    /// `nil` (inherit unchanged) without changes; otherwise the server's
+    /// environment with the overridden names replaced and the removed ones left out.
+    private static func environment(_ overrides: [String: String], removing removed: Set<String>) -> [String]? {
+        guard !overrides.isEmpty || !removed.isEmpty else { return nil }
         var entries = currentEnvironment().filter { entry in
             guard let equals = entry.firstIndex(of: "=") else { return true }
-            return overrides[String(entry[..<equals])] == nil
+            let name = String(entry[..<equals])
+            return overrides[name] == nil && !removed.contains(name)
         }
         for (name, value) in overrides.sorted(by: { $0.key < $1.key }) { entries.append("\(name)=\(value)") }
         return entries
@@ -100,6 +125,8 @@ struct Launch {
         let direct: [String]?
         let viaShell: [String]
         switch spec.program {
+        case .loginShell:
+            return try spawnLoginShell(setup, spec.workingDirectory)
         case .shell(let text):
             direct = ownPath ? ShellFastPath.directArguments(for: text) : nil
             viaShell = ["/bin/sh", "-c", text]
@@ -136,6 +163,26 @@ struct Launch {
             }
         }
         return try spawnShell(viaShell, setup, path)
+    }
+
+    /// The server user's login shell, started as one: its `argv[0]` is its
+    /// name after a "-" (login(1), bash(1) "INVOCATION"). `/bin/sh` when the
+    /// password database names no shell, or one that cannot be executed.
+    private static func spawnLoginShell(_ setup: SpawnSetup, _ path: String?) throws(SpawnError) -> Int32 {
+        var shellSetup = setup
+        shellSetup.searchPath = false
+        let candidates = [ProcessIdentity.loginShell, "/bin/sh"].compactMap { $0 }.filter { $0.hasPrefix("/") }
+        for shell in candidates {
+            shellSetup.program = shell
+            do {
+                return try spawnProcess(["-" + (shell.split(separator: "/").last.map(String.init) ?? "sh")], shellSetup)
+            } catch .other(let error) where execErrors.contains(error) {
+                if shell == candidates.last { throw .cannotExecute(error) }
+            } catch {
+                throw SpawnError(error, directory: path)
+            }
+        }
+        preconditionFailure("/bin/sh is always a candidate")
     }
 
     /// This process's `PATH`, read once: the server does not change its environment.

@@ -62,6 +62,12 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         _ = try retryingInterrupts { crsh_set_nonblocking(rawValue, nonBlocking ? 1 : 0) }
     }
 
+    /// A second descriptor for the same open file, close-on-exec
+    /// (`fcntl(F_DUPFD_CLOEXEC)`); it shares the file's status flags, `O_NONBLOCK` included.
+    public func duplicate() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retryingInterrupts { fcntl(rawValue, F_DUPFD_CLOEXEC, Int32(3)) })
+    }
+
     /// Whether the descriptor is a terminal (`isatty(3)`).
     public var isTerminal: Bool { isatty(rawValue) == 1 }
 

@@ -54,9 +54,19 @@ private func posixSpawn(_ program: String, _ argv: CStringArray, _ envp: CString
     // dup2 onto 0, 1, 2 clears close-on-exec on the copies. The three sources
     // are never 0-2 themselves: the server keeps its own standard descriptors
     // open (FileDescriptor.ensureStandardDescriptorsOpen).
-    try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardInput.rawValue, 0))
-    try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardOutput.rawValue, 1))
-    try returnedError(posix_spawn_file_actions_adddup2(&actions, setup.standardError.rawValue, 2))
+    switch setup.standardStreams {
+    case .descriptors(let input, let output, let error):
+        try returnedError(posix_spawn_file_actions_adddup2(&actions, input.rawValue, 0))
+        try returnedError(posix_spawn_file_actions_adddup2(&actions, output.rawValue, 1))
+        try returnedError(posix_spawn_file_actions_adddup2(&actions, error.rawValue, 2))
+    case .terminal(let path):
+        // glibc runs POSIX_SPAWN_SETSID before the file actions, so this
+        // open (without O_NOCTTY) makes the terminal the child's controlling
+        // terminal, and the child's group its foreground group.
+        try returnedError(posix_spawn_file_actions_addopen(&actions, 0, path, O_RDWR, 0))
+        try returnedError(posix_spawn_file_actions_adddup2(&actions, 0, 1))
+        try returnedError(posix_spawn_file_actions_adddup2(&actions, 0, 2))
+    }
     if let directory = setup.workingDirectory {
         try returnedError(crsh_spawn_addfchdir(&actions, directory.rawValue))
     }

@@ -18,6 +18,22 @@ public enum ProcessIdentity {
     public static func environmentValue(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+    /// The login shell of this process's effective user, from the password
+    /// database (`getpwuid_r(3)`), as login(1) and sshd take it; `nil` when
+    /// the entry has none.
+    public static var loginShell: String? { passwordEntryField(\.pw_shell) }
+    /// The home directory of this process's effective user, from the password database.
+    public static var homeDirectory: String? { passwordEntryField(\.pw_dir) }
+
+    private static func passwordEntryField(_ field: KeyPath<passwd, UnsafeMutablePointer<CChar>?>) -> String? {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(geteuid(), &entry, &buffer, buffer.count, &found) == 0, found != nil,
+              let value = entry[keyPath: field] else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
     /// The physical path of the working directory (`getcwd(3)`); `nil` when
     /// it has none (it was removed) or it is out of reach.
     public static var workingDirectory: String? {

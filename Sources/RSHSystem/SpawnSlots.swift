@@ -117,15 +117,25 @@ public final class SpawnSlots: Sendable {
     func spawn(_ path: String, _ argv: CStringArray, _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
                _ setup: SpawnSetup) throws(SpawnFailure) -> Int32? {
         guard let placeholder, supported.load(ordering: .relaxed), let slot = take() else { return nil }
-        let sources = [setup.standardInput, setup.standardOutput, setup.standardError] + (setup.workingDirectory.map { [$0] } ?? [])
+        // Slot numbers 0-2 take the child's standard streams (a terminal's
+        // slave the child opens itself: they keep /dev/null), 3 its directory.
+        var placed: [(source: FileDescriptor, number: Int32)] = []
+        var terminalPath: String?
+        switch setup.standardStreams {
+        case .descriptors(let input, let output, let error):
+            placed += zip([input, output, error], slot.numbers.prefix(3)).map { ($0, $1) }
+        case .terminal(let path):
+            terminalPath = path
+        }
+        if let directory = setup.workingDirectory { placed.append((directory, slot.numbers[3])) }
         defer {
             // Back to /dev/null: this also closes our copies of the child's
             // pipe ends, which would otherwise keep its output from ending.
-            for number in slot.numbers.prefix(sources.count) { _ = crsh_dup3_cloexec(placeholder.rawValue, number) }
+            for (_, number) in placed { _ = crsh_dup3_cloexec(placeholder.rawValue, number) }
             giveBack(slot)
         }
         do {
-            for (source, number) in zip(sources, slot.numbers) {
+            for (source, number) in placed {
                 _ = try retryingInterrupts { crsh_dup3_cloexec(source.rawValue, number) }
             }
         } catch {
@@ -135,7 +145,7 @@ public final class SpawnSlots: Sendable {
         var directoryFailed: Int32 = 0
         let stdio = Array(slot.numbers.prefix(3))
         let error = stdio.withUnsafeBufferPointer { stdio in
-            crsh_spawn(&processID, path, argv.pointers, envp, stdio.baseAddress,
+            crsh_spawn(&processID, path, argv.pointers, envp, stdio.baseAddress, terminalPath,
                        setup.workingDirectory == nil ? -1 : slot.numbers[3], slot.keepBelow,
                        ThreadScheduling.childPolicy ?? -1, slot.stack, Self.stackSize, &directoryFailed)
         }

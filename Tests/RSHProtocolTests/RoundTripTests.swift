@@ -17,19 +17,31 @@ struct MessageGenerator {
 
     mutating func id() -> Int64 { Int64.random(in: Int64.min...Int64.max, using: &random) }
 
+    mutating func windowSize() -> WindowSize {
+        WindowSize(rows: UInt16.random(in: 0...UInt16.max, using: &random), columns: UInt16.random(in: 0...UInt16.max, using: &random),
+                   pixelWidth: Bool.random(using: &random) ? UInt16.random(in: 0...UInt16.max, using: &random) : 0,
+                   pixelHeight: Bool.random(using: &random) ? UInt16.random(in: 0...UInt16.max, using: &random) : 0)
+    }
+
     mutating func clientMessage() -> ClientMessage {
-        switch Int.random(in: 0..<6, using: &random) {
+        switch Int.random(in: 0..<7, using: &random) {
         case 0: return .hello(version: id(), client: Bool.random(using: &random) ? text() : nil)
         case 1:
-            let command: ExecRequest.Command = Bool.random(using: &random)
-                ? .shell(text()) : .argv(["p" + text()] + (0..<Int.random(in: 0...4, using: &random)).map { _ in text() })
+            let command: ExecRequest.Command
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: command = .shell(text())
+            case 1: command = .argv(["p" + text()] + (0..<Int.random(in: 0...4, using: &random)).map { _ in text() })
+            default: command = .loginShell
+            }
             var environment: [String: String] = [:]
             for _ in 0..<Int.random(in: 0...3, using: &random) { environment["K" + text().replacingEquals()] = text() }
             return .exec(ExecRequest(id: id(), command: command, environment: environment,
                                      workingDirectory: Bool.random(using: &random) ? "/" + text() : nil,
                                      timeoutMilliseconds: Bool.random(using: &random) ? Int64.random(in: 1...Int64.max, using: &random) : nil,
-                                     wantsStdin: Bool.random(using: &random)))
+                                     wantsStdin: Bool.random(using: &random),
+                                     terminal: Bool.random(using: &random) ? TerminalRequest(term: text(), size: windowSize()) : nil))
         case 2: return .stdin(id: id(), data: bytes())
+        case 5: return .resize(id: id(), windowSize())
         case 3: return .eof(id: id())
         case 4: return .signal(id: id(), Signal.requestable.randomElement(using: &random)!)
         default: return .ping

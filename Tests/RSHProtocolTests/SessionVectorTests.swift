@@ -21,6 +21,7 @@ func summarize(_ actions: [ServerSession.Action]) -> [SessionVector.ExpectedActi
         case .signal(let id, let signal): summary.signal = id; summary.name = signal.name
         case .writeStdin(let id, let data): summary.stdin = id; summary.data = data.map { String(format2: $0) }.joined()
         case .closeStdin(let id): summary.eof = id
+        case .resize(let id, let size): summary.resize = id; summary.rows = Int(size.rows); summary.cols = Int(size.columns)
         case .finished, .warning: return nil
         }
         return summary

@@ -128,11 +128,15 @@ struct SessionVector: Decodable, CustomTestStringConvertible {
         var stdin: Int64?
         var data: String?
         var eof: Int64?
+        var resize: Int64?
+        var rows: Int?
+        var cols: Int?
 
         var description: String {
             [send.map { "send \($0)" }, code, id.map { "id \($0)" }, start.map { "start \($0)" }, close.map { _ in "close" },
              terminate.map { "terminate \($0)" }, signal.map { "signal \($0)" }, name, stdin.map { "stdin \($0)" }, data,
-             eof.map { "eof \($0)" }].compactMap { $0 }.joined(separator: " ")
+             eof.map { "eof \($0)" }, resize.map { "resize \($0)" }, rows.map { "rows \($0)" },
+             cols.map { "cols \($0)" }].compactMap { $0 }.joined(separator: " ")
         }
     }
 

@@ -40,7 +40,7 @@ struct StdinFlowControlTests {
 
     @Test("a second Ctrl-C while stdin is forwarded tears down a command that ignores INT", arguments: Setup.unauthenticated)
     func secondInterruptWhileForwarding(_ setup: Setup) throws {
-        let (rsh, group) = try Self.rshForwardingInput(setup, "echo $$; trap '' INT; exec sleep 25")
+        let (rsh, group) = try Self.rshForwardingInput(setup, "trap '' INT; echo $$; exec sleep 25")
         rsh.signal(.interrupt)
         // Two SIGINTs close together are one pending signal: let rsh take the first.
         Thread.sleep(forTimeInterval: 0.5)

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 
 /// posix_spawnattr flag: the child calls setsid() (glibc >= 2.26).
 extern const short crsh_POSIX_SPAWN_SETSID;
@@ -38,9 +39,15 @@ ssize_t crsh_getrandom(void *buffer, size_t length);
 /// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
 /// master descriptor, close-on-exec, and writes the slave's path to `name`.
 int crsh_open_pseudo_terminal(char *name, size_t length);
+/// ioctl TIOCGWINSZ / TIOCSWINSZ (ioctl is variadic, which Swift cannot
+/// call). Return 0 or -1 with errno set.
+int crsh_get_window_size(int fd, struct winsize *size);
+int crsh_set_window_size(int fd, const struct winsize *size);
 
 /// posix_spawn with POSIX_SPAWN_SETSID, every signal at its default action and
-/// none blocked, `stdio` as the child's 0, 1 and 2, an optional directory to
+/// none blocked, `stdio` as the child's 0, 1 and 2 (or, when `terminal` is not
+/// NULL, that terminal opened after setsid, which makes it the child's
+/// controlling terminal; `stdio` is then unused), an optional directory to
 /// fchdir into (-1: none), and nothing else open; but the child copies only
 /// the descriptors below `keep_below` from this process's table (spawn.c).
 /// `stdio` and `directory` must be in 3..<keep_below. `policy` >= 0: the
@@ -50,7 +57,7 @@ int crsh_open_pseudo_terminal(char *name, size_t length);
 /// this kernel cannot unshare a descriptor table that way. With an error,
 /// `*directory_failed` says whether it was the child's fchdir that failed.
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const int stdio[3], int directory, int keep_below, int policy, void *stack, size_t stack_size,
+               const int stdio[3], const char *terminal, int directory, int keep_below, int policy, void *stack, size_t stack_size,
                int *directory_failed);
 
 #endif

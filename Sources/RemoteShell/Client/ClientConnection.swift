@@ -65,11 +65,16 @@ final class ClientConnection {
         var report: ExitReport?
         /// When set, output is kept here instead of written out.
         var captured: [OutputKind: [UInt8]]?
-        init(id: Int64, stdinOpen: Bool, capturing: Bool = false) {
+        /// The local terminal of a command on a remote terminal.
+        let terminal: LocalTerminal?
+        init(id: Int64, stdinOpen: Bool, capturing: Bool = false, terminal: LocalTerminal? = nil) {
             self.id = id
             self.stdinOpen = stdinOpen
             captured = capturing ? [.stdout: [], .stderr: []] : nil
+            self.terminal = terminal
         }
+        /// Where the signals this command handles are read.
+        func signals(_ interrupts: SignalReader?) -> SignalReader? { terminal?.signals ?? interrupts }
     }
 
     /// Runs one command: its output is written to our stdout/stderr as it
@@ -82,6 +87,17 @@ final class ClientConnection {
         return running.report!
     }
 
+    /// Runs one command on a remote terminal (`rsh -t`): what is typed at
+    /// `terminal` goes to it, through the escapes; its output, one stream,
+    /// comes to our stdout; our window's size follows it (SIGWINCH).
+    func executeOnTerminal(_ request: ExecRequest.Command, _ terminal: LocalTerminal, environment: [String: String] = [:],
+                           workingDirectory: String? = nil, timeout: Duration? = nil) throws(ClientError) -> ExitReport {
+        let running = try start(request, environment, workingDirectory, timeout, stdin: terminal.input, capturing: false,
+                                terminal: terminal)
+        while running.report == nil { try step(stdin: terminal.input, state: running) }
+        return running.report!
+    }
+
     /// Runs one command with stdin at /dev/null and keeps its output instead of writing it.
     func executeCapturing(_ request: ExecRequest.Command, environment: [String: String] = [:], workingDirectory: String? = nil,
                           timeout: Duration? = nil) throws(ClientError) -> Captured {
@@ -91,21 +107,23 @@ final class ClientConnection {
     }
 
     private func start(_ request: ExecRequest.Command, _ environment: [String: String], _ workingDirectory: String?,
-                       _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool) throws(ClientError) -> Running {
+                       _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool,
+                       terminal: LocalTerminal? = nil) throws(ClientError) -> Running {
         if authenticates { try waitUntilReady() }
         let id = nextID
         nextID += 1
         session.queue(.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
                                         timeoutMilliseconds: timeout.map { max(1, $0.milliseconds) },
-                                        wantsStdin: stdin != nil)))
-        return Running(id: id, stdinOpen: stdin != nil, capturing: capturing)
+                                        wantsStdin: stdin != nil, terminal: terminal?.request)))
+        return Running(id: id, stdinOpen: stdin != nil, capturing: capturing, terminal: terminal)
     }
 
     /// One turn of the loop: wait, then act on what is ready.
     private func step(stdin: FileDescriptor?, state: Running?) throws(ClientError) {
         var requests = [PollRequest(socket, session.hasBytesToSend ? [.readable, .writable] : .readable)]
         if let stdin, let state, stdinRoom(state) > 0 { requests.append(PollRequest(stdin, .readable)) }
-        if let interrupts, state != nil { requests.append(PollRequest(interrupts.descriptor, .readable)) }
+        let signals = state?.signals(interrupts)
+        if let signals { requests.append(PollRequest(signals.descriptor, .readable)) }
         do {
             try poll(&requests, timeoutMilliseconds: -1)
         } catch {
@@ -116,8 +134,8 @@ final class ClientConnection {
             case socket:
                 if request.returned.contains(.writable) { try flush() }
                 if !request.returned.isDisjoint(with: [.readable, .hangup, .error]) { try readSocket(state) }
-            case interrupts?.descriptor:
-                while interrupts?.next() != nil { try interrupted(state!) }
+            case signals?.descriptor:
+                while let signal = signals?.next() { try received(signal, state!) }
             default:
                 try forwardStdin(request.descriptor, state!)
             }
@@ -163,7 +181,8 @@ final class ClientConnection {
     }
 
     private func forwardStdin(_ fd: FileDescriptor, _ state: Running) throws(ClientError) {
-        let room = stdinRoom(state)
+        // A terminal's escapes may add one byte to what was read.
+        let room = stdinRoom(state) - (state.terminal == nil ? 0 : 1)
         guard room > 0 else { return }
         let count: Int
         do {
@@ -175,9 +194,19 @@ final class ClientConnection {
         if count == 0 {
             state.stdinOpen = false
             session.queue(.eof(id: state.id))
+        } else if let terminal = state.terminal {
+            let data = try terminal.typed(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            if !data.isEmpty { session.queue(.stdin(id: state.id, data: data)) }
         } else {
             session.queue(.stdin(id: state.id, data: Array(buffer[..<count])))
         }
+    }
+
+    /// A signal for the running command: on a terminal, a new window size
+    /// (or the end of the session); otherwise Ctrl-C.
+    private func received(_ signal: Signal, _ state: Running) throws(ClientError) {
+        guard let terminal = state.terminal else { return try interrupted(state) }
+        session.queue(.resize(id: state.id, try terminal.received(signal)))
     }
 
     private func interrupted(_ state: Running) throws(ClientError) {

@@ -20,6 +20,10 @@ enum ClientError: Error, CustomStringConvertible {
     case timedOut(Duration)
     /// A key file or option that cannot be used.
     case unusable(String)
+    /// The user typed the `~.` escape.
+    case disconnected
+    /// SIGTERM, SIGHUP or SIGINT ended a terminal session.
+    case killed(Signal)
 
     var description: String {
         switch self {
@@ -32,6 +36,8 @@ enum ClientError: Error, CustomStringConvertible {
         case .interrupted: return "interrupted"
         case .timedOut(let timeout): return "no complete reply within \(timeout) (--timeout)"
         case .unusable(let message): return message
+        case .disconnected: return "disconnected"
+        case .killed(let signal): return "killed by signal \(signal.name)"
         }
     }
 

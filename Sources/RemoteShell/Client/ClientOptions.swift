@@ -16,6 +16,8 @@ struct ClientOptions {
     var stopOnError = false
     /// One-shot mode: do not forward our stdin.
     var noStdin = false
+    /// `-t`, `-tt`, `-T`.
+    var terminal = TerminalAllocation.none
     var environment: [String: String] = [:]
     var workingDirectory: String?
     var timeout: Duration?
@@ -41,9 +43,11 @@ struct ClientOptions {
     Runs commands on an rshd server (default port 8080).
       with COMMAND           runs it, like ssh HOST COMMAND: the words are joined by
                              spaces and run by the remote shell; stdin is forwarded
-      no COMMAND, terminal   an interactive prompt; cd persists; Ctrl-C interrupts the
+      no COMMAND, terminal   an interactive prompt with line editing and history
+                             (~/.rsh/history); cd persists; Ctrl-C interrupts the
                              remote command; exit, quit or Ctrl-D leave
       no COMMAND, piped      each input line is a command, run in order
+      -t, no COMMAND         your login shell on the server, on a terminal
 
     options:
       -p PORT                the port of a HOST given without one (default: 8080)
@@ -53,6 +57,11 @@ struct ClientOptions {
                              nothing and never prompts for a password)
       -e                     scripted mode: stop at the first command that fails
       -n                     do not forward stdin (it is /dev/null for the command)
+      -t                     run on a remote terminal (vim, top, python3, a shell): the
+                             local terminal goes raw, every key goes to the remote
+                             side; ~. at the start of a line disconnects, ~~ sends ~.
+                             -tt even when stdin is not a terminal
+      -T                     no remote terminal
       --argv                 send COMMAND as an exact argument vector, no remote shell
       --env NAME=VALUE       set a variable for the remote command (repeatable)
       --cwd DIR              run in DIR on the server
@@ -116,6 +125,9 @@ struct ClientOptions {
                 try options.sshOption(String(attached.dropFirst(2)))
             case "-e": options.stopOnError = true
             case "-n": options.noStdin = true
+            case "-t": options.terminal = [.requested, .forced].contains(options.terminal) ? .forced : .requested
+            case "-tt": options.terminal = .forced
+            case "-T": options.terminal = .never
             case "--argv": options.argv = true
             case "--classic": options.classic = true
             case "--env":

@@ -43,6 +43,7 @@ public enum ClientCommand {
                 throw .unusable(error.description)
             }
         }
+        if try wantsTerminal(options) { return try runOnTerminal(options, authentication: authentication) }
         let interactive = options.command.isEmpty && FileDescriptor.standardInput.isTerminal
         if options.classic {
             guard authentication == nil else {
@@ -78,7 +79,14 @@ public enum ClientCommand {
                                                 timeout: options.timeout, stdin: options.noStdin ? nil : .standardInput)
             return CommandRunner.status(of: report)
         }
-        if interactive { try connection.waitUntilReady() }
+        if interactive {
+            try connection.waitUntilReady()
+            let hello = connection.serverHello.map { " (\($0.server), \($0.mode) mode)" } ?? ""
+            LocalOutput().message("""
+                rsh: connected to \(options.target)\(hello); each line runs as one command.
+                rsh: for a full terminal (vim, top, a shell), use rsh -t \(options.target). exit or Ctrl-D leaves.
+                """)
+        }
         var runner = CommandRunner(connection: connection, options: options)
         return try runLines(&runner, options: options, interactive: interactive, interrupts: interrupts)
     }
@@ -103,16 +111,53 @@ public enum ClientCommand {
         }
     }
 
+    /// Whether to run on a remote terminal: `-tt` always, `-t` when stdin is a
+    /// terminal (as ssh, it says so when it is not).
+    private static func wantsTerminal(_ options: ClientOptions) throws(ClientError) -> Bool {
+        let wanted: Bool
+        switch options.terminal {
+        case .none, .never: return false
+        case .forced: wanted = true
+        case .requested:
+            wanted = FileDescriptor.standardInput.isTerminal
+            if !wanted { LocalOutput().message("rsh: no remote terminal, since stdin is not a terminal (-tt forces one)") }
+        }
+        if wanted, options.classic { throw .unusable("the classic format has no terminals (drop -t or --classic)") }
+        if wanted, options.fanOut != nil { throw .unusable("-w runs commands without terminals (drop -t)") }
+        return wanted
+    }
+
+    /// `rsh -t`: the command, or the login shell, on a remote terminal, with
+    /// the local one raw until the end, whatever the end is.
+    private static func runOnTerminal(_ options: ClientOptions, authentication: KeyedAuthentication?) throws(ClientError) -> Int32 {
+        let terminal = try LocalTerminal()
+        let connection = try ClientConnection(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
+                                              interrupts: nil, authentication: authentication)
+        let command: ExecRequest.Command
+        if options.command.isEmpty {
+            command = .loginShell
+        } else {
+            command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
+        }
+        // Cooked until the server has answered: what goes wrong before that
+        // reads as usual, and keys typed meanwhile wait in the terminal.
+        try connection.waitUntilReady()
+        try terminal.enterRawMode()
+        defer { terminal.restore() }
+        let report = try connection.executeOnTerminal(command, terminal, environment: options.environment,
+                                                      workingDirectory: options.workingDirectory, timeout: options.timeout)
+        return CommandRunner.status(of: report)
+    }
+
     /// The interactive prompt, or a script read from stdin: one command per line.
     private static func runLines(_ runner: inout some LineRunner, options: ClientOptions, interactive: Bool,
                                  interrupts: SignalReader?) throws(ClientError) -> Int32 {
         let output = LocalOutput()
-        var reader = LineReader(descriptor: .standardInput, interrupts: interrupts)
+        var input = lineInput(interactive: interactive, interrupts: interrupts)
         var status: Int32 = 0
         var directory = options.workingDirectory
         while true {
-            if interactive { try output.prompt(prompt(options.target, directory)) }
-            switch reader.next() {
+            switch try input.next(prompt: interactive ? prompt(options.target, directory) : nil) {
             case .endOfFile:
                 if interactive { output.message("") }
                 return status
@@ -142,6 +187,19 @@ public enum ClientCommand {
                 if interactive, let note = outcome.note { output.note(note) }
                 if options.stopOnError, status != 0 { return status }
             }
+        }
+    }
+
+    /// The line editor at a terminal; plain lines from a script, or when
+    /// libedit cannot be loaded (then the prompt works without editing).
+    private static func lineInput(interactive: Bool, interrupts: SignalReader?) -> any LineInput {
+        let reader = LineReader(descriptor: .standardInput, interrupts: interrupts)
+        guard interactive else { return reader }
+        do {
+            return try LineEditor(interrupts: interrupts)
+        } catch {
+            LocalOutput().message("rsh: no line editing: \(error)")
+            return reader
         }
     }
 

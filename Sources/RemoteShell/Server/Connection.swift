@@ -233,6 +233,8 @@ final class Connection {
                 children[id]?.finishInput()
             case .session(.signal(let id, let signal)):
                 children[id]?.signalGroup(signal)
+            case .session(.resize(let id, let size)):
+                children[id]?.resize(size)
             case .session(.terminate(let id)):
                 children[id]?.beginTeardown(now: now)
             case .session(.finished(let record)):
@@ -256,7 +258,7 @@ final class Connection {
         var environment = request.environment
         if let connectionVariable { environment["RSH_CONNECTION"] = connectionVariable }
         let spec = CommandSpec(request.command, environment: environment, workingDirectory: request.workingDirectory,
-                               wantsStdin: request.wantsStdin)
+                               wantsStdin: request.wantsStdin, terminal: request.terminal)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
                                          grace: configuration.grace, beforeClosing: beforeClosing,
