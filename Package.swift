@@ -8,7 +8,10 @@ import PackageDescription
 //                its vocabulary from RSHProtocol, as SwiftNIO's NIOPosix takes its types from NIOCore.
 //   CRSHSystem   the few Linux calls Swift's Glibc module does not expose.
 //   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
-//   RSHCrypto    HMAC-SHA256 from the system's libcrypto (CLibCrypto), for authentication.
+//   RSHCrypto    HMAC-SHA256 from the system's libcrypto (CLibCrypto), for authentication,
+//                and SHA-256, for file copies.
+//   RSHFiles     the file side of a copy: a file received into place atomically, a regular
+//                file read for sending, a directory's entries, SHA-256 as the bytes go by.
 //   CLineEditor  the prompt's line editor: libedit, loaded when the prompt starts.
 //   RemoteShell  the three server drivers and the client, on top of the rooms above.
 //   RSHTestSupport  helpers for the tests, the benchmark and the fuzzer; no production
@@ -34,7 +37,8 @@ let package = Package(
         .target(name: "RSHSpawn", dependencies: ["RSHSystem", "RSHProtocol"]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "RSHCrypto", dependencies: ["CLibCrypto", "RSHProtocol"]),
-        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto", "CLineEditor"]),
+        .target(name: "RSHFiles", dependencies: ["RSHSystem", "RSHProtocol", "RSHCrypto"]),
+        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto", "RSHFiles", "CLineEditor"]),
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         // The client is started once per command (`rsh HOST cmd`), so its start-up is on the
         // critical path: a release build carries the Swift runtime inside the binary instead of
@@ -48,6 +52,7 @@ let package = Package(
                                                             "RSHTestSupport"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto", "RSHTestSupport"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem", "RSHTestSupport"]),
+        .testTarget(name: "RSHFilesTests", dependencies: ["RSHFiles", "RSHProtocol", "RSHSystem", "RSHSpawn", "RSHTestSupport"]),
         .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
         .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem",

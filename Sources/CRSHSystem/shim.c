@@ -10,11 +10,13 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 const short crsh_POSIX_SPAWN_SETSID = POSIX_SPAWN_SETSID;
 const int crsh_O_PATH = O_PATH;
+const long crsh_UTIME_OMIT = UTIME_OMIT;
 const int crsh_SCHED_BATCH = SCHED_BATCH;
 
 int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len) {

@@ -12,6 +12,12 @@ public enum ClientMessage: Hashable, Sendable {
     /// The window of the command's terminal changed size.
     case resize(id: Int64, WindowSize)
     case ping
+    /// A request about the server's files (section 11).
+    case file(id: Int64, FileRequest)
+    /// The next bytes of an upload.
+    case fileData(id: Int64, data: [UInt8])
+    /// An upload's last frame: the SHA-256 of every byte sent.
+    case fileEnd(id: Int64, sha256: [UInt8])
 
     /// Decodes a frame. An unknown `type` is `unknown_type`; a known type with
     /// bad fields is `bad_request`, naming the request's `id` when it has a valid one.
@@ -51,6 +57,15 @@ public enum ClientMessage: Hashable, Sendable {
         case "ping":
             try fields.requireEmptyBody()
             self = .ping
+        case let type where FileRequest.types.contains(type):
+            fields.id = try fields.requiredInteger("id")
+            self = .file(id: fields.id!, try FileRequest(fields))
+        case "file_data":
+            self = .fileData(id: try fields.requiredInteger("id"), data: frame.body)
+        case "file_end":
+            fields.id = try fields.requiredInteger("id")
+            try fields.requireEmptyBody()
+            self = .fileEnd(id: fields.id!, sha256: try fields.requiredBytes("sha256", count: FileReply.digestLength))
         default:
             throw ProtocolError(.unknownType, "unknown frame type \"\(frame.type)\"")
         }
@@ -117,6 +132,12 @@ public enum ClientMessage: Hashable, Sendable {
             FrameEncoder.append(type: "resize", [("id", .integer(id))] + size.members, to: &output)
         case .ping:
             FrameEncoder.append(type: "ping", [], to: &output)
+        case .file(let id, let request):
+            request.append(id: id, to: &output)
+        case .fileData(let id, let data):
+            data.withUnsafeBytes { FileReply.appendData(id: id, $0, to: &output) }
+        case .fileEnd(let id, let digest):
+            FrameEncoder.append(type: "file_end", [("id", .integer(id)), ("sha256", .string(Hex.encode(digest)))], to: &output)
         }
     }
 

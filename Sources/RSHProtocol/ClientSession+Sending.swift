@@ -6,8 +6,9 @@
 /// sealed frame's sequence number fixes that place.
 ///
 /// With a stdin window (PROTOCOL.md, "Stdin flow control") no command ever
-/// has more than the window of stdin queued, in flight or unacknowledged;
-/// `stdinRoom(for:)` says how much more the client may read for it.
+/// has more than the window of stdin queued, in flight or unacknowledged, nor
+/// any upload more than the window of its data; `stdinRoom(for:)` says how
+/// much more the client may read for it.
 extension ClientSession {
     /// Queues bytes that are already in wire order: the opening, the handshake's answer.
     public mutating func queue(wireBytes bytes: [UInt8]) {
@@ -16,17 +17,18 @@ extension ClientSession {
         wire += bytes
     }
 
-    /// Queues a message. `stdin` and `eof` keep their order; other messages go before them.
+    /// Queues a message. `stdin`, `eof`, `file_data` and `file_end` keep
+    /// their order; other messages go before them.
     public mutating func queue(_ message: ClientMessage) {
         switch message {
-        case .stdin(let id, let data):
+        case .stdin(let id, let data), .fileData(let id, let data):
             if let room = stdinRoom(for: id) {
                 precondition(data.count <= room, "stdin beyond the window the server gave")
                 stdinUnacknowledged[id, default: 0] += data.count
             }
             queuedInputByteCount += data.count
             queuedInput.append(message)
-        case .eof:
+        case .eof, .fileEnd:
             queuedInput.append(message)
         default:
             queuedControl.append(message)
@@ -58,7 +60,10 @@ extension ClientSession {
             if queuedInputStart < queuedInput.count {
                 let message = queuedInput[queuedInputStart]
                 queuedInputStart += 1
-                if case .stdin(_, let data) = message { queuedInputByteCount -= data.count }
+                switch message {
+                case .stdin(_, let data), .fileData(_, let data): queuedInputByteCount -= data.count
+                default: break
+                }
                 appendToWire(message)
                 // Drop the messages taken once they are half the array: amortized O(1) per message.
                 if queuedInputStart * 2 >= queuedInput.count {
@@ -83,14 +88,15 @@ extension ClientSession {
         wireStart += count
     }
 
-    /// A `stdin_ack`: the server's command took `bytes` more of its stdin.
+    /// A `stdin_ack` or `file_ack`: the server's command took `bytes` more of
+    /// its stdin, or the server wrote `bytes` more of an upload.
     mutating func acknowledge(id: Int64, bytes: Int64) throws(ProtocolError) {
         guard stdinWindow != nil else {
-            throw ProtocolError(.badRequest, "the server acknowledged stdin without giving a window")
+            throw ProtocolError(.badRequest, "the server acknowledged data without giving a window")
         }
         let unacknowledged = stdinUnacknowledged[id, default: 0]
         guard bytes <= Int64(unacknowledged) else {
-            throw ProtocolError(.badRequest, "the server acknowledged \(bytes) bytes of stdin for command \(id); \(unacknowledged) were unacknowledged")
+            throw ProtocolError(.badRequest, "the server acknowledged \(bytes) bytes for request \(id); \(unacknowledged) were unacknowledged")
         }
         stdinUnacknowledged[id] = unacknowledged == Int(bytes) ? nil : unacknowledged - Int(bytes)
     }

@@ -17,6 +17,9 @@ public struct ClientSession {
         /// protocol, or could not prove it holds the key.
         case failed(ProtocolError)
         case pong
+        /// A part of the answer to a file request; `done`, `end` (or a
+        /// `rejected` error) is its last.
+        case file(id: Int64, FileReply)
     }
 
     public enum Phase: Hashable, Sendable { case awaitingHello, awaitingAuthOK, ready, failed }
@@ -154,6 +157,15 @@ public struct ClientSession {
             return .rejected(error)
         case (_, .pong):
             return .pong
+        case (_, .file(let id, let reply)):
+            switch reply {
+            case .done, .end: stdinUnacknowledged[id] = nil
+            case .info, .entry, .data: break
+            }
+            return .file(id: id, reply)
+        case (_, .fileAck(let id, let bytes)):
+            try acknowledge(id: id, bytes: bytes)
+            return nil
         }
     }
 }

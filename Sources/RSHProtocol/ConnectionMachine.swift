@@ -74,9 +74,9 @@ public struct ConnectionMachine {
     }
 
     public let timeouts: Timeouts
-    public private(set) var session: ServerSession
+    public internal(set) var session: ServerSession
     public private(set) var phase: Phase
-    private var queue = SendQueue()
+    var queue = SendQueue()
     /// While a frame is half-received: when it must be complete.
     private var frameDeadline: ContinuousClock.Instant?
     /// While bytes are queued: the client's progress in taking them.
@@ -140,7 +140,7 @@ public struct ConnectionMachine {
     /// Nothing more to read or send, and no command left.
     public var isFinished: Bool {
         guard case .ended = phase else { return false }
-        return !session.hasRunningCommands
+        return !session.hasRunningCommands && !session.hasTransfers
     }
 
     /// The earliest deadline of the connection (each command keeps its own).
@@ -315,14 +315,14 @@ public struct ConnectionMachine {
     // MARK: Carrying out the session's decisions
 
     /// Whether bytes from the client are still taken into the session, and output queued for it.
-    private var isReading: Bool {
+    var isReading: Bool {
         switch phase {
         case .handshaking, .open, .draining: return true
         case .closing, .lingering, .ended: return false
         }
     }
 
-    private mutating func apply(_ decisions: [ServerSession.Action], now: ContinuousClock.Instant, _ actions: inout [Action]) {
+    mutating func apply(_ decisions: [ServerSession.Action], now: ContinuousClock.Instant, _ actions: inout [Action]) {
         for decision in decisions {
             switch decision {
             case .send(let bytes):
@@ -345,7 +345,7 @@ public struct ConnectionMachine {
         }
     }
 
-    private mutating func startStallWatch(now: ContinuousClock.Instant) {
+    mutating func startStallWatch(now: ContinuousClock.Instant) {
         stall = StallWatch(deadline: now + writeStallTimeout)
     }
 

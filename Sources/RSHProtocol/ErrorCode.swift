@@ -42,4 +42,24 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case badCwd = "bad_cwd"
     /// The command could not be started for lack of resources (processes, descriptors, memory).
     case spawnFailed = "spawn_failed"
+
+    // File request errors (section 11): sent with the request's `id`.
+    /// The path, or a directory on the way to it, does not exist.
+    case noSuchFile = "no_such_file"
+    /// A directory was needed and something else is there (on the way to the path, or at it).
+    case notDirectory = "not_directory"
+    /// A file was needed and the path is a directory.
+    case isDirectory = "is_directory"
+    /// A download of a FIFO, a socket or a device: refused, never opened.
+    case notRegularFile = "not_regular_file"
+    /// The server's user may not do this (a read-only directory or file system included).
+    case permissionDenied = "permission_denied"
+    /// The file system is full, or the user's quota is.
+    case noSpace = "no_space"
+    /// An upload's data did not add up to the `size` it announced.
+    case sizeMismatch = "size_mismatch"
+    /// An upload's data does not have the SHA-256 its `file_end` gave.
+    case hashMismatch = "hash_mismatch"
+    /// Any other failure of the file system (an I/O error, a name too long, ...); `message` says which.
+    case fileFailed = "file_failed"
 }

@@ -10,6 +10,10 @@ public enum ServerMessage: Hashable, Sendable {
     case exit(ExitReport)
     case error(ProtocolError)
     case pong
+    /// A part of the answer to a file request (section 11).
+    case file(id: Int64, FileReply)
+    /// The server has written `bytes` more bytes of an upload: the client may send that many more.
+    case fileAck(id: Int64, bytes: Int64)
 
     public init(_ frame: Frame) throws(ProtocolError) {
         let fields = FieldReader(frame)
@@ -61,6 +65,13 @@ public enum ServerMessage: Hashable, Sendable {
                                         id: try fields.optionalInteger("id")))
         case "pong":
             self = .pong
+        case let type where FileReply.types.contains(type):
+            self = .file(id: try fields.requiredInteger("id"), try FileReply(fields))
+        case "file_ack":
+            try fields.requireEmptyBody()
+            let bytes = try fields.requiredInteger("bytes")
+            guard bytes >= 1 else { throw fields.fail("\"bytes\" must be positive") }
+            self = .fileAck(id: try fields.requiredInteger("id"), bytes: bytes)
         default:
             throw ProtocolError(.unknownType, "unknown frame type \"\(frame.type)\"")
         }
@@ -94,6 +105,10 @@ public enum ServerMessage: Hashable, Sendable {
             FrameEncoder.append(type: "error", members, to: &output)
         case .pong:
             FrameEncoder.append(type: "pong", [], to: &output)
+        case .file(let id, let reply):
+            reply.append(id: id, to: &output)
+        case .fileAck(let id, let bytes):
+            FrameEncoder.append(type: "file_ack", [("id", .integer(id)), ("bytes", .integer(bytes))], to: &output)
         }
     }
 

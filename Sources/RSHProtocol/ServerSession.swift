@@ -57,6 +57,8 @@ public struct ServerSession {
         case finished(CommandRecord)
         /// Something the server's log should say (a failed authentication).
         case warning(String)
+        /// File work for a file request (ServerSession+Transfers.swift).
+        case transfer(TransferAction)
         /// Close the connection once everything queued is written.
         case close
     }
@@ -108,7 +110,7 @@ public struct ServerSession {
     /// The random bytes the client's proof must cover (authentication only).
     private let challenge: [UInt8]
     /// Seals every frame sent once the client has authenticated.
-    private var sealing: FrameIntegrity?
+    var sealing: FrameIntegrity?
     /// What one read of a classic connection held, waiting for its turn.
     enum ClassicEntry {
         case command(String)
@@ -117,6 +119,8 @@ public struct ServerSession {
     }
 
     var commands: [Int64: Command] = [:]
+    /// File requests in flight; their ids are unique among the commands' too.
+    var transfers: [Int64: Transfer] = [:]
     var classicQueue: [ClassicEntry] = []
     var nextClassicID: Int64 = 1
 
@@ -238,13 +242,8 @@ public struct ServerSession {
         case (_, .hello):
             actions += fail(.badRequest, "hello sent twice")
         case (_, .exec(var request)):
-            if isShuttingDown {
-                reject(ProtocolError(.shuttingDown, "the server is shutting down", id: request.id), &actions)
-            } else if commands[request.id] != nil {
-                reject(ProtocolError(.duplicateID, "command \(request.id) is still running", id: request.id), &actions)
-            } else if commands.count >= configuration.maxExecs {
-                reject(ProtocolError(.tooManyExecs, "at most \(configuration.maxExecs) commands may run at once on one connection",
-                                     id: request.id), &actions)
+            if let refusal = refusal(id: request.id) {
+                reject(refusal, &actions)
             } else {
                 request.timeoutMilliseconds = request.timeoutMilliseconds ?? configuration.defaultTimeoutMilliseconds
                 commands[request.id] = Command(request: request, stdinOpen: request.wantsStdin || request.terminal != nil)
@@ -267,7 +266,26 @@ public struct ServerSession {
             actions.append(.resize(id: id, size))
         case (_, .ping):
             actions.append(send(.pong))
+        case (_, .file(let id, let request)):
+            beginTransfer(id: id, request, &actions)
+        case (_, .fileData(let id, let data)):
+            receiveFileData(id: id, data, &actions)
+        case (_, .fileEnd(let id, let digest)):
+            receiveFileEnd(id: id, sha256: digest, &actions)
         }
+    }
+
+    /// Why a command or file request with this id cannot begin now, if it cannot.
+    func refusal(id: Int64) -> ProtocolError? {
+        if isShuttingDown { return ProtocolError(.shuttingDown, "the server is shutting down", id: id) }
+        if commands[id] != nil || transfers[id] != nil {
+            return ProtocolError(.duplicateID, "request \(id) is still in flight", id: id)
+        }
+        if commands.count + transfers.count >= configuration.maxExecs {
+            return ProtocolError(.tooManyExecs, "at most \(configuration.maxExecs) commands and file requests may be in flight at once"
+                                 + " on one connection", id: id)
+        }
+        return nil
     }
 
     /// Checks the client's proof; on success answers with the server's own
@@ -355,7 +373,7 @@ public struct ServerSession {
     public mutating func connectionLost() -> [Action] {
         phase = .closed
         classicQueue.removeAll()
-        return commands.keys.sorted().map { .terminate(id: $0) }
+        return commands.keys.sorted().map { .terminate(id: $0) } + abortTransfers("the connection was lost")
     }
 
     /// The server stops: no new commands; the connection closes once the
@@ -396,9 +414,10 @@ public struct ServerSession {
         ServerMessage.error(ProtocolError(.busy, "the server is at its connection limit; try again later")).encoded
     }
 
-    /// Teardown actions for every running command (the shutdown grace period is over).
-    public func terminateAll() -> [Action] {
-        commands.keys.sorted().map { .terminate(id: $0) }
+    /// Teardown actions for every running command, and the end of every file
+    /// request (the shutdown grace period is over).
+    public mutating func terminateAll() -> [Action] {
+        commands.keys.sorted().map { .terminate(id: $0) } + abortTransfers("the server shut down") + closeIfDrained()
     }
 
     // MARK: Helpers
@@ -408,14 +427,15 @@ public struct ServerSession {
         phase = .closed
         classicQueue.removeAll()
         return [send(.error(error)), .close] + commands.keys.sorted().map { .terminate(id: $0) }
+            + abortTransfers("closed: \(error.description)")
     }
 
-    private mutating func reject(_ error: ProtocolError, _ actions: inout [Action]) {
+    mutating func reject(_ error: ProtocolError, _ actions: inout [Action]) {
         if error.isFatal { actions += fail(error.code, error.message) } else { actions.append(send(.error(error))) }
     }
 
     mutating func closeIfDrained() -> [Action] {
-        guard isShuttingDown, commands.isEmpty, phase != .closed else { return [] }
+        guard isShuttingDown, commands.isEmpty, transfers.isEmpty, phase != .closed else { return [] }
         let wasClassic = phase == .classic
         phase = .closed
         if wasClassic { return [.close] }

@@ -45,4 +45,9 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let isDirectory = Errno(rawValue: EISDIR)
     public static let notConnected = Errno(rawValue: ENOTCONN)
     public static let protocolError = Errno(rawValue: EPROTO)
+    public static let readOnlyFileSystem = Errno(rawValue: EROFS)
+    public static let noSpace = Errno(rawValue: ENOSPC)
+    public static let quotaExceeded = Errno(rawValue: EDQUOT)
+    public static let fileTooLarge = Errno(rawValue: EFBIG)
+    public static let directoryNotEmpty = Errno(rawValue: ENOTEMPTY)
 }

@@ -29,6 +29,14 @@ extension FileDescriptor {
         public static let truncate = OpenOptions(rawValue: O_TRUNC)
         /// `O_EXCL`: with `create`, fail with `fileExists` if the file exists.
         public static let exclusive = OpenOptions(rawValue: O_EXCL)
+        /// `O_NOFOLLOW`: fail with `tooManySymbolicLinks` if the last component is a symbolic link.
+        public static let noFollow = OpenOptions(rawValue: O_NOFOLLOW)
+        /// `O_NONBLOCK`: opening a FIFO does not wait for a writer (fifo(7)).
+        public static let nonBlocking = OpenOptions(rawValue: O_NONBLOCK)
+        /// `O_NOCTTY`: opening a terminal does not make it the controlling one.
+        public static let noControllingTerminal = OpenOptions(rawValue: O_NOCTTY)
+        /// `O_DIRECTORY`: fail with `notDirectory` unless the path is a directory.
+        public static let directory = OpenOptions(rawValue: O_DIRECTORY)
     }
 
     /// Opens `path` close-on-exec (`open(2)`); `permissions` are the mode of a created file.

@@ -6,10 +6,19 @@ public struct FileStatus: Sendable {
     public let permissions: UInt32
     public let isRegularFile: Bool
     public let isSocket: Bool
+    /// Only from `lstat` or `fstatat` without following links: `stat` reports what a link points to.
+    public let isSymbolicLink: Bool
+    public let isFIFO: Bool
+    /// A character or block device.
+    public let isDevice: Bool
     public let owner: UInt32
     /// Together, what makes the file this file, whatever path leads to it.
     public let device: UInt64
     public let inode: UInt64
+    public let size: Int64
+    /// The last modification, in nanoseconds since the epoch.
+    public let modificationTime: Int64
+    public let isDirectory: Bool
 
     public init(path: String) throws(Errno) {
         var info = stat()
@@ -24,13 +33,27 @@ public struct FileStatus: Sendable {
         self.init(info)
     }
 
+    /// `lstat(2)` of `path`, or `fstatat(2)` of it in `directory`: a
+    /// symbolic link is described itself, not what it points to.
+    public init(linkAt path: String, in directory: FileDescriptor? = nil) throws(Errno) {
+        var info = stat()
+        _ = try retryingInterrupts { fstatat(directory?.rawValue ?? AT_FDCWD, path, &info, AT_SYMLINK_NOFOLLOW) }
+        self.init(info)
+    }
+
     private init(_ info: stat) {
         permissions = UInt32(info.st_mode) & 0o7777
         isRegularFile = info.st_mode & S_IFMT == S_IFREG
         isSocket = info.st_mode & S_IFMT == S_IFSOCK
+        isSymbolicLink = info.st_mode & S_IFMT == S_IFLNK
+        isFIFO = info.st_mode & S_IFMT == S_IFIFO
+        isDevice = info.st_mode & S_IFMT == S_IFCHR || info.st_mode & S_IFMT == S_IFBLK
         owner = info.st_uid
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modificationTime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        isDirectory = info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Whether both describe the same file (device and inode number).

@@ -8,7 +8,8 @@ import RSHProtocol
 /// explored too. The bytes go through the frame decoder (whole frames, and
 /// streamed bodies, which must agree) and the typed message decoding, and
 /// through the server session, whose actions are answered as a driver would
-/// answer them.
+/// answer them (file requests included: the answers come in every order the
+/// session allows, and a reply out of place would stop at its precondition).
 public enum ProtocolSelfCheck {
     public static func exercise(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
@@ -65,11 +66,22 @@ public enum ProtocolSelfCheck {
             offset += chunk
             var actions = session.receive(piece)
             // Each started command prints, then ends; every third one fails to
-            // start instead. Stdin is taken by the command at once.
+            // start instead. Stdin is taken by the command at once. File
+            // requests are answered at once, or fail, by their id.
             while !actions.isEmpty {
                 let action = actions.removeFirst()
-                if case .writeStdin(let id, let data) = action {
+                switch action {
+                case .writeStdin(let id, let data):
                     actions += session.stdinTaken(id: id, count: data.count)
+                case .transfer(.perform(let id, let request)):
+                    actions += answer(&session, id, request, piece, into: &output)
+                case .transfer(.write(let id, let data)):
+                    actions += session.uploadWritten(id: id, count: data.count)
+                case .transfer(.commit(let id, _)):
+                    actions += id % 2 == 0 ? session.transferReplied(id: id, .done(skipped: 0))
+                                           : session.transferFailed(ProtocolError(.hashMismatch, "check", id: id))
+                default:
+                    break
                 }
                 guard case .start(let request) = action else { continue }
                 if request.id % 3 == 0 {
@@ -87,5 +99,28 @@ public enum ProtocolSelfCheck {
         }
         _ = session.connectionLost()
         precondition(session.phase == .closed)
+        precondition(!session.hasTransfers, "a file request outlived its connection")
+    }
+
+    /// A driver's answer to a file request; every fifth fails instead.
+    private static func answer(_ session: inout ServerSession, _ id: Int64, _ request: FileRequest, _ content: [UInt8],
+                               into output: inout [UInt8]) -> [ServerSession.Action] {
+        if id % 5 == 0 { return session.transferFailed(ProtocolError(.noSuchFile, "check", id: id)) }
+        let file = FileInfo(kind: .regular, size: Int64(content.count), permissions: 0o644, modified: FileTime(seconds: 0))
+        switch request {
+        case .stat:
+            return session.transferReplied(id: id, .info(file))
+        case .list:
+            return session.transferReplied(id: id, .entry(name: "check", file)) + session.transferReplied(id: id, .done(skipped: 1))
+        case .makeDirectory, .makeSymbolicLink, .setAttributes:
+            return session.transferReplied(id: id, .done(skipped: 0))
+        case .upload:
+            return []
+        case .download:
+            var actions = session.transferReplied(id: id, .info(file))
+            content.withUnsafeBytes { session.downloadData(id: id, $0, into: &output) }
+            actions += session.transferReplied(id: id, .end(sha256: [UInt8](repeating: 0, count: 32)))
+            return actions
+        }
     }
 }

@@ -22,7 +22,11 @@ func summarize(_ actions: [ServerSession.Action]) -> [SessionVector.ExpectedActi
         case .writeStdin(let id, let data): summary.stdin = id; summary.data = data.map { String(format2: $0) }.joined()
         case .closeStdin(let id): summary.eof = id
         case .resize(let id, let size): summary.resize = id; summary.rows = Int(size.rows); summary.cols = Int(size.columns)
-        case .finished, .warning: return nil
+        case .transfer(.perform(let id, let request)): summary.perform = id; summary.request = request.type
+        case .transfer(.write(let id, let data)): summary.write = id; summary.data = data.map { String(format2: $0) }.joined()
+        case .transfer(.commit(let id, let digest)): summary.commit = id; summary.sha256 = Hex.encode(digest)
+        case .transfer(.abort(let id)): summary.abort = id
+        case .finished, .warning, .transfer(.finished): return nil
         }
         return summary
     }
@@ -61,8 +65,11 @@ struct ErrorCoverageTests {
     /// Codes produced in the sans-IO tests of ServerSessionTests rather than by a vector.
     /// Codes produced in the sans-IO tests of ServerSessionTests and AuthenticationTests
     /// rather than by a vector. (`forbidden` comes from the listener: RemoteShellTests.SecurityTests.)
+    /// The file errors other than the size's come from the driver's file work (RSHFilesTests, FileTransferTests).
     static let reachedBySessionEvents: Set<ErrorCode> = [.badCwd, .spawnFailed, .shuttingDown, .handshakeTimeout, .busy,
-                                                         .authRequired, .authFailed, .integrityFailed, .forbidden, .frameTimeout]
+                                                         .authRequired, .authFailed, .integrityFailed, .forbidden, .frameTimeout,
+                                                         .noSuchFile, .notDirectory, .isDirectory, .notRegularFile,
+                                                         .permissionDenied, .noSpace, .hashMismatch, .fileFailed]
 
     @Test("every error code is reached by a vector or a session test")
     func everyCodeReached() {

@@ -131,12 +131,19 @@ struct SessionVector: Decodable, CustomTestStringConvertible {
         var resize: Int64?
         var rows: Int?
         var cols: Int?
+        var perform: Int64?
+        var request: String?
+        var write: Int64?
+        var commit: Int64?
+        var sha256: String?
+        var abort: Int64?
 
         var description: String {
             [send.map { "send \($0)" }, code, id.map { "id \($0)" }, start.map { "start \($0)" }, close.map { _ in "close" },
              terminate.map { "terminate \($0)" }, signal.map { "signal \($0)" }, name, stdin.map { "stdin \($0)" }, data,
              eof.map { "eof \($0)" }, resize.map { "resize \($0)" }, rows.map { "rows \($0)" },
-             cols.map { "cols \($0)" }].compactMap { $0 }.joined(separator: " ")
+             cols.map { "cols \($0)" }, perform.map { "perform \($0)" }, request, write.map { "write \($0)" },
+             commit.map { "commit \($0)" }, sha256, abort.map { "abort \($0)" }].compactMap { $0 }.joined(separator: " ")
         }
     }
 

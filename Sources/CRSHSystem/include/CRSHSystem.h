@@ -21,6 +21,8 @@ extern const short crsh_POSIX_SPAWN_SETSID;
 extern const int crsh_O_PATH;
 /// The SCHED_BATCH scheduling policy (sched(7)); Swift's Glibc hides it (_GNU_SOURCE).
 extern const int crsh_SCHED_BATCH;
+/// utimensat(2)'s "leave this time as it is"; a macro Swift cannot import.
+extern const long crsh_UTIME_OMIT;
 
 int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len);
 int crsh_pipe2_cloexec(int fds[2]);

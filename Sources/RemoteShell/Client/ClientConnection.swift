@@ -174,7 +174,7 @@ final class ClientConnection {
                 throw .rejected(error)
             case .failed(let error):
                 throw .protocolViolation(error)
-            case .output, .exited, .rejected, .pong:
+            case .output, .exited, .rejected, .pong, .file:
                 continue
             }
         }

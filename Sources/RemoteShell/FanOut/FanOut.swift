@@ -213,7 +213,7 @@ actor FanOut {
                         case .output(_, let kind, let bytes): deliver(kind, bytes, of: run)
                         case .exited(let report): return ending(.finished(report.outcome))
                         case .rejected(let error), .failed(let error): return ending(.failed(error.message))
-                        case .ready, .send, .pong: continue
+                        case .ready, .send, .pong, .file: continue
                         }
                     }
                 }

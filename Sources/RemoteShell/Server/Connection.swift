@@ -16,8 +16,10 @@ final class Connection {
     let peer: SocketAddress
     let configuration: ServerConfiguration
     let logger: Logger
-    private(set) var machine: ConnectionMachine
+    var machine: ConnectionMachine
     private(set) var children: [Int64: ChildProcess] = [:]
+    /// What the file requests in flight hold (Connection+Transfers.swift).
+    var transfers: [Int64: ServedTransfer] = [:]
     /// Called with each descriptor of a command just before it is closed (an
     /// event loop drops it from its epoll set first).
     private let beforeClosing: (FileDescriptor) -> Void
@@ -78,7 +80,7 @@ final class Connection {
     var pendingInputBytes: Int { children.values.reduce(0) { $0 + $1.pendingInputCount } }
 
     /// The connection is over: nothing left to read or send, no command left to reap.
-    var isFinished: Bool { machine.isFinished && children.isEmpty }
+    var isFinished: Bool { machine.isFinished && children.isEmpty && transfers.isEmpty }
 
     /// What to wait for now, as `poll` requests. The socket is always in the
     /// set while the client is there, so that a hang-up or reset is seen even
@@ -98,6 +100,7 @@ final class Connection {
     /// known to be there (edge-triggered waits would not report it again).
     var hasReadyWork: Bool {
         if socketMayHaveInput, wantsInput { return true }
+        if hasReadyTransfers { return true }
         return machine.acceptsChildOutput && children.values.contains { $0.hasUnreadOutput }
     }
 
@@ -131,6 +134,7 @@ final class Connection {
         }
         for id in completed { finish(id, now: now) }
         completed.removeAll(keepingCapacity: true)
+        serviceTransfers(buffer: buffer, now: now)
         noteReading(now: now)
         if let deadline = machine.nextDeadline, deadline <= now { apply(machine.expire(now: now), now: now) }
     }
@@ -218,7 +222,7 @@ final class Connection {
 
     // MARK: Carrying out the machine's actions
 
-    private func apply(_ actions: [ConnectionMachine.Action], now: ContinuousClock.Instant) {
+    func apply(_ actions: [ConnectionMachine.Action], now: ContinuousClock.Instant) {
         for action in actions {
             switch action {
             case .shutdownWriting:
@@ -242,6 +246,8 @@ final class Connection {
                             + " bytes_out=\(record.bytesOut) command=\(Self.quoted(record.command))")
             case .session(.warning(let message)):
                 logger.warning("conn=\(id) peer=\(peer) \(message)")
+            case .session(.transfer(let action)):
+                carryOut(action, now: now)
             case .session(.send), .session(.close):
                 preconditionFailure("the connection machine sends and closes by itself")
             }
@@ -312,7 +318,7 @@ final class Connection {
         return outcome.timedOut ? status + " timed_out=true" : status
     }
 
-    private static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         "\"" + text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n") + "\""
     }
 }

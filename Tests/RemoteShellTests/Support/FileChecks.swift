@@ -1,0 +1,54 @@
+import Foundation
+import RSHProtocol
+
+/// What a user would check about files, with the tools a user would use
+/// (coreutils' sha256sum and stat, a directory listing): not the code under test.
+enum FileChecks {
+    /// The SHA-256 of a file, in hex, as sha256sum prints it.
+    static func sha256sum(_ path: String) throws -> String {
+        let run = try TestProcess.run(["sha256sum", "--", path])
+        guard run.shellStatus == 0 else { throw TestFailure("sha256sum \(path): \(run.stderr)") }
+        return String(run.stdout.prefix(64))
+    }
+
+    /// `stat --format FORMAT`: %a the mode in octal, %Y the modification time, %s the size, %F the type.
+    static func stat(_ format: String, _ path: String) throws -> String {
+        let run = try TestProcess.run(["stat", "--format", format, "--", path])
+        guard run.shellStatus == 0 else { throw TestFailure("stat \(path): \(run.stderr)") }
+        return run.stdout.trimmingCharacters(in: .newlines)
+    }
+
+    /// The names in a directory, hidden ones included, sorted.
+    static func names(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            withUnsafeBytes(of: generator.next()) { word in
+                for byte in word where index < count {
+                    bytes[index] = byte
+                    index += 1
+                }
+            }
+        }
+        return bytes
+    }
+
+    /// Runs a command for rshd as a user other than root when the tests run
+    /// as root (root may write anywhere, so a read-only directory would not
+    /// be one): nobody, with setpriv. Empty when the tests do not run as root.
+    static var unprivilegedLauncher: [String] {
+        ProcessInfo.processInfo.environment["USER"] == "root" || getuid() == 0
+            ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+    }
+
+    /// Makes `path` belong to the user the unprivileged launcher runs as.
+    static func giveToUnprivilegedUser(_ path: String) throws {
+        guard getuid() == 0 else { return }
+        guard chown(path, 65534, 65534) == 0 else { throw TestFailure("chown \(path) failed") }
+    }
+}
