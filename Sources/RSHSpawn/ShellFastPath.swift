@@ -34,10 +34,15 @@ public enum ShellFastPath {
 
     /// The words to execute directly, or `nil` when the shell is needed.
     public static func directArguments(for command: String) -> [String]? {
-        let bytes = command.utf8
-        guard !bytes.contains(where: { syntaxBytes.contains($0) }) else { return nil }
-        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard let first = words.first, !shellWords.contains(first) else { return nil }
+        guard let words = plainWords(of: command), let first = words.first, !shellWords.contains(first) else { return nil }
         return words
+    }
+
+    /// The words of a command line that has no shell syntax, split on blanks
+    /// as the shell splits them; `nil` when it has any. A builtin's name is a
+    /// word like any other here: `echo hi` is `["echo", "hi"]`.
+    public static func plainWords(of command: String) -> [String]? {
+        guard !command.utf8.contains(where: { syntaxBytes.contains($0) }) else { return nil }
+        return command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     }
 }
