@@ -50,11 +50,13 @@ struct SpawnPaths {
 
     /// The command as rshd runs it, through `ChildProcess` (the fast path,
     /// its environment, pipes, process descriptor, `poll`); commands per second.
+    /// Every run must end as a first, untimed one did.
     private static func spawnLayerRate(_ command: String, count: Int) throws -> Double {
+        let expected = try ChildProcess.run(CommandSpec(.shell(command))).result.status
         let start = ContinuousClock.now
         for _ in 0..<count {
             let run = try ChildProcess.run(CommandSpec(.shell(command)))
-            guard run.result.status == .exited(0) else { throw BenchError("\(command): \(run.result.status)") }
+            guard run.result.status == expected else { throw BenchError("\(command): \(run.result.status), then \(expected)") }
         }
         return Double(count) / start.duration(to: .now).seconds
     }
