@@ -15,6 +15,8 @@ struct BenchRunner {
     /// Extra `rshd` options for every server started (`--rshd-arg`).
     let serverArguments: [String]
     let peers: Peers
+    /// Rounds per workload, when `--rounds` sets them.
+    let roundCount: Int?
     /// The commands `spawn-paths` measures.
     let spawnCommands: [String]
     let log: (String) -> Void
@@ -49,7 +51,7 @@ struct BenchRunner {
 
     /// Sizes: (full, smoke).
     private func size(_ full: Int, _ smokeSize: Int) -> Int { smoke ? smokeSize : full }
-    private func rounds(_ full: Int) -> Int { smoke ? 2 : full }
+    private func rounds(_ full: Int) -> Int { roundCount ?? (smoke ? 2 : full) }
 
     // MARK: Workloads in rounds
 

@@ -6,8 +6,9 @@ import RSHTestSupport
 /// A private `sshd` for the OpenSSH rows: run as this user, on a free
 /// loopback port, from a temporary directory holding its host key, the
 /// client's key, `authorized_keys`, `known_hosts` and both configurations,
-/// so that nothing of the machine's own ssh set-up is read or changed.
-/// The client is the real `ssh`, with its default cipher.
+/// so that nothing of the machine's own ssh set-up is read or changed, and
+/// that directory as the sessions' `HOME`. The client is the real `ssh`,
+/// with the default cipher of this ssh and sshd.
 final class OpenSSHPeer {
     let server: ServerUnderTest
     /// The cipher the client and server agreed on (`ssh -v`), for the report.
@@ -95,6 +96,10 @@ final class OpenSSHPeer {
         # Connections in bursts (one-shot rounds) are not to be dropped at the default 10:30:100.
         MaxStartups 1000
         PerSourceMaxStartups none
+        # sshd runs each command through the user's login shell, started so that
+        # it reads the user's start-up files (bash: ~/.bashrc); a HOME of its own
+        # keeps this account's out of OpenSSH's figures (rshd's /bin/sh reads none).
+        SetEnv HOME=\(directory)
         UseDNS no
         PrintMotd no
         PrintLastLog no

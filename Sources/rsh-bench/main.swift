@@ -10,13 +10,14 @@ import RSHTestSupport
 
 let usage = """
 usage: rsh-bench [--smoke] [--only WORKLOAD,...] [--modes MODE,...] [--peers PEER,...|none]
-                 [--spawn-command CMD]... [--rshd-arg ARG]... [--output DIR]
+                 [--spawn-command CMD]... [--rounds N] [--rshd-arg ARG]... [--output DIR]
 
   --smoke              tiny sizes: checks that the harness works (seconds), measures nothing
   --only LIST          workloads: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))
   --modes LIST         blocking, threaded, coroutine (default: all)
   --peers LIST         \(Peers.choices.map(\.name).joined(separator: ", ")) (default: all), or none
   --spawn-command CMD  a command spawn-paths measures (repeat for more; default: \(SpawnPaths.defaultCommands.count) commands)
+  --rounds N           interleaved rounds per workload (default: 5, 3 for stream-1g; 2 with --smoke)
   --rshd-arg ARG       pass ARG to every rshd started (repeat for more: --rshd-arg --loops --rshd-arg 1)
   --output DIR         where latest.md, latest.json and latest.svg go (default: scripts/bench/results)
 
@@ -34,6 +35,7 @@ var output = "scripts/bench/results"
 var serverArguments: [String] = []
 var wantedPeers = Set(Peers.choices.map(\.contender))
 var spawnCommands: [String] = []
+var rounds: Int?
 var scanner = ArgumentScanner(CommandLine.arguments.dropFirst())
 do {
     while let flag = scanner.next() {
@@ -58,6 +60,10 @@ do {
                 return peer.contender
             })
         case "--spawn-command": spawnCommands.append(try scanner.value(for: flag))
+        case "--rounds":
+            let text = try scanner.value(for: flag)
+            guard let count = Int(text), count > 0 else { throw UsageError("--rounds takes a positive number, not \(text)") }
+            rounds = count
         case "--output": output = try scanner.value(for: flag)
         case "--rshd-arg": serverArguments.append(try scanner.value(for: flag))
         case "--help", "-h":
@@ -88,7 +94,7 @@ do {
     let peers = Peers(wanted: wantedPeers, repository: Peers.repositoryRoot(binaries: binaries), log: log)
     for note in peers.notes { log(note) }
     let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes,
-                             serverArguments: serverArguments, peers: peers,
+                             serverArguments: serverArguments, peers: peers, roundCount: rounds,
                              spawnCommands: spawnCommands.isEmpty ? SpawnPaths.defaultCommands : spawnCommands, log: log)
     let outcome = try runner.runAll()
     generator.stop()
