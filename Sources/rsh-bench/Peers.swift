@@ -83,7 +83,10 @@ struct Peers {
         let check = ["python3", "-c", "import gevent"]
         if (try? run(check))?.result.status == .exited(0) { return nil }
         log("gevent is missing; installing it with pip into \(pythonPackages)...")
-        let install = ["python3", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", pythonPackages, "gevent"]
+        // Bounded, so that a machine without a route to the package index
+        // gives up in a minute rather than after pip's retries.
+        let install = ["python3", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--timeout", "20", "--retries", "1",
+                       "--target", pythonPackages, "gevent"]
         guard let installed = try? run(install) else { return "python3 -m pip could not be started" }
         guard installed.result.status == .exited(0) else {
             let message = String(decoding: installed.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""

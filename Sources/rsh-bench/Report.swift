@@ -85,14 +85,15 @@ struct Report {
     }
 
     var spawnPathsTable: String {
-        let header = ["command", "direct exec", "sh -c", "direct / sh -c", "cheaper", "rshd runs it by", "rshd's spawn layer", "agrees"]
+        let header = ["command", "direct exec", "sh -c", "direct / sh -c", "cheaper (rounds)", "rshd runs it by", "rshd's spawn layer", "agrees"]
         var lines = [Self.row(header), Self.row(header.map { _ in "---" })]
         for result in outcome.spawnPaths {
             lines.append(Self.row([
                 "`\(result.command)`", result.direct.map { Self.format($0, "commands/s") } ?? "(no program)",
                 Self.format(result.shell, "commands/s"), result.directOverShell.map { String(format2: $0) } ?? "",
-                result.faster.rawValue, result.spawnLayerPath.rawValue, Self.format(result.spawnLayer, "commands/s"),
-                result.faster == result.spawnLayerPath ? "yes" : "**no**",
+                result.faster.rawValue + (result.fasterWins == result.rounds ? "" : " \(result.fasterWins)/\(result.rounds)"),
+                result.spawnLayerPath.rawValue, Self.format(result.spawnLayer, "commands/s"),
+                result.spawnLayerAgrees.map { $0 ? "yes" : "**no**" } ?? "unclear",
             ]))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -135,6 +136,8 @@ struct Report {
             ]
             if let direct = result.direct { object["direct"] = .number(direct) }
             if let ratio = result.directOverShell { object["direct_over_shell"] = .number(ratio) }
+            object["direct_wins"] = .integer(Int64(result.directWins))
+            object["rounds"] = .integer(Int64(result.rounds))
             return .object(object)
         }
         var output: [UInt8] = []

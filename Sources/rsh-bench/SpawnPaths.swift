@@ -21,9 +21,22 @@ struct SpawnPaths {
         let spawnLayerPath: RawSpawn.Path
         /// Direct over shell, the median of the per-round ratios.
         let directOverShell: Double?
+        /// In how many of the rounds the direct exec was the faster.
+        let directWins: Int
+        let rounds: Int
 
-        /// The cheaper way, by the rounds' median ratio.
-        var faster: RawSpawn.Path { (directOverShell ?? 0) > 1 ? .direct : .shell }
+        /// The way that was faster in more rounds.
+        var faster: RawSpawn.Path { 2 * directWins > rounds ? .direct : .shell }
+
+        /// In how many rounds `faster` was the faster.
+        var fasterWins: Int { faster == .direct ? directWins : rounds - directWins }
+
+        /// Whether the spawn layer takes the cheaper way: `nil` when the
+        /// rounds do not say which one is (either won fewer than 4 in 5).
+        var spawnLayerAgrees: Bool? {
+            if spawnLayerPath == faster { return true }
+            return 5 * fasterWins >= 4 * rounds ? false : nil
+        }
     }
 
     func run() throws -> [Result] {
@@ -44,7 +57,8 @@ struct SpawnPaths {
             return Result(command: command, direct: direct == nil ? nil : directRates.median, shell: shellRates.median,
                           spawnLayer: layerRates.median,
                           spawnLayerPath: ShellFastPath.directArguments(for: command) == nil ? .shell : .direct,
-                          directOverShell: ratios.isEmpty ? nil : ratios.median)
+                          directOverShell: ratios.isEmpty ? nil : ratios.median,
+                          directWins: ratios.filter { $0 > 1 }.count, rounds: rounds)
         }
     }
 
