@@ -38,12 +38,12 @@ public enum ShellFastPath {
     /// `false` exit at once when they have no argument to check for `--help`
     /// (with one they set up the locale first, and the shell is faster).
     /// Measured with `rsh-bench --only spawn-paths` (BENCHMARKS.md, "Spawn
-    /// paths"): bare `true` and `false` 1.12-1.16 times as fast executed
-    /// directly as through `/bin/sh -c`; `true x` 0.83-0.93; every other
-    /// builtin with a twin (`echo`, `printf`, `test`, `pwd`, `kill`)
-    /// 0.78-0.90. Executed by their system path, so that a program of the
-    /// same name earlier in `PATH`, which the shell would never run either,
-    /// is not run.
+    /// paths"): bare `true` and `false` executed directly run 1.12-1.16
+    /// times as fast as through `/bin/sh -c` in most runs; `true x`
+    /// 0.83-0.93; the other builtins with a twin (`echo`, `printf`, `test`,
+    /// `pwd`, `kill`) 0.43-1.08, never clearly faster. Executed by their
+    /// system path, so that a program of the same name earlier in `PATH`,
+    /// which the shell would never run either, is not run.
     static let fasterTwins: [String: String] = ["true": "/bin/true", "false": "/bin/false"]
 
     /// The words to execute directly, or `nil` when the shell is needed.
