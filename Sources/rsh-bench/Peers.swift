@@ -47,8 +47,10 @@ struct Peers {
             if let sshd = resolveExecutable("sshd", searchPath: path) {
                 if Self.findProgram("ssh") == nil || Self.findProgram("ssh-keygen") == nil {
                     notes.append("OpenSSH: skipped: sshd is installed but ssh or ssh-keygen is not")
+                } else if !sshd.hasPrefix("/") {
+                    notes.append("OpenSSH: skipped: sshd was found at \(sshd), and it must be started by an absolute path")
                 } else {
-                    self.sshd = sshd.hasPrefix("/") ? sshd : nil
+                    self.sshd = sshd
                 }
             } else {
                 notes.append("OpenSSH: skipped: sshd is not installed (Debian: apt-get install openssh-server)")

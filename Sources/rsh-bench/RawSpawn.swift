@@ -82,7 +82,13 @@ struct RawSpawn {
             errors.writeEnd.closeAfterUse()
             throw BenchError("\(path.rawValue) of \(command): \(error)")
         }
-        let exit = try ProcessDescriptor(processID: processID)
+        let exit: ProcessDescriptor
+        do {
+            exit = try ProcessDescriptor(processID: processID)
+        } catch {
+            reapProcess(processID)
+            throw error
+        }
         defer { exit.close() }
         var received = 0
         var requests = [PollRequest(output.readEnd, .readable), PollRequest(errors.readEnd, .readable)]

@@ -47,6 +47,7 @@ struct Rounds {
 
     /// Runs the rounds; `sample` measures one contender once.
     func run(_ sample: (Entrant) throws -> Sample) throws {
+        guard !entrants.isEmpty else { return }
         for round in 0..<count {
             let rotation = round % entrants.count
             for entrant in entrants[rotation...] + entrants[..<rotation] {
@@ -87,6 +88,7 @@ struct Rounds {
     /// One result per entrant: its median, its ratio to the raw limit, which
     /// raw path set the limit, and its ratio to every peer in the rounds.
     func results() -> [BenchResult] {
+        guard !entrants.isEmpty else { return [] }
         let limits = self.limits
         let raw = entrants.filter(\.contender.isRaw)
         let peers = entrants.filter(\.contender.isPeer)
