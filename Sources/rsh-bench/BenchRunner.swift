@@ -147,7 +147,7 @@ struct BenchRunner {
         case .oneShot:
             (unit, roundCount) = ("ms median", rounds(5))
             let runs = size(40, 2)
-            // ssh takes tens of milliseconds a run; its median settles in fewer.
+            // ssh takes ~0.2 s a run here; its median settles in fewer.
             let sshRuns = size(10, 2)
             sample = { entrant in
                 let latencies: [Duration]

@@ -17,7 +17,8 @@ usage: rsh-bench [--smoke] [--only WORKLOAD,...] [--modes MODE,...] [--peers PEE
   --modes LIST         blocking, threaded, coroutine (default: all)
   --peers LIST         \(Peers.choices.map(\.name).joined(separator: ", ")) (default: all), or none
   --spawn-command CMD  a command spawn-paths measures (repeat for more; default: \(SpawnPaths.defaultCommands.count) commands)
-  --rounds N           interleaved rounds per workload (default: 5, 3 for stream-1g; 2 with --smoke)
+  --rounds N           interleaved rounds per workload (default: 5, 3 for stream-1g; 2 with --smoke);
+                       an odd number gives every median a round of its own
   --rshd-arg ARG       pass ARG to every rshd started (repeat for more: --rshd-arg --loops --rshd-arg 1)
   --output DIR         where latest.md, latest.json and latest.svg go (default: scripts/bench/results)
 
