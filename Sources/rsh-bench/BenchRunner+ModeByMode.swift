@@ -8,6 +8,8 @@ import RSHSystem
 extension BenchRunner {
     func runAlone(_ workload: Workload, on mode: ServerMode) throws -> BenchResult {
         let key = workload == .streamAuthenticated ? try benchKey() : nil
+        // The server reads its key file once, at start-up.
+        defer { if let key { try? removeFile(atPath: key.path) } }
         let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode,
                                               extra: serverArguments + (key.map { ["--key-file", $0.path] } ?? []))
         defer { server.stop() }
@@ -31,10 +33,11 @@ extension BenchRunner {
         return result
     }
 
-    /// A key file for the authenticated workload, made once per run.
+    /// A new key file for the authenticated workload's servers.
     private func benchKey() throws -> (path: String, bytes: [UInt8]) {
         let path = "/tmp/rsh-bench-\(ProcessIdentity.processID).key"
-        if (try? FileStatus(path: path)) == nil { try KeyFile.generate(path) }
+        try? removeFile(atPath: path)
+        try KeyFile.generate(path)
         return (path, try KeyFile.load(path))
     }
 
