@@ -137,7 +137,7 @@ struct FanOutTests {
 
     @Test("a second Ctrl-C stops commands that ignore the first: rsh exits 130, the server tears them down, nothing printed is lost")
     func secondInterrupt() throws {
-        let rsh = try TestProcess([Binaries.rsh, "-w", Self.hosts("1-3"), "-b", "trap '' INT; echo $$; exec sleep 100"])
+        let rsh = try TestProcess([Binaries.rsh, "-w", Self.hosts("1-3"), "-b", "trap '' INT; echo $$; exec sleep 99.5"])
         #expect(eventually(timeout: .seconds(10)) { Self.sleeps().count >= 3 })
         rsh.signal(.interrupt)
         SystemThread.pause(for: .milliseconds(300))
@@ -152,9 +152,9 @@ struct FanOutTests {
         #expect(eventually(timeout: .seconds(8)) { groups.allSatisfy { processesInGroup($0).isEmpty } })
     }
 
-    /// The `sleep 100` processes running now.
+    /// The `sleep 99.5` processes running now (a duration no other test uses).
     static func sleeps() -> [String] {
-        (directoryEntries("/proc") ?? []).filter { readTextFile("/proc/\($0)/cmdline") == "sleep\u{0}100\u{0}" }
+        (directoryEntries("/proc") ?? []).filter { readTextFile("/proc/\($0)/cmdline") == "sleep\u{0}99.5\u{0}" }
     }
 
     @Test("a malformed host range is a usage error: status 2 and one line")
