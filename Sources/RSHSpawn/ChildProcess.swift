@@ -9,9 +9,10 @@ import RSHSystem
 /// The child is the leader of its own session and process group, so signals
 /// go to the whole group. On a terminal (`CommandSpec.terminal`) its output
 /// is the terminal's master, read until EIO, and its input a second
-/// descriptor for the same master; it has no separate stderr. It is reaped only in `finish`, after its output
-/// pipes have closed: until then its zombie keeps the group ID from being
-/// reused, so a late `kill(-pgid)` can never reach an unrelated group.
+/// descriptor for the same master; it has no separate stderr. It is reaped
+/// only in `finish`, after its output has ended: until then its zombie keeps
+/// the group ID from being reused, so a late `kill(-pgid)` can never reach
+/// an unrelated group.
 public final class ChildProcess {
     public let processID: Int32
     /// Readable once the child has exited (pidfd_open(2)).

@@ -9,8 +9,12 @@ extension Array where Element == Duration {
 }
 
 extension Array where Element == Double {
+    /// The middle value; for an even count, the mean of the two middle ones
+    /// (the upper one alone would favour whatever is measured in two rounds).
     var median: Double {
         let sorted = self.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

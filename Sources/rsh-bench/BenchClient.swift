@@ -3,22 +3,26 @@ import RSHCrypto
 import RSHProtocol
 import RSHSystem
 
-/// One v1 client connection, used from a coroutine on the generator's loop.
+/// One client connection, v1 or classic, used from a coroutine on the
+/// generator's loop.
 final class BenchClient {
     let loop: EventLoop
     let socket: FileDescriptor
+    let wire: WireProtocol
     /// The pre-shared key, for a server that asks for one.
     let key: [UInt8]?
-    private var decoder = FrameDecoder()
+    private var decoder: FrameDecoder
     private var sealing: FrameIntegrity?
     private let handle = EventLoop.WaitHandle()
     private var nextID: Int64 = 1
     /// False once a read has taken all there was (see `nextFrame`).
     private var mayHaveInput = true
 
-    init(address: SocketAddress, loop: EventLoop, key: [UInt8]? = nil) throws {
+    init(address: SocketAddress, loop: EventLoop, wire: WireProtocol = .v1, key: [UInt8]? = nil) throws {
         self.loop = loop
+        self.wire = wire
         self.key = key
+        decoder = wire == .classic ? ClassicReply.decoder() : FrameDecoder()
         socket = try FileDescriptor.connectedSocket(to: address)
         try socket.setNonBlocking()
     }
@@ -59,23 +63,26 @@ final class BenchClient {
     }
 
     /// Connects, completes the handshake, runs `body` with the client, and closes it.
-    static func session<Value>(to address: SocketAddress, loop: EventLoop, key: [UInt8]? = nil,
+    static func session<Value>(to address: SocketAddress, loop: EventLoop, wire: WireProtocol = .v1, key: [UInt8]? = nil,
                                _ body: (BenchClient) async throws -> Value) async throws -> Value {
-        let client = try BenchClient(address: address, loop: loop, key: key)
+        let client = try BenchClient(address: address, loop: loop, wire: wire, key: key)
         defer { client.close() }
         try await client.startHandshake()
         try await client.finishHandshake()
         return try await body(client)
     }
 
-    /// Sends the preface and hello without waiting for the answer.
+    /// Sends the preface and hello without waiting for the answer (a classic
+    /// connection has no handshake).
     func startHandshake() async throws {
+        guard wire == .v1 else { return }
         try await send(Limits.preface + ClientMessage.hello(version: 1, client: "rsh-bench").encoded)
     }
 
     /// Reads the server's hello and, when it asks for it, authenticates with the
     /// key; from then on every frame is sealed and checked, as rsh does.
     func finishHandshake() async throws {
+        guard wire == .v1 else { return }
         let hello = try await nextFrame()
         guard hello.type == "hello" else { throw UnexpectedFrame(frame: hello) }
         guard hello["auth"] == .string(Handshake.method) else { return }
@@ -115,19 +122,33 @@ final class BenchClient {
         }
     }
 
-    /// One command, start to exit; its latency and stdout byte count.
+    /// One command, start to exit; its latency and stdout byte count (for a
+    /// classic server, stdout and stderr: its reply's body).
     func run(_ command: String) async throws -> (latency: Duration, bytes: Int) {
         let start = ContinuousClock.now
+        if wire == .classic {
+            try await send(Array(command.utf8))
+            let reply = try await nextFrame()
+            guard let size = reply["total_size"]?.integerValue, size == Int64(reply.body.count) else { throw UnexpectedFrame(frame: reply) }
+            return (start.duration(to: .now), reply.body.count)
+        }
         let id = try await sendExec(command)
         let bytes = try await awaitExit(id)
         return (start.duration(to: .now), bytes)
     }
 
-    /// `command` run `times` times in a row; the latency of each.
+    /// `command` run `times` times in a row; the latency of each. Each run
+    /// must give as many bytes as the first.
     func latencies(of command: String, times: Int) async throws -> [Duration] {
         var latencies: [Duration] = []
         latencies.reserveCapacity(times)
-        for _ in 0..<times { latencies.append(try await run(command).latency) }
+        var expected: Int?
+        for _ in 0..<times {
+            let run = try await run(command)
+            guard run.bytes == (expected ?? run.bytes) else { throw BenchError("\(command): \(run.bytes) bytes where the first run gave \(expected ?? 0)") }
+            expected = run.bytes
+            latencies.append(run.latency)
+        }
         return latencies
     }
 }

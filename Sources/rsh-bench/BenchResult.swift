@@ -1,24 +1,59 @@
 import RemoteShell
 
-/// One cell of the report: a workload on a mode, with its limit and target.
+/// One row of the report: a workload on one contender, with its limit and target.
 struct BenchResult {
     var workload: Workload
-    var mode: ServerMode
+    var contender: Contender
     /// The headline figure, in `unit`.
     var value: Double
     var unit: String
     var p50: Double?
     var p99: Double?
-    var serverCPUSeconds: Double
-    var peakRSSMiB: Double
-    var rssGrowthMiB: Double
-    var threads: Int
+    /// The server's CPU time, memory and threads over the measurement; `nil`
+    /// where there is no server (raw paths) or its work is not in one process (OpenSSH).
+    var serverCPUSeconds: Double?
+    var peakRSSMiB: Double?
+    var rssGrowthMiB: Double?
+    var threads: Int?
     /// The generator's CPU time over the wall time: near 1.0 would mean the generator, not the server, was the limit.
-    var generatorShare: Double
-    /// The raw limit of this run, in `unit`, and value / limit (higher is better).
+    var generatorShare: Double?
+    /// The raw limit of this run, in `unit`, and the ratio to it as "times
+    /// as good" (rate / limit, or limit / time; higher is better).
     var limit: Double?
     var ratio: Double?
+    /// Which raw path set the limit ("sh -c", or "sh -c 3/5" when the paths took turns).
+    var limitPath: String?
+    /// rshd's ratio to each peer measured in the same rounds, as "times as good".
+    var peerRatios: [Contender: Double] = [:]
+    /// The target against the raw limit (or an absolute one), and whether it is met.
     var target: String?
     var met: Bool?
+    /// The least ratio to a peer that meets a target.
+    var peerTargets: [Contender: Double] = [:]
     var note: String?
+
+    init(workload: Workload, contender: Contender, value: Double, unit: String, p50: Double? = nil, p99: Double? = nil,
+         limit: Double? = nil, ratio: Double? = nil) {
+        self.workload = workload
+        self.contender = contender
+        self.value = value
+        self.unit = unit
+        self.p50 = p50
+        self.p99 = p99
+        self.limit = limit
+        self.ratio = ratio
+    }
+
+    var mode: ServerMode? { contender.mode }
+
+    /// Whether every peer target is met; `nil` without one, or when a peer with a target was not measured.
+    var peerTargetsMet: Bool? {
+        guard !peerTargets.isEmpty else { return nil }
+        var met = true
+        for (peer, least) in peerTargets {
+            guard let ratio = peerRatios[peer] else { return nil }
+            met = met && ratio >= least
+        }
+        return met
+    }
 }

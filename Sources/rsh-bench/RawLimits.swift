@@ -3,27 +3,13 @@ import RSHSystem
 import RSHTestSupport
 
 /// What the server is compared with, measured in this process in the same
-/// run: the cost of the work without the server in the way.
+/// run: the cost of the work without the server in the way. (The spawn
+/// workloads' limits are `RawSpawn`'s two paths, measured in the rounds.)
 enum RawLimits {
-    /// `posix_spawn` + wait of `command` with the same pipes the server uses,
-    /// `count` times in a row; commands per second.
-    static func sequentialSpawnRate(_ command: String, count: Int) throws -> Double {
-        let start = ContinuousClock.now
-        for _ in 0..<count { _ = try ChildProcess.run(CommandSpec(.shell(command))) }
-        return Double(count) / start.duration(to: .now).seconds
-    }
-
-    /// The same with one worker per core; commands per second in total.
-    static func parallelSpawnRate(_ command: String, countPerWorker: Int) throws -> Double {
-        let workers = ProcessIdentity.processorCount
-        let start = ContinuousClock.now
-        let threads = try (0..<workers).map { _ in
-            try SystemThread.start {
-                for _ in 0..<countPerWorker { _ = try? ChildProcess.run(CommandSpec(.shell(command))) }
-            }
-        }
-        threads.forEach { $0.join() }
-        return Double(workers * countPerWorker) / start.duration(to: .now).seconds
+    /// The faster of the two ways to run `command` (`RawSpawn`) on one
+    /// thread per core; commands per second in all.
+    static func cheapestParallelRate(_ command: String, countPerWorker: Int) throws -> Double {
+        try RawSpawn.Path.allCases.compactMap { RawSpawn(command, $0) }.map { try $0.parallelRate(countPerWorker: countPerWorker) }.max() ?? 0
     }
 
     /// A child's stdout copied pipe -> loopback socket -> reader, no

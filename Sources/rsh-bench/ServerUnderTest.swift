@@ -3,50 +3,74 @@ import RSHSystem
 import RSHTestSupport
 import Synchronization
 
-/// A real `rshd` started for one measurement, logging to a file.
+/// A real server started for one workload (`rshd`, a peer's Python server,
+/// `sshd`), its stdout and stderr going to a log file, ready once the log
+/// announces the port it listens on.
 final class ServerUnderTest {
-    let mode: ServerMode
+    let name: String
     let processID: Int32
     let address: SocketAddress
     private let exit: ProcessDescriptor
     private let logPath: String
 
-    init(binary: String, mode: ServerMode, extra: [String] = []) throws {
-        self.mode = mode
-        logPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-\(mode.rawValue).log"
+    /// Starts `arguments` (the program by its path, or searched in `PATH`)
+    /// and waits until its log holds `announcement` followed by the port.
+    init(name: String, arguments: [String], environment: [String]? = nil, announcement: String) throws {
+        self.name = name
+        logPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-\(name.replacingAll(" ", with: "-")).log"
         let log = try FileDescriptor.open(logPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
         let null = try FileDescriptor.open("/dev/null", .readWrite)
         defer {
             log.closeAfterUse()
             null.closeAfterUse()
         }
-        processID = try spawnProcess([binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0",
-                                      "--max-connections", "20000", "--max-unauthenticated", "20000", "--log-level", "notice"] + extra,
-                                     SpawnSetup(standardInput: null, standardOutput: null, standardError: log, searchPath: false))
+        var setup = SpawnSetup(standardInput: null, standardOutput: log, standardError: log, environment: environment,
+                               searchPath: !arguments[0].contains("/"))
+        if setup.searchPath, let path = resolveExecutable(arguments[0], searchPath: ProcessIdentity.environmentValue("PATH") ?? "") {
+            setup.program = path
+            setup.searchPath = false
+        }
+        processID = try spawnProcess(arguments, setup)
         exit = try ProcessDescriptor(processID: processID)
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             let text = readTextFile(logPath) ?? ""
-            if let range = text.firstRange(of: "listening on 127.0.0.1:"),
-               let port = UInt16(text[range.upperBound...].prefix { $0.isNumber }) {
+            if let range = text.firstRange(of: announcement), let port = UInt16(text[range.upperBound...].prefix { $0.isNumber }) {
                 address = .ipv4(host: "127.0.0.1", port: port)
                 break
             }
             guard ContinuousClock.now < deadline, (try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: 5))?.isEmpty ?? false else {
-                throw BenchError("rshd (\(mode.rawValue)) did not start: \(text)")
+                let lastLines = text.split(separator: "\n").suffix(3).joined(separator: " / ")
+                Self.stop(processID, exit)
+                try? removeFile(atPath: logPath)
+                throw BenchError("\(name) did not start" + (lastLines.isEmpty ? "" : ": \(lastLines)"))
             }
         }
+    }
+
+    /// `rshd` in `mode` on a free loopback port, with the harness's limits
+    /// (BENCHMARKS.md, "Method") and `extra` options.
+    static func rshd(_ binary: String, mode: ServerMode, extra: [String] = []) throws -> ServerUnderTest {
+        try ServerUnderTest(name: "rshd \(mode.rawValue)",
+                            arguments: [binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0", "--max-connections", "20000",
+                                        "--max-unauthenticated", "20000", "--log-level", "notice"] + extra,
+                            announcement: "listening on 127.0.0.1:")
     }
 
     var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
 
     func stop() {
+        Self.stop(processID, exit)
+        try? removeFile(atPath: logPath)
+    }
+
+    /// TERM, up to 20 s for a graceful exit, then KILL; always reaped.
+    private static func stop(_ processID: Int32, _ exit: ProcessDescriptor) {
         try? signalProcess(processID, .terminate)
         if (try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: 20_000))?.isEmpty ?? true {
             try? signalProcess(processID, .kill)
         }
         _ = try? exit.reap(block: true)
         exit.close()
-        try? removeFile(atPath: logPath)
     }
 }

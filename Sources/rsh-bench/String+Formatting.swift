@@ -3,6 +3,8 @@ extension String {
     init(format1 value: Double) { self = Self.fixed(value, 1) }
     /// Two decimal places.
     init(format2 value: Double) { self = Self.fixed(value, 2) }
+    /// Three decimal places.
+    init(format3 value: Double) { self = Self.fixed(value, 3) }
 
     private static func fixed(_ value: Double, _ places: Int) -> String {
         guard value.isFinite else { return "\(value)" }

@@ -1,6 +1,6 @@
 import RemoteShell
 
-/// The workloads a report measures: their titles, and the modes each runs on.
+/// The workloads a report measures: their titles, and who each one measures.
 enum Workload: String, CaseIterable {
     case sequentialEcho = "seq-echo"
     case concurrent16 = "conc16-echo"
@@ -10,6 +10,7 @@ enum Workload: String, CaseIterable {
     case streamAuthenticated = "stream-1g-auth"
     case idle = "idle-10k"
     case oneShot = "oneshot"
+    case spawnPaths = "spawn-paths"
 
     var title: String {
         switch self {
@@ -20,17 +21,39 @@ enum Workload: String, CaseIterable {
         case .stream: return "1 GiB on stdout"
         case .streamAuthenticated: return "stdout stream, auth on vs off (512 MiB rounds)"
         case .idle: return "10,000 idle connections"
-        case .oneShot: return "one-shot `rsh HOST true`, whole process"
+        case .oneShot: return "one-shot `HOST true`, whole client process"
+        case .spawnPaths: return "direct exec against sh -c, per command"
         }
     }
 
-    /// The modes it runs on: blocking serves one connection at a time, so a
-    /// thousand sleeps would take a thousand seconds, and idle connections
+    /// The modes rshd runs in: blocking serves one connection at a time, so
+    /// a thousand sleeps would take a thousand seconds, and idle connections
     /// never get past the backlog.
     var modes: [ServerMode] {
         switch self {
         case .sleep1000, .idle: return [.threaded, .coroutine]
+        case .spawnPaths: return []
         default: return ServerMode.allCases
+        }
+    }
+
+    /// Who the workload's interleaved rounds measure, in the order of the
+    /// first round; empty for the workloads measured mode by mode.
+    func contenders(modes: [ServerMode], peers: Peers) -> [Contender] {
+        let modes = self.modes.filter(modes.contains)
+        let raw = RawSpawn.Path.allCases.map(Contender.raw)
+        let python = PythonPeer.allCases.map(Contender.python).filter(peers.contains)
+        switch self {
+        case .sequentialEcho, .concurrent16:
+            return raw + modes.flatMap { mode in WireProtocol.allCases.map { .rshd(mode, $0) } } + python
+        case .concurrent64:
+            return raw + modes.map { .rshd($0, .v1) }
+        case .stream:
+            return [.relay] + modes.map { .rshd($0, .v1) } + modes.map(Contender.rsh) + (peers.contains(.openSSH) ? [.openSSH] : [])
+        case .oneShot:
+            return raw + modes.map(Contender.rsh) + (peers.contains(.openSSH) ? [.openSSH] : [])
+        case .sleep1000, .streamAuthenticated, .idle, .spawnPaths:
+            return []
         }
     }
 }

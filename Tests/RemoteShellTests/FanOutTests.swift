@@ -135,6 +135,28 @@ struct FanOutTests {
         #expect(eventually(timeout: .seconds(5)) { groups.allSatisfy { processesInGroup($0).isEmpty } })
     }
 
+    @Test("a second Ctrl-C stops commands that ignore the first: rsh exits 130, the server tears them down, nothing printed is lost")
+    func secondInterrupt() throws {
+        let rsh = try TestProcess([Binaries.rsh, "-w", Self.hosts("1-3"), "-b", "trap '' INT; echo $$; exec sleep 99.5"])
+        #expect(eventually(timeout: .seconds(10)) { Self.sleeps().count >= 3 })
+        rsh.signal(.interrupt)
+        SystemThread.pause(for: .milliseconds(300))
+        #expect(rsh.isRunning, "one Ctrl-C only interrupts; these commands ignore it")
+        rsh.signal(.interrupt)
+        #expect(rsh.wait(timeout: .seconds(10))?.shellStatus == 130)
+        // -b held the output: it is printed at the end, the three pids under their hosts.
+        let groups = rsh.stdout.split(separator: "\n").compactMap { Int32($0) }
+        #expect(groups.count == 3, "\(rsh.stdout)")
+        #expect(rsh.stderr.contains("127.0.0.[1-3]:\(Self.port): interrupted"), "\(rsh.stderr)")
+        // The server tears a vanished client's commands down: TERM, then KILL after its grace.
+        #expect(eventually(timeout: .seconds(8)) { groups.allSatisfy { processesInGroup($0).isEmpty } })
+    }
+
+    /// The `sleep 99.5` processes running now (a duration no other test uses).
+    static func sleeps() -> [String] {
+        (directoryEntries("/proc") ?? []).filter { readTextFile("/proc/\($0)/cmdline") == "sleep\u{0}99.5\u{0}" }
+    }
+
     @Test("a malformed host range is a usage error: status 2 and one line")
     func malformed() throws {
         let run = try Self.rsh(["-w", "node[3-1]", "true"])

@@ -1,0 +1,38 @@
+/// The targets of the report: against the raw limit (or absolute), and
+/// against the peers measured in the same rounds.
+extension BenchResult {
+    /// Sets the targets the result is judged against, and whether they are met.
+    mutating func judge() {
+        let contender = self.contender
+        let parallelMode = mode == .threaded || mode == .coroutine
+        func against(_ description: String, _ isMet: Bool) {
+            target = description
+            met = isMet
+        }
+        switch (workload, contender) {
+        case (.sequentialEcho, .rshd):
+            against(">= 0.9 x the cheapest raw path", (ratio ?? 0) >= 0.9)
+            peerTargets = [.python(.blocking): 1.2]
+        case (.concurrent16, .rshd) where parallelMode:
+            against(">= 0.85 x the cheapest raw parallel path", (ratio ?? 0) >= 0.85)
+            peerTargets = [.python(.threaded): 1.4, .python(.gevent): 5]
+        case (.concurrent64, .rshd) where parallelMode:
+            against(">= 0.80 x the cheapest raw parallel path", (ratio ?? 0) >= 0.80)
+        case (.stream, .rshd):
+            against(">= 0.6 x raw relay, RSS growth < 16 MiB", (ratio ?? 0) >= 0.6 && (rssGrowthMiB ?? .infinity) < 16)
+        case (.stream, .rsh):
+            peerTargets = [.openSSH: 2]
+        case (.streamAuthenticated, _):
+            against(">= 0.5 x the same stream without a key", (ratio ?? 0) >= 0.5)
+        case (.sleep1000, _) where mode == .coroutine:
+            against("<= 1.5 s, RSS < 64 MiB", value <= 1.5 && (peakRSSMiB ?? .infinity) < 64)
+        case (.idle, _) where mode == .coroutine:
+            against("RSS < 100 MiB, new client echo < 50 ms", (peakRSSMiB ?? .infinity) < 100 && (p50 ?? .infinity) < 50)
+        case (.oneShot, .rsh):
+            against("median < 5 ms", (p50 ?? .infinity) < 5)
+            peerTargets = [.openSSH: 40]
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import RSHProtocol
+import RSHSpawn
+import RSHSystem
+
+/// A real client program (`rsh`, `ssh`) run as a user runs it: one process
+/// per command, timed from its spawn to its reap.
+enum ClientRuns {
+    /// `count` runs of `arguments`; how long each took. Each must exit 0.
+    static func latencies(_ arguments: [String], count: Int) throws -> [Duration] {
+        try (0..<count).map { _ in
+            let start = ContinuousClock.now
+            let run = try ChildProcess.run(CommandSpec(.argv(arguments)), timeout: .seconds(60))
+            let elapsed = start.duration(to: .now)
+            guard run.result.status == .exited(0) else {
+                throw BenchError("\(arguments.joined(separator: " ")): \(run.result.status): \(String(decoding: run.stderr, as: UTF8.self))")
+            }
+            return elapsed
+        }
+    }
+
+    /// One run of `arguments`, whose command writes `bytes` on stdout, read
+    /// by this process as it arrives; bytes per second.
+    static func streamRate(_ arguments: [String], bytes: Int) throws -> Double {
+        let start = ContinuousClock.now
+        let child = try ChildProcess(CommandSpec(.argv(arguments)))
+        var received = 0
+        var errors: [UInt8] = []
+        child.drain { kind, chunk in
+            if kind == .stdout { received += chunk.count } else if errors.count < 4096 { errors += chunk }
+        }
+        let outcome = child.finish()
+        let elapsed = start.duration(to: .now)
+        guard outcome.status == .exited(0), received == bytes else {
+            throw BenchError("\(arguments[0]): \(outcome.status), \(received) of \(bytes) bytes: \(String(decoding: errors, as: UTF8.self))")
+        }
+        return Double(bytes) / elapsed.seconds
+    }
+}

@@ -1,0 +1,118 @@
+import RSHProtocol
+import RSHSpawn
+import RSHSystem
+import RSHTestSupport
+
+/// The peers this run can start, found (gevent installed with pip when it is
+/// missing) before the first workload, and a note for each one left out.
+struct Peers {
+    /// The Python servers whose rows this run measures.
+    private(set) var python: [PythonPeer] = []
+    /// `sshd`'s absolute path (it re-executes itself, so it must be started by one).
+    private(set) var sshd: String?
+    /// Why a wanted peer has no rows ("python gevent: skipped: ...").
+    private(set) var notes: [String] = []
+    /// `scripts/peers` of this repository.
+    let scripts: String
+    /// Where pip installs gevent when the system's Python lacks it (`.build/bench-python`).
+    let pythonPackages: String
+
+    /// The names `--peers` takes, and the contender each one is.
+    static let choices: [(name: String, contender: Contender)] =
+        PythonPeer.allCases.map { ("python-\($0.rawValue)", .python($0)) } + [("openssh", .openSSH)]
+
+    init(wanted: Set<Contender>, repository: String, log: (String) -> Void) {
+        scripts = repository + "/scripts/peers"
+        pythonPackages = repository + "/.build/bench-python"
+        let wantedPython = PythonPeer.allCases.filter { wanted.contains(.python($0)) }
+        if !wantedPython.isEmpty {
+            if Self.findProgram("python3") == nil {
+                notes.append("Python servers: skipped: no python3 in PATH")
+            } else if (try? FileStatus(path: scripts + "/classic_reply.py")) == nil {
+                notes.append("Python servers: skipped: \(scripts)/classic_reply.py is missing")
+            } else {
+                python = wantedPython.filter { $0 != .gevent }
+                if wantedPython.contains(.gevent) {
+                    if let problem = ensureGevent(log: log) {
+                        notes.append("python gevent: skipped: \(problem)")
+                    } else {
+                        python.append(.gevent)
+                    }
+                }
+            }
+        }
+        if wanted.contains(.openSSH) {
+            // Debian puts sshd in /usr/sbin, which is not in every user's PATH.
+            let path = (ProcessIdentity.environmentValue("PATH") ?? "") + ":/usr/sbin:/usr/local/sbin"
+            if let sshd = resolveExecutable("sshd", searchPath: path) {
+                if Self.findProgram("ssh") == nil || Self.findProgram("ssh-keygen") == nil {
+                    notes.append("OpenSSH: skipped: sshd is installed but ssh or ssh-keygen is not")
+                } else if !sshd.hasPrefix("/") {
+                    notes.append("OpenSSH: skipped: sshd was found at \(sshd), and it must be started by an absolute path")
+                } else {
+                    self.sshd = sshd
+                }
+            } else {
+                notes.append("OpenSSH: skipped: sshd is not installed (Debian: apt-get install openssh-server)")
+            }
+        }
+    }
+
+    func contains(_ contender: Contender) -> Bool {
+        switch contender {
+        case .python(let peer): return python.contains(peer)
+        case .openSSH: return sshd != nil
+        default: return false
+        }
+    }
+
+    /// `PYTHONPATH` for the Python servers: gevent's directory first, when
+    /// pip put it there; nothing added otherwise.
+    private var pythonPath: [String: String] {
+        guard (try? FileStatus(path: pythonPackages + "/gevent")) != nil else { return [:] }
+        return ["PYTHONPATH": pythonPackages + (ProcessIdentity.environmentValue("PYTHONPATH").map { ":" + $0 } ?? "")]
+    }
+
+    func start(_ peer: PythonPeer) throws -> ServerUnderTest {
+        try ServerUnderTest(name: peer.name, arguments: ["python3", scripts + "/" + peer.script, "0"],
+                            environment: pythonPath.isEmpty ? nil
+                                : currentEnvironment().filter { !$0.hasPrefix("PYTHONPATH=") } + pythonPath.map { "\($0.key)=\($0.value)" },
+                            announcement: "listening on 127.0.0.1:")
+    }
+
+    /// `nil` once gevent can be imported, or why it cannot be.
+    private func ensureGevent(log: (String) -> Void) -> String? {
+        let check = ["python3", "-c", "import gevent"]
+        if (try? run(check))?.result.status == .exited(0) { return nil }
+        log("gevent is missing; installing it with pip into \(pythonPackages)...")
+        // Bounded, so that a machine without a route to the package index
+        // gives up in a minute rather than after pip's retries.
+        let install = ["python3", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--timeout", "20", "--retries", "1",
+                       "--target", pythonPackages, "gevent"]
+        guard let installed = try? run(install) else { return "python3 -m pip could not be started" }
+        guard installed.result.status == .exited(0) else {
+            let message = String(decoding: installed.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            return "pip could not install gevent (\(message))"
+        }
+        return (try? run(check))?.result.status == .exited(0) ? nil : "gevent does not import after pip installed it"
+    }
+
+    private func run(_ arguments: [String]) throws -> ChildProcess.Collected {
+        try ChildProcess.run(CommandSpec(.argv(arguments), environment: pythonPath), timeout: .seconds(300))
+    }
+
+    static func findProgram(_ name: String) -> String? {
+        resolveExecutable(name, searchPath: ProcessIdentity.environmentValue("PATH") ?? "/usr/bin:/bin")
+    }
+
+    /// The directory holding `scripts/peers`: the working directory, or the
+    /// checkout around the build directory that holds this executable.
+    static func repositoryRoot(binaries: String) -> String {
+        var candidate = binaries
+        while let slash = candidate.lastIndex(of: "/"), !candidate.isEmpty {
+            candidate = String(candidate[..<slash])
+            if (try? FileStatus(path: candidate + "/scripts/peers/classic_reply.py")) != nil { return candidate }
+        }
+        return ProcessIdentity.workingDirectory ?? "."
+    }
+}
