@@ -48,24 +48,17 @@ public enum FileOperations {
         if let status = try? FileStatus(linkAt: path), status.isDirectory {
             throw FileError(.isDirectory, path, "is a directory")
         }
-        var attempts = 0
-        while true {
-            let temporary = TemporaryName.beside(path)
-            do {
-                try makeSymbolicLink(at: temporary, target: target)
-            } catch .fileExists where attempts < 8 {
-                attempts += 1
-                continue
-            } catch {
-                throw FileError(error, path)
-            }
-            do {
-                try renameFile(temporary, to: path)
-            } catch {
-                try? removeFile(temporary)
-                throw FileError(error, path)
-            }
-            return
+        let temporary: String
+        do {
+            temporary = try TemporaryName.create(beside: path) { (name) throws(Errno) in try makeSymbolicLink(at: name, target: target) }
+        } catch {
+            throw FileError(error, path)
+        }
+        do {
+            try renameFile(temporary, to: path)
+        } catch {
+            try? removeFile(atPath: temporary)
+            throw FileError(error, path)
         }
     }
 

@@ -39,20 +39,15 @@ public final class FileSink {
         if let status = try? FileStatus(path: destination), status.isDirectory {
             throw FileError(.isDirectory, destination, "is a directory")
         }
-        var attempts = 0
-        while true {
-            let candidate = TemporaryName.beside(destination)
-            do {
-                state = .receiving(try FileDescriptor.open(candidate, .writeOnly, options: [.create, .exclusive, .noFollow],
-                                                           permissions: 0o600))
-                temporaryPath = candidate
-                return
-            } catch .fileExists where attempts < 8 {
-                attempts += 1  // 64 random bits met another's: draw again
-            } catch {
-                throw FileError(error, destination)
+        var opened: FileDescriptor?
+        do {
+            temporaryPath = try TemporaryName.create(beside: destination) { (name) throws(Errno) in
+                opened = try FileDescriptor.open(name, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600)
             }
+        } catch {
+            throw FileError(error, destination)
         }
+        state = .receiving(opened!)
     }
 
     deinit { abort() }
@@ -64,7 +59,7 @@ public final class FileSink {
         guard !bytes.isEmpty else { return }
         hasher.update(bytes)
         do {
-            if Self.isAllZeros(bytes) {
+            if isAllZeros(bytes) {
                 try attempt { () throws(Errno) in try descriptor.skip(Int64(bytes.count)) }
                 endsInHole = true
             } else {
@@ -122,26 +117,12 @@ public final class FileSink {
 
     private func discard(_ descriptor: FileDescriptor) {
         descriptor.closeAfterUse()
-        try? removeFile(temporaryPath)
+        try? removeFile(atPath: temporaryPath)
         state = .finished
     }
 
     /// A call on the temporary file, its failure told as the destination's.
     private func attempt(_ body: () throws(Errno) -> Void) throws(FileError) {
         do { try body() } catch { throw FileError(error, destination) }
-    }
-
-    /// Whether every byte is zero, a word at a time; stops at the first that is not.
-    static func isAllZeros(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        while index + 8 <= bytes.count {
-            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
-            index += 8
-        }
-        while index < bytes.count {
-            if bytes[index] != 0 { return false }
-            index += 1
-        }
-        return true
     }
 }

@@ -6,6 +6,23 @@ import RSHSystem
 /// systems): `.NAME.rsh-` and 16 random hex digits. Hidden, and it says whose
 /// it is; NAME is cut short so the whole stays within NAME_MAX.
 enum TemporaryName {
+    /// Creates something under a new temporary name beside `path` with
+    /// `create`, which must fail with `fileExists` rather than take a name
+    /// in use (`O_EXCL`, symlink(2)): 64 random bits that meet another's are
+    /// drawn again. Returns the name.
+    static func create(beside path: String, _ create: (String) throws(Errno) -> Void) throws(Errno) -> String {
+        var attempts = 0
+        while true {
+            let name = beside(path)
+            do {
+                try create(name)
+                return name
+            } catch .fileExists where attempts < 8 {
+                attempts += 1
+            }
+        }
+    }
+
     /// Bytes of the destination's name kept in the temporary's: 255 (NAME_MAX)
     /// minus the dot, ".rsh-" and the 16 digits, with room to spare.
     static let maxKeptBytes = 200

@@ -11,13 +11,11 @@ extension ServerSession {
         // data for a closed channel.
         guard var command = commands[id], command.stdinOpen, !data.isEmpty else { return }
         if let window = stdinWindow {
-            let unacknowledged = command.stdinUnacknowledged + data.count
-            guard unacknowledged <= window else {
-                actions += fail(.stdinWindowExceeded,
-                                "command \(id) has \(unacknowledged) bytes of stdin unacknowledged; its window is \(window)")
+            guard command.stdinWindow.receive(data.count, window: window) else {
+                actions += fail(.stdinWindowExceeded, "command \(id) has \(command.stdinWindow.unacknowledged + data.count)"
+                                + " bytes of stdin unacknowledged; its window is \(window)")
                 return
             }
-            command.stdinUnacknowledged = unacknowledged
             commands[id] = command
         }
         actions.append(.writeStdin(id: id, data))
@@ -25,17 +23,11 @@ extension ServerSession {
 
     /// The command has taken `count` bytes of its stdin, or they were dropped
     /// because it closed its stdin: with a stdin window, they are
-    /// acknowledged, in batches of at least half the window. Half: few
-    /// acknowledgements, and a client whose window is full always gets one
-    /// once the command has taken its input.
+    /// acknowledged, in batches of at least half the window (WindowAccount).
     public mutating func stdinTaken(id: Int64, count: Int) -> [Action] {
         guard let window = stdinWindow, var command = commands[id], command.stdinOpen, count > 0 else { return [] }
-        command.stdinTaken += count
         defer { commands[id] = command }
-        guard command.stdinTaken >= max(1, window / 2) else { return [] }
-        let bytes = command.stdinTaken
-        command.stdinUnacknowledged -= bytes
-        command.stdinTaken = 0
+        guard let bytes = command.stdinWindow.take(count, window: window) else { return [] }
         return [send(.stdinAck(id: id, bytes: Int64(bytes)))]
     }
 }

@@ -28,10 +28,8 @@ extension ServerSession {
 
         var request: FileRequest
         var stage: Stage
-        /// Upload bytes received and not yet acknowledged (with a window).
-        var unacknowledged = 0
-        /// Of those, the bytes written to the file.
-        var written = 0
+        /// An upload's data against the window (with a window).
+        var window = WindowAccount()
         /// File content moved so far, for the log.
         var bytes: Int64 = 0
     }
@@ -63,14 +61,10 @@ extension ServerSession {
     /// learned.
     mutating func receiveFileData(id: Int64, _ data: [UInt8], _ actions: inout [Action]) {
         guard var transfer = transfers[id], case .receiving(let size, let received) = transfer.stage, !data.isEmpty else { return }
-        if let window = stdinWindow {
-            let unacknowledged = transfer.unacknowledged + data.count
-            guard unacknowledged <= window else {
-                actions += fail(.stdinWindowExceeded,
-                                "upload \(id) has \(unacknowledged) bytes unacknowledged; its window is \(window)")
-                return
-            }
-            transfer.unacknowledged = unacknowledged
+        if let window = stdinWindow, !transfer.window.receive(data.count, window: window) {
+            actions += fail(.stdinWindowExceeded, "upload \(id) has \(transfer.window.unacknowledged + data.count)"
+                            + " bytes unacknowledged; its window is \(window)")
+            return
         }
         let total = received + Int64(data.count)
         guard total <= size else {
@@ -146,12 +140,8 @@ extension ServerSession {
     /// acknowledged, in batches of at least half the window, as stdin is.
     public mutating func uploadWritten(id: Int64, count: Int) -> [Action] {
         guard let window = stdinWindow, var transfer = transfers[id], case .receiving = transfer.stage, count > 0 else { return [] }
-        transfer.written += count
         defer { transfers[id] = transfer }
-        guard transfer.written >= max(1, window / 2) else { return [] }
-        let bytes = transfer.written
-        transfer.unacknowledged -= bytes
-        transfer.written = 0
+        guard let bytes = transfer.window.take(count, window: window) else { return [] }
         return [send(.fileAck(id: id, bytes: Int64(bytes)))]
     }
 

@@ -85,10 +85,8 @@ public struct ServerSession {
     struct Command {
         var request: ExecRequest
         var stdinOpen: Bool
-        /// Stdin bytes received and not yet acknowledged (with a stdin window).
-        var stdinUnacknowledged = 0
-        /// Of those, the bytes the command has taken (or that were dropped because it closed its stdin).
-        var stdinTaken = 0
+        /// Its stdin against the window (with a stdin window).
+        var stdinWindow = WindowAccount()
         var bytesOut = 0
         /// Classic commands buffer their output: stderr, then stdout, in one reply.
         var classicStdout: [UInt8] = []

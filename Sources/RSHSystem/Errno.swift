@@ -49,5 +49,4 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let noSpace = Errno(rawValue: ENOSPC)
     public static let quotaExceeded = Errno(rawValue: EDQUOT)
     public static let fileTooLarge = Errno(rawValue: EFBIG)
-    public static let directoryNotEmpty = Errno(rawValue: ENOTEMPTY)
 }

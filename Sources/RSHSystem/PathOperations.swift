@@ -11,14 +11,10 @@ public func renameFile(_ source: String, to destination: String) throws(Errno) {
     _ = try retryingInterrupts { rename(source, destination) }
 }
 
-/// Removes a name that is not a directory (`unlink(2)`).
-public func removeFile(_ path: String) throws(Errno) {
+/// Removes a name that is not a directory (`unlink(2)`): a temporary file,
+/// a Unix socket's file at shutdown or a stale one.
+public func removeFile(atPath path: String) throws(Errno) {
     _ = try retryingInterrupts { unlink(path) }
-}
-
-/// Removes an empty directory (`rmdir(2)`).
-public func removeDirectory(_ path: String) throws(Errno) {
-    _ = try retryingInterrupts { rmdir(path) }
 }
 
 /// Creates a symbolic link at `path` that points to `target` (`symlink(2)`); `path` must not exist.

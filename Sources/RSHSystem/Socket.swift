@@ -209,8 +209,3 @@ extension FileDescriptor {
         }
     }
 }
-
-/// Removes a Unix socket's file (`unlink(2)`), for server shutdown and stale sockets.
-public func removeFile(atPath path: String) throws(Errno) {
-    _ = try retryingInterrupts { unlink(path) }
-}

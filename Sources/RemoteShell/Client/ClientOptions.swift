@@ -27,6 +27,8 @@ struct ClientOptions {
     var keyFile: String?
     /// `rsh keygen FILE`: write a new key instead of connecting.
     var keygenPath: String?
+    /// `rsh cp ...`: copy files instead of running a command.
+    var copy: CopyOptions?
     /// `rsh -w HOSTS`: one command on many hosts.
     var fanOut: FanOutOptions?
     /// Hosts to leave out of the fan-out (`-x`), expanded once every `-w` is read.
@@ -38,6 +40,7 @@ struct ClientOptions {
     usage: rsh [options] HOST[:PORT] [COMMAND...]
            rsh [options] unix:PATH [COMMAND...]
            rsh -w HOSTS [options] COMMAND...
+           rsh cp [-r] [-p] [-q] SOURCE... DEST      (rsh cp --help)
            rsh keygen FILE
 
     Runs commands on an rshd server (default port 8080).
@@ -107,6 +110,12 @@ struct ClientOptions {
             _ = scanner.next()
             guard let path = scanner.next(), scanner.isEmpty else { throw UsageError("keygen takes one FILE") }
             options.keygenPath = path
+            return options
+        }
+        if scanner.peek == "cp" {
+            _ = scanner.next()
+            guard let copy = try CopyOptions.parse(scanner.rest()[...]) else { return nil }
+            options.copy = copy
             return options
         }
         while let word = scanner.next() {
@@ -182,7 +191,7 @@ struct ClientOptions {
     }
 
     /// The hosts of `-w` or `-x`: a list, or `^FILE` with one list per line.
-    private static func hostList(_ text: String) throws(UsageError) -> [String] {
+    static func hostList(_ text: String) throws(UsageError) -> [String] {
         guard text.hasPrefix("^") else { return try HostList.expand(text) }
         let path = String(text.dropFirst())
         let bytes: [UInt8]

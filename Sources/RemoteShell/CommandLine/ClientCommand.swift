@@ -63,12 +63,18 @@ public enum ClientCommand {
         } catch {
             interrupts = nil
         }
+        if let copy = options.copy {
+            guard authentication == nil else {
+                throw .unusable("rsh cp speaks to servers without a pre-shared key; drop --key-file and RSH_KEY_FILE")
+            }
+            return try CopyCommand.run(copy, interrupts: interrupts)
+        }
         if var fanOut = options.fanOut {
             guard authentication == nil else {
                 throw .unusable("rsh -w speaks to servers without a pre-shared key; drop --key-file and RSH_KEY_FILE")
             }
             if fanOut.stdin != nil { fanOut.stdin = try readAll(.standardInput) }
-            return try FanOut.run(fanOut, interrupts: interrupts)
+            return FanOut.conclude(try FanOut.run(fanOut, work: CommandWork(options: fanOut), interrupts: interrupts), fanOut)
         }
         let connection = try ClientConnection(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
                                               interrupts: interrupts,

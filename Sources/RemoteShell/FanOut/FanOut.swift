@@ -1,20 +1,21 @@
 import RSHProtocol
 import RSHSystem
 
-/// One command on many hosts, from one thread: an event loop, one coroutine
-/// per host in flight, at most `window` of them at a time; a new host starts
-/// as soon as one finishes (pdsh's and clush's sliding window). No thread and
-/// no process per host.
+/// Work on many hosts from one thread: an event loop, one coroutine per
+/// host in flight, at most `window` of them at a time; a new host starts as
+/// soon as one finishes (pdsh's and clush's sliding window). No thread and
+/// no process per host. The engine connects and keeps the window, the
+/// interrupts and the reports; what is done on each host once connected is
+/// the work's (`FanOutWork`): a command (`CommandWork`), or a copy (`CopyWork`).
 ///
-/// Output goes out as it arrives (lines prefixed `host: `), or is held and
-/// printed at the end grouped by identical output (`-b`), or as one JSON
-/// object per host. Ctrl-C once says which hosts are still running and sends
-/// INT to their commands; twice, it stops everything and exits 130. What
-/// arrived before is never lost: it is printed either way.
+/// Ctrl-C once says which hosts are still running and asks their work to
+/// stop politely (a command gets INT); twice, it stops everything. Work that
+/// has nothing polite to do (a copy) stops at the first.
 actor FanOut {
     nonisolated let unownedExecutor: UnownedSerialExecutor
     let loop: EventLoop
     let options: FanOutOptions
+    let work: any FanOutWork
     private let interrupts: SignalReader?
     private var reports: [HostReport?]
     private var running: [Int: HostRun] = [:]
@@ -22,20 +23,19 @@ actor FanOut {
     private var interruptCount = 0
     /// Wakes `run` when a host finishes.
     private let watcher = EventLoop.WaitHandle()
-    private let output = LocalOutput()
+    let output = LocalOutput()
 
-    /// A host in flight: its connection's state, which Ctrl-C reaches into.
+    /// A host in flight: what Ctrl-C reaches into, and what its work holds for the report.
     final class HostRun {
         let host: String
         let handle = EventLoop.WaitHandle()
-        var session = ClientSession(clientName: RemoteShellVersion.clientName)
         var stdout: LinePrefixer
         var stderr: LinePrefixer
         var heldStdout: [UInt8] = []
         var heldStderr: [UInt8] = []
         /// The user stopped everything: the host's wait ends, and so does its run.
         var abandoned = false
-        /// The user pressed Ctrl-C once: INT goes to the command once it is started.
+        /// The user pressed Ctrl-C once: the work should stop politely (a command gets INT).
         var interruptRequested = false
 
         init(host: String) {
@@ -45,41 +45,49 @@ actor FanOut {
         }
     }
 
-    private init(options: FanOutOptions, loop: EventLoop, interrupts: SignalReader?) {
+    /// How every host ended, in the order of `options.hosts`.
+    struct Outcome {
+        var reports: [HostReport]
+        /// Ctrl-C ended the fan-out (hosts not started are reported as such).
+        var interrupted: Bool
+    }
+
+    private init(options: FanOutOptions, work: any FanOutWork, loop: EventLoop, interrupts: SignalReader?) {
         self.options = options
+        self.work = work
         self.loop = loop
         self.interrupts = interrupts
         unownedExecutor = loop.asUnownedSerialExecutor()
         reports = Array(repeating: nil, count: options.hosts.count)
     }
 
-    /// Runs the fan-out on the calling thread and returns rsh's exit status.
-    static func run(_ options: FanOutOptions, interrupts: SignalReader?) throws(ClientError) -> Int32 {
+    /// Runs the fan-out on the calling thread.
+    static func run(_ options: FanOutOptions, work: any FanOutWork, interrupts: SignalReader?) throws(ClientError) -> Outcome {
         let loop: EventLoop
         do {
             loop = try EventLoop(name: "fan-out")
         } catch {
             throw .unusable("cannot start the event loop: \(error)")
         }
-        let fanOut = FanOut(options: options, loop: loop, interrupts: interrupts)
-        let status = StatusBox()
+        let fanOut = FanOut(options: options, work: work, loop: loop, interrupts: interrupts)
+        let box = OutcomeBox()
         Task(executorPreference: loop) {
-            status.value = await fanOut.runAll()
+            box.value = await fanOut.runAll()
             loop.stop()
         }
         loop.run()
-        return status.value
+        return box.value!
     }
 
-    /// The exit status, carried from the loop's task to the caller (the loop
+    /// The outcome, carried from the loop's task to the caller (the loop
     /// has stopped by the time it is read).
-    private final class StatusBox: @unchecked Sendable {
-        var value: Int32 = 255
+    private final class OutcomeBox: @unchecked Sendable {
+        var value: Outcome?
     }
 
     // MARK: The window
 
-    private func runAll() async -> Int32 {
+    private func runAll() async -> Outcome {
         startHosts()
         while !running.isEmpty {
             var interests: [EventLoop.Interest] = []
@@ -88,7 +96,11 @@ actor FanOut {
             while let signal = interrupts?.next(), signal == .interrupt { interrupted() }
         }
         if let interrupts { loop.deregister(interrupts.descriptor) }
-        return finish()
+        var all: [HostReport] = []
+        for (index, host) in options.hosts.enumerated() {
+            all.append(reports[index] ?? HostReport(host: host, ending: .failed("not started: interrupted")))
+        }
+        return Outcome(reports: all, interrupted: interruptCount > 0)
     }
 
     /// Starts hosts until the window is full or none is left (none after a Ctrl-C).
@@ -122,7 +134,7 @@ actor FanOut {
     /// Ctrl-C: the first time, say which hosts are still running and send
     /// their commands INT; the second time, stop them all.
     private func interrupted() {
-        interruptCount += 1
+        interruptCount += work.stopsAtFirstInterrupt ? 2 : 1
         let hosts = running.values.map(\.host)
         if interruptCount == 1 {
             let waiting = options.hosts.count - nextHost
@@ -141,25 +153,22 @@ actor FanOut {
         }
     }
 
-    /// Prints what is left to print and works out the exit status.
-    private func finish() -> Int32 {
-        var all: [HostReport] = []
-        for (index, host) in options.hosts.enumerated() {
-            all.append(reports[index] ?? HostReport(host: host, ending: .failed("not started: interrupted")))
-        }
+    /// What `rsh -w COMMAND` prints at the end (the gathered blocks, the
+    /// summary) and its exit status.
+    static func conclude(_ outcome: Outcome, _ options: FanOutOptions) -> Int32 {
         if case .gathered(let includingStderr) = options.output {
-            write(.standardOutput, FanOutSummary.gathered(all, includingStderr: includingStderr))
+            try? LocalOutput().write(.standardOutput, FanOutSummary.gathered(outcome.reports, includingStderr: includingStderr))
         }
         if !options.quiet {
-            for line in FanOutSummary.complaints(all) { output.message("rsh: " + line) }
+            for line in FanOutSummary.complaints(outcome.reports) { LocalOutput().message("rsh: " + line) }
         }
-        return interruptCount > 0 ? ExitStatus.signaled(.interrupt).shellStatus
-                                  : FanOutSummary.exitStatus(all, worst: options.worstStatus)
+        return outcome.interrupted ? ExitStatus.signaled(.interrupt).shellStatus
+                                   : FanOutSummary.exitStatus(outcome.reports, worst: options.worstStatus)
     }
 
     // MARK: One host
 
-    /// Connects, runs the command, and reads until its exit.
+    /// Connects, then hands the connection to the work.
     private func exchange(_ run: HostRun, started: ContinuousClock.Instant) async -> HostReport {
         func ending(_ ending: HostReport.Ending) -> HostReport { HostReport(host: run.host, ending: ending) }
         guard let address = SocketAddress.parse(run.host, defaultPort: options.port) else {
@@ -169,13 +178,12 @@ actor FanOut {
         do {
             socket = try FileDescriptor.connectingSocket(to: address)
         } catch {
-            return ending(.unreachable(Self.describe(error)))
+            return ending(.unreachable(LoopClient.describe(error)))
         }
         defer {
             loop.deregister(socket)
             socket.closeAfterUse()
         }
-        // The connection.
         while true {
             switch await loop.wait([.writable(socket)], until: started + options.connectTimeout, handle: run.handle) {
             case .ready: break
@@ -187,88 +195,16 @@ actor FanOut {
             break
         }
         do {
-            if let error = try socket.connectionError() { return ending(.unreachable(Self.describe(error))) }
+            if let error = try socket.connectionError() { return ending(.unreachable(LoopClient.describe(error))) }
         } catch {
-            return ending(.unreachable(Self.describe(error)))
+            return ending(.unreachable(LoopClient.describe(error)))
         }
-        // The command.
-        let id: Int64 = 1
-        run.session.queue(wireBytes: run.session.openingBytes)
-        run.session.queue(.exec(ExecRequest(id: id, command: options.command, environment: options.environment,
-                                            workingDirectory: options.workingDirectory,
-                                            timeoutMilliseconds: options.timeout.map { max(1, $0.milliseconds) },
-                                            wantsStdin: options.stdin != nil)))
-        var stdin = StdinProgress()
-        var signalSent = false
-        // A server that stops answering is cut off once the command's own
-        // timeout and the server's teardown would long be over.
-        let deadline = options.timeout.map { ContinuousClock.now + $0 + Self.teardownAllowance }
-        while true {
-            // Read first: what the server said (its hello, a window) decides what may be sent.
-            do {
-                while let count = try socket.tryRead(into: loop.scratch) {
-                    guard count > 0 else { return ending(.failed("the server closed the connection")) }
-                    for event in run.session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count])) {
-                        switch event {
-                        case .output(_, let kind, let bytes): deliver(kind, bytes, of: run)
-                        case .exited(let report): return ending(.finished(report.outcome))
-                        case .rejected(let error), .failed(let error): return ending(.failed(error.message))
-                        case .ready, .send, .pong, .file: continue
-                        }
-                    }
-                }
-                if run.interruptRequested, !signalSent, run.session.phase == .ready {
-                    run.session.queue(.signal(id: id, .interrupt))
-                    signalSent = true
-                }
-                if let bytes = options.stdin { feed(bytes, to: run, id: id, progress: &stdin) }
-                while run.session.hasBytesToSend {
-                    let written = try run.session.bytesToSend().withUnsafeBytes { raw in
-                        Result { () throws(Errno) in try socket.trySend(raw) }
-                    }.get()
-                    guard let written else { break }
-                    run.session.sent(written)
-                }
-            } catch {
-                return ending(.failed(Self.describe(error)))
-            }
-            var interests: [EventLoop.Interest] = [.readable(socket)]
-            if run.session.hasBytesToSend { interests.append(.writable(socket)) }
-            switch await loop.wait(interests, until: deadline, handle: run.handle) {
-            case .ready: continue
-            case .timedOut: return ending(.failed("timed out: no answer within \(options.timeout!) and the teardown after it"))
-            case .interrupted:
-                if run.abandoned { return ending(.failed("interrupted")) }
-            }
-        }
+        return ending(await work.run(run, over: LoopClient(loop: loop, socket: socket, handle: run.handle), in: self))
     }
 
-    /// How long past `--timeout` a host may take to report its command's end:
-    /// the server's teardown (TERM, its grace, KILL) and a margin.
-    static let teardownAllowance: Duration = .seconds(5)
-
-    /// How much of `--stdin` one host has been sent.
-    private struct StdinProgress {
-        var sent = 0
-        var ended = false
-    }
-
-    /// Queues as much of `stdin` as the host's window allows, then its end.
-    private func feed(_ stdin: [UInt8], to run: HostRun, id: Int64, progress: inout StdinProgress) {
-        guard !progress.ended else { return }
-        while progress.sent < stdin.count {
-            // Without a window (an older server), keep the send queue short instead.
-            let room = run.session.stdinRoom(for: id) ?? max(0, Limits.stdinHighWater - run.session.queuedInputByteCount)
-            guard room > 0 else { return }
-            let count = min(room, Limits.readChunkSize, stdin.count - progress.sent)
-            run.session.queue(.stdin(id: id, data: Array(stdin[progress.sent..<(progress.sent + count)])))
-            progress.sent += count
-        }
-        run.session.queue(.eof(id: id))
-        progress.ended = true
-    }
-
-    private func deliver(_ kind: OutputKind, _ bytes: [UInt8], of run: HostRun) {
+    /// Passes a chunk of a host's output on: live with its prefix, held for
+    /// the gathered blocks, or held for its JSON object.
+    func deliver(_ kind: OutputKind, _ bytes: [UInt8], of run: HostRun) {
         switch options.output {
         case .live:
             if kind == .stdout {
@@ -293,12 +229,5 @@ actor FanOut {
         guard !bytes.isEmpty else { return }
         // A closed stdout leaves the hosts nothing to say; the run still ends in order.
         try? output.write(fd, bytes)
-    }
-
-    /// "connection refused", as the summary says it.
-    static func describe(_ error: Errno) -> String {
-        let text = error.description
-        guard let first = text.first else { return text }
-        return first.lowercased() + text.dropFirst()
     }
 }

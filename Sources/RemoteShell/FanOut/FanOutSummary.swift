@@ -54,7 +54,7 @@ public enum FanOutSummary {
             hostsByComplaint[complaint, default: []].append(report.host)
             let order: Int
             switch report.ending {
-            case .finished: order = 0
+            case .finished, .copied: order = 0
             case .failed: order = 1
             case .unreachable: order = 2
             }
@@ -83,6 +83,7 @@ public enum FanOutSummary {
         var error: String?
         switch report.ending {
         case .finished(let finished): outcome = finished
+        case .copied: outcome = CommandOutcome(status: .exited(report.status), duration: report.duration)
         case .unreachable(let reason), .failed(let reason): error = reason
         }
         members.append(("exit", outcome?.status.code.map { .integer(Int64($0)) } ?? .null))

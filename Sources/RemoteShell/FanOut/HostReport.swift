@@ -10,6 +10,9 @@ public struct HostReport: Sendable {
         case unreachable(String)
         /// The connection broke or the server broke the protocol while the command ran.
         case failed(String)
+        /// A copy went through to its end; `failures` files (or directories)
+        /// could not be copied, each named as it failed.
+        case copied(failures: Int)
     }
 
     public var host: String
@@ -29,15 +32,20 @@ public struct HostReport: Sendable {
 
     /// The command ran and exited 0.
     public var succeeded: Bool {
-        if case .finished(let outcome) = ending { return !outcome.timedOut && outcome.status == .exited(0) }
-        return false
+        switch ending {
+        case .finished(let outcome): return !outcome.timedOut && outcome.status == .exited(0)
+        case .copied(let failures): return failures == 0
+        case .unreachable, .failed: return false
+        }
     }
 
     /// The status a shell would report for this host: the command's, 124
-    /// when its timeout ended it (as for one host), 255 when no status came back.
+    /// when its timeout ended it (as for one host), 255 when no status came
+    /// back; for a copy, 0, or 1 when something could not be copied.
     public var status: Int32 {
         switch ending {
         case .finished(let outcome): return outcome.timedOut ? 124 : outcome.status.shellStatus
+        case .copied(let failures): return failures == 0 ? 0 : 1
         case .unreachable, .failed: return 255
         }
     }
@@ -54,6 +62,7 @@ public struct HostReport: Sendable {
             case .signaled(let signal): return "killed by signal \(signal.name)"
             }
         case .unreachable(let reason), .failed(let reason): return reason
+        case .copied(let failures): return failures == 0 ? nil : failures == 1 ? "1 file not copied" : "\(failures) files not copied"
         }
     }
 }

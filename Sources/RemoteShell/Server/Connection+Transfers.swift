@@ -117,17 +117,20 @@ extension Connection {
         apply(machine.transferFailed(ProtocolError(error.code, error.description, id: id), now: now), now: now)
     }
 
-    /// One log line per upload or download, and per request that failed;
-    /// the other requests (a `stat`, a `mkdir`, ...) at debug.
+    /// One log line per upload or download (a warning when it failed); the
+    /// other requests (a `stat`, a `mkdir`, ...), which a recursive copy
+    /// makes by the thousand and whose failures are often the expected
+    /// answer (a `stat` of a destination yet to be made), at debug.
     private func log(_ record: TransferRecord) {
-        var line = "conn=\(id) \(record.request.type)=\(record.id) path=\(Self.quoted(record.request.path))"
+        var line = "conn=\(id) \(record.request.type)=\(record.id) path=\(Self.quoted(Self.resolved(record.request.path)))"
         if record.request.movesContent { line += " bytes=\(record.bytes)" }
-        if let failure = record.failure {
-            logger.warning(line + " failed=\(Self.quoted(failure))")
-        } else if record.request.movesContent {
-            logger.info(line)
-        } else {
+        if let failure = record.failure { line += " failed=\(Self.quoted(failure))" }
+        if !record.request.movesContent {
             logger.debug(line)
+        } else if record.failure != nil {
+            logger.warning(line)
+        } else {
+            logger.info(line)
         }
     }
 

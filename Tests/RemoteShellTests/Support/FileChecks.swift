@@ -6,7 +6,8 @@ import RSHProtocol
 enum FileChecks {
     /// The SHA-256 of a file, in hex, as sha256sum prints it.
     static func sha256sum(_ path: String) throws -> String {
-        let run = try TestProcess.run(["sha256sum", "--", path])
+        // Gigabytes take a while on a busy machine.
+        let run = try TestProcess.run(["sha256sum", "--", path], timeout: .seconds(600))
         guard run.shellStatus == 0 else { throw TestFailure("sha256sum \(path): \(run.stderr)") }
         return String(run.stdout.prefix(64))
     }
