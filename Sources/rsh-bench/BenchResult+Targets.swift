@@ -22,6 +22,8 @@ extension BenchResult {
             against(">= 0.6 x raw relay, RSS growth < 16 MiB", (ratio ?? 0) >= 0.6 && (rssGrowthMiB ?? .infinity) < 16)
         case (.stream, .rsh):
             peerTargets = [.openSSH: 2]
+        case (.upload, .rsh), (.download, .rsh):
+            against(">= 0.7 x the rsh stdout stream, RSS growth < 16 MiB", (ratio ?? 0) >= 0.7 && (rssGrowthMiB ?? .infinity) < 16)
         case (.streamAuthenticated, _):
             against(">= 0.5 x the same stream without a key", (ratio ?? 0) >= 0.5)
         case (.sleep1000, _) where mode == .coroutine:

@@ -32,6 +32,11 @@ struct BenchRunner {
         var outcome = Outcome(notes: peers.notes)
         for workload in Workload.allCases where only.contains(workload) {
             switch workload {
+            case .upload:
+                try runCopies(into: &outcome)
+            case .download:
+                // Measured with the uploads, in the same rounds.
+                if !only.contains(.upload) { try runCopies(into: &outcome) }
             case .spawnPaths:
                 log("\(workload.rawValue): \(spawnCommands.count) commands...")
                 outcome.spawnPaths = try SpawnPaths(commands: spawnCommands, rounds: rounds(5), count: size(200, 4)).run()

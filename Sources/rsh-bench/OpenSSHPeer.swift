@@ -75,6 +75,11 @@ final class OpenSSHPeer {
         ["ssh", "-F", "\(directory)/ssh_config", Self.hostAlias, command]
     }
 
+    /// `scp` of `source` to `destination` (a remote one is `hostAlias:PATH`), quietly.
+    func copy(_ source: String, to destination: String) -> [String] {
+        ["scp", "-q", "-F", "\(directory)/ssh_config", source, destination]
+    }
+
     func stop() {
         server.stop()
         try? Self.remove(directory)
@@ -104,6 +109,8 @@ final class OpenSSHPeer {
         PrintMotd no
         PrintLastLog no
         X11Forwarding no
+        # scp speaks SFTP (OpenSSH 9.0 and later); sshd's own server, no path to find.
+        Subsystem sftp internal-sftp
         LogLevel INFO
 
         """

@@ -184,6 +184,9 @@ struct Report {
                 group = "10k idle: 100 MiB / RSS"
                 value = 100.0 / max(result.peakRSSMiB ?? .infinity, 0.001)
                 target = result.target == nil ? nil : 1.0
+            case .upload, .download:
+                group = result.workload.title + ": copy / rsh stdout stream"
+                target = result.target == nil ? nil : 0.7
             case .spawnPaths:
                 continue
             }

@@ -11,6 +11,8 @@ enum Workload: String, CaseIterable {
     case idle = "idle-10k"
     case oneShot = "oneshot"
     case spawnPaths = "spawn-paths"
+    case upload = "upload-1g"
+    case download = "download-1g"
 
     var title: String {
         switch self {
@@ -23,6 +25,8 @@ enum Workload: String, CaseIterable {
         case .idle: return "10,000 idle connections"
         case .oneShot: return "one-shot `HOST true`, whole client process"
         case .spawnPaths: return "direct exec against sh -c, per command"
+        case .upload: return "1 GiB up, rsh cp (OpenSSH: scp)"
+        case .download: return "1 GiB down, rsh cp (OpenSSH: scp)"
         }
     }
 
@@ -52,7 +56,7 @@ enum Workload: String, CaseIterable {
             return [.relay] + modes.map { .rshd($0, .v1) } + modes.map(Contender.rsh) + (peers.contains(.openSSH) ? [.openSSH] : [])
         case .oneShot:
             return raw + modes.map(Contender.rsh) + (peers.contains(.openSSH) ? [.openSSH] : [])
-        case .sleep1000, .streamAuthenticated, .idle, .spawnPaths:
+        case .sleep1000, .streamAuthenticated, .idle, .spawnPaths, .upload, .download:
             return []
         }
     }
