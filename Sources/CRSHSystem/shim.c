@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <sched.h>
 #include <signal.h>
@@ -82,4 +83,8 @@ int crsh_get_window_size(int fd, struct winsize *size) {
 
 int crsh_set_window_size(int fd, const struct winsize *size) {
     return ioctl(fd, TIOCSWINSZ, size);
+}
+
+int crsh_keep_freed_memory(int bytes) {
+    return mallopt(M_TRIM_THRESHOLD, bytes) && mallopt(M_MMAP_THRESHOLD, bytes);
 }

@@ -30,6 +30,9 @@ extension ClientSession {
             queuedInput.append(message)
         case .eof, .fileEnd:
             queuedInput.append(message)
+        case .file(let id, .upload):
+            uploads.insert(id)
+            queuedControl.append(message)
         default:
             queuedControl.append(message)
         }
@@ -40,7 +43,7 @@ extension ClientSession {
     /// is a window, and how large, is not known until then.
     public func stdinRoom(for id: Int64) -> Int? {
         guard phase == .ready else { return 0 }
-        return stdinWindow.map { $0 - stdinUnacknowledged[id, default: 0] }
+        return (uploads.contains(id) ? uploadWindow : stdinWindow).map { $0 - stdinUnacknowledged[id, default: 0] }
     }
 
     /// Whether anything is left to write.

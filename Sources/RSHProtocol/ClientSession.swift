@@ -34,6 +34,10 @@ public struct ClientSession {
 
     /// The stdin window the server gave each command; `nil` when it gave none.
     public internal(set) var stdinWindow: Int?
+    /// The window of each upload: the server's `upload_window`, else its stdin window.
+    public internal(set) var uploadWindow: Int?
+    /// The uploads in flight, whose data counts against `uploadWindow`.
+    var uploads: Set<Int64> = []
     /// Per command: stdin bytes queued or sent and not yet acknowledged (with a window).
     var stdinUnacknowledged: [Int64: Int] = [:]
     /// Bytes in wire order (sealed frames); the first frame may be partly written.
@@ -106,6 +110,7 @@ public struct ClientSession {
             }
             self.hello = hello
             stdinWindow = hello.stdinWindow.map { Int(clamping: $0) }
+            uploadWindow = hello.stdinWindow == nil ? nil : hello.uploadWindow.map { Int(clamping: $0) } ?? stdinWindow
             switch (hello.auth, authentication) {
             case ("none", nil):
                 phase = .ready
@@ -153,13 +158,18 @@ public struct ClientSession {
             stdinUnacknowledged[report.id] = nil
             return .exited(report)
         case (_, .error(let error)):
-            if let id = error.id { stdinUnacknowledged[id] = nil }
+            if let id = error.id {
+                stdinUnacknowledged[id] = nil
+                uploads.remove(id)
+            }
             return .rejected(error)
         case (_, .pong):
             return .pong
         case (_, .file(let id, let reply)):
             switch reply {
-            case .done, .end: stdinUnacknowledged[id] = nil
+            case .done, .end:
+                stdinUnacknowledged[id] = nil
+                uploads.remove(id)
             case .info, .entry, .data: break
             }
             return .file(id: id, reply)

@@ -9,6 +9,8 @@ public struct ServerHello: Hashable, Sendable {
     public var challenge: [UInt8]?
     /// The stdin window of each command, when the client asked for flow control.
     public var stdinWindow: Int64?
+    /// The window of each upload, when the client asked for flow control.
+    public var uploadWindow: Int64?
 
     public init(version: Int64 = Int64(Limits.protocolVersion), server: String, mode: String, auth: String = "none",
                 challenge: [UInt8]? = nil, stdinWindow: Int64? = nil) {

@@ -23,12 +23,16 @@ public enum ServerMessage: Hashable, Sendable {
             let auth = try fields.optionalString("auth") ?? "none"
             let stdinWindow = try fields.optionalInteger("stdin_window")
             if let stdinWindow, stdinWindow < 1 { throw fields.fail("\"stdin_window\" must be positive") }
-            self = .hello(ServerHello(version: try fields.requiredInteger("version"),
-                                      server: try fields.optionalString("server") ?? "",
-                                      mode: try fields.optionalString("mode") ?? "", auth: auth,
-                                      challenge: auth == Handshake.method
-                                          ? try fields.requiredBytes("challenge", count: Limits.handshakeRandomLength) : nil,
-                                      stdinWindow: stdinWindow))
+            let uploadWindow = try fields.optionalInteger("upload_window")
+            if let uploadWindow, uploadWindow < 1 { throw fields.fail("\"upload_window\" must be positive") }
+            var hello = ServerHello(version: try fields.requiredInteger("version"),
+                                    server: try fields.optionalString("server") ?? "",
+                                    mode: try fields.optionalString("mode") ?? "", auth: auth,
+                                    challenge: auth == Handshake.method
+                                        ? try fields.requiredBytes("challenge", count: Limits.handshakeRandomLength) : nil,
+                                    stdinWindow: stdinWindow)
+            hello.uploadWindow = uploadWindow
+            self = .hello(hello)
         case "auth_ok":
             try fields.requireEmptyBody()
             self = .authOK(proof: try fields.requiredBytes("proof", count: Limits.trailerLength))
@@ -84,6 +88,7 @@ public enum ServerMessage: Hashable, Sendable {
                                                   ("mode", .string(hello.mode)), ("auth", .string(hello.auth))]
             if let challenge = hello.challenge { members.append(("challenge", .string(Hex.encode(challenge)))) }
             if let window = hello.stdinWindow { members.append(("stdin_window", .integer(window))) }
+            if let window = hello.uploadWindow { members.append(("upload_window", .integer(window))) }
             FrameEncoder.append(type: "hello", members, to: &output)
         case .authOK(let proof):
             FrameEncoder.append(type: "auth_ok", [("proof", .string(Hex.encode(proof)))], to: &output)

@@ -5,10 +5,11 @@
 /// exactly the size it announced, and an upload's bytes add up to its size
 /// before its hash is checked.
 ///
-/// An upload's data counts against the stdin window, per id, as stdin does
-/// (section 9): it is acknowledged with `file_ack` once written, so a client
-/// never has more than a window of it unwritten, and the server, which writes
-/// each frame as it arrives, reads the connection at all times.
+/// An upload's data counts against a window, per id, as stdin does (section
+/// 9), the upload window the hello gave: it is acknowledged with `file_ack`
+/// once written, so a client never has more than a window of it unwritten,
+/// and the server, which writes each frame as it arrives, reads the
+/// connection at all times.
 extension ServerSession {
     struct Transfer {
         enum Stage {
@@ -61,7 +62,7 @@ extension ServerSession {
     /// learned.
     mutating func receiveFileData(id: Int64, _ data: [UInt8], _ actions: inout [Action]) {
         guard var transfer = transfers[id], case .receiving(let size, let received) = transfer.stage, !data.isEmpty else { return }
-        if let window = stdinWindow, !transfer.window.receive(data.count, window: window) {
+        if let window = uploadWindow, !transfer.window.receive(data.count, window: window) {
             actions += fail(.stdinWindowExceeded, "upload \(id) has \(transfer.window.unacknowledged + data.count)"
                             + " bytes unacknowledged; its window is \(window)")
             return
@@ -139,7 +140,7 @@ extension ServerSession {
     /// The driver wrote `count` bytes of an upload: with a window they are
     /// acknowledged, in batches of at least half the window, as stdin is.
     public mutating func uploadWritten(id: Int64, count: Int) -> [Action] {
-        guard let window = stdinWindow, var transfer = transfers[id], case .receiving = transfer.stage, count > 0 else { return [] }
+        guard let window = uploadWindow, var transfer = transfers[id], case .receiving = transfer.stage, count > 0 else { return [] }
         defer { transfers[id] = transfer }
         guard let bytes = transfer.window.take(count, window: window) else { return [] }
         return [send(.fileAck(id: id, bytes: Int64(bytes)))]

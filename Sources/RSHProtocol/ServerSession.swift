@@ -19,6 +19,8 @@ public struct ServerSession {
         public var authentication: KeyedAuthentication?
         /// The stdin window offered to clients that ask for one; `nil` offers none.
         public var stdinWindow: Int?
+        /// The upload window offered to the same clients; `nil`: uploads get the stdin window.
+        public var uploadWindow: Int? = Limits.defaultUploadWindow
 
         public init(serverName: String, mode: String, maxExecs: Int = Limits.defaultMaxExecsPerConnection,
                     defaultTimeoutMilliseconds: Int64? = nil, classicOutputCap: Int = Limits.defaultClassicOutputCap,
@@ -103,6 +105,8 @@ public struct ServerSession {
     /// The stdin window of each command on this connection, once the
     /// handshake has agreed on one; `nil` for a client that keeps none.
     public internal(set) var stdinWindow: Int?
+    /// The window of each upload, agreed with the stdin window.
+    public internal(set) var uploadWindow: Int?
     private var preface: [UInt8] = []
     private var decoder: FrameDecoder
     /// The random bytes the client's proof must cover (authentication only).
@@ -220,6 +224,8 @@ public struct ServerSession {
             if wantsStdinWindow, let window = configuration.stdinWindow {
                 stdinWindow = window
                 hello.stdinWindow = Int64(window)
+                uploadWindow = configuration.uploadWindow ?? window
+                hello.uploadWindow = configuration.uploadWindow.map(Int64.init)
             }
             if configuration.authentication != nil {
                 hello.auth = Handshake.method

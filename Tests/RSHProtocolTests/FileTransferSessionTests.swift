@@ -11,6 +11,7 @@ private let t0 = ContinuousClock.now
 private func server(window: Int? = 8, maxExecs: Int = 16) -> ServerSession {
     var configuration = configuration(maxExecs: maxExecs)
     configuration.stdinWindow = window
+    configuration.uploadWindow = window
     var session = ServerSession(configuration)
     _ = session.receive(windowedHello)
     return session
@@ -47,6 +48,31 @@ private let someFile = FileInfo(kind: .regular, size: 10, permissions: 0o640, mo
 
 @Suite("File requests: server session")
 struct FileTransferSessionTests {
+    @Test("a client that keeps windows gets an upload window of its own; without one, uploads get the stdin window")
+    func uploadWindowInHello() throws {
+        var configuration = configuration()
+        var offering = ServerSession(configuration)
+        let hello = try #require(frames(in: offering.receive(windowedHello)).first)
+        #expect(hello["upload_window"] == .integer(Int64(Limits.defaultUploadWindow)))
+        #expect(offering.uploadWindow == Limits.defaultUploadWindow)
+        configuration.uploadWindow = nil
+        var declining = ServerSession(configuration)
+        #expect(try #require(frames(in: declining.receive(windowedHello)).first)["upload_window"] == nil)
+        #expect(declining.uploadWindow == Limits.defaultStdinWindow)
+
+        var client = ClientSession(clientName: "test")
+        _ = client.receive(ServerMessage.hello(ServerHello(server: "s", mode: "m", stdinWindow: 8)).encoded)
+        client.queue(.file(id: 1, .upload(path: "a", size: 100, permissions: 0o644, modified: nil)))
+        #expect(client.stdinRoom(for: 1) == 8, "no upload window: the stdin window")
+        var withUploadWindow = ClientSession(clientName: "test")
+        var serverHello = ServerHello(server: "s", mode: "m", stdinWindow: 8)
+        serverHello.uploadWindow = 64
+        _ = withUploadWindow.receive(ServerMessage.hello(serverHello).encoded)
+        withUploadWindow.queue(.file(id: 1, .upload(path: "a", size: 100, permissions: 0o644, modified: nil)))
+        #expect(withUploadWindow.stdinRoom(for: 1) == 64)
+        #expect(withUploadWindow.stdinRoom(for: 2) == 8, "a command's stdin keeps the stdin window")
+    }
+
     @Test("an upload's written bytes are acknowledged in batches of half the window; its commit's done ends it")
     func uploadAcknowledgedThenDone() throws {
         var session = server(window: 8)

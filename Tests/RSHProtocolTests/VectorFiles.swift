@@ -102,17 +102,21 @@ struct SessionVector: Decodable, CustomTestStringConvertible {
     let maxExecs: Int?
     /// The stdin window the server offers; rshd's default when absent.
     let stdinWindow: Int?
+    /// The upload window the server offers; rshd's default when absent.
+    let uploadWindow: Int?
     let expect: [ExpectedAction]
 
     enum CodingKeys: String, CodingKey {
         case name, client, expect
         case maxExecs = "max_execs"
         case stdinWindow = "stdin_window"
+        case uploadWindow = "upload_window"
     }
 
     var configuration: ServerSession.Configuration {
         var configuration = RSHProtocolTests.configuration(maxExecs: maxExecs ?? 16)
         configuration.stdinWindow = stdinWindow ?? Limits.defaultStdinWindow
+        configuration.uploadWindow = uploadWindow ?? Limits.defaultUploadWindow
         return configuration
     }
 

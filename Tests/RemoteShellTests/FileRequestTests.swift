@@ -11,14 +11,17 @@ import Testing
 /// says and logs.
 @Suite("File requests, in every mode")
 struct FileRequestTests {
-    @Test("uploads of 0 B, 1 B, 64 KiB + 1 and 3 MiB arrive whole with their mode and time, and come back with the same SHA-256",
+    @Test("uploads of 0 B, 1 B, 64 KiB + 1 and 9 MiB arrive whole with their mode and time, and come back with the same SHA-256",
           arguments: Setup.all)
     func roundTrip(_ setup: Setup) throws {
         let client = try setup.client()
-        let window = try client.handshake(stdinWindow: true)["stdin_window"]?.integerValue.map { Int($0) }
+        let hello = try client.handshake(stdinWindow: true)
+        let window = (hello["upload_window"] ?? hello["stdin_window"])?.integerValue.map { Int($0) }
+        #expect(window == Limits.defaultUploadWindow)
         let directory = Scratch.path("round-trip")
         try createDirectory(directory)
-        for (index, size) in [0, 1, 65_537, 3 << 20].enumerated() {
+        // 9 MiB: more than twice the window, so that acknowledgements make room for the rest.
+        for (index, size) in [0, 1, 65_537, 9 << 20].enumerated() {
             let content = FileChecks.randomBytes(size)
             let path = directory + "/file \(size)"
             let id = Int64(index * 2 + 1)
@@ -34,7 +37,7 @@ struct FileRequestTests {
             #expect(fetched.data == content)
             #expect(fetched.end?["sha256"]?.stringValue == (try FileChecks.sha256sum(path)))
         }
-        #expect(try FileChecks.names(in: directory) == ["file 0", "file 1", "file 3145728", "file 65537"])
+        #expect(try FileChecks.names(in: directory) == ["file 0", "file 1", "file 65537", "file 9437184"])
     }
 
     @Test("a wrong hash is hash_mismatch: the destination keeps its old content and no temporary file is left",

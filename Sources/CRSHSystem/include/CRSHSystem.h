@@ -58,6 +58,9 @@ int crsh_set_window_size(int fd, const struct winsize *size);
 /// returns. Returns 0 or an errno value (a failed execve's too); ENOSYS if
 /// this kernel cannot unshare a descriptor table that way. With an error,
 /// `*directory_failed` says whether it was the child's fchdir that failed.
+/// mallopt(3)'s M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, both set to `bytes`
+/// (malloc.h is not in Swift's Glibc module). Returns 1 on success.
+int crsh_keep_freed_memory(int bytes);
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                const int stdio[3], const char *terminal, int directory, int keep_below, int policy, void *stack, size_t stack_size,
                int *directory_failed);

@@ -7,7 +7,10 @@ import RSHSystem
 /// or on every host of `-w` at once.
 enum CopyCommand {
     static func run(_ options: CopyOptions, interrupts: SignalReader?) throws(ClientError) -> Int32 {
-        options.hosts.isEmpty ? try single(options, interrupts: interrupts) : try fanOut(options, interrupts: interrupts)
+        // Every frame's body is a buffer allocated and freed again: kept, not
+        // given back and faulted in anew each time (MemoryAllocator).
+        MemoryAllocator.keepFreedMemory(upTo: 32 << 20)
+        return options.hosts.isEmpty ? try single(options, interrupts: interrupts) : try fanOut(options, interrupts: interrupts)
     }
 
     /// `rsh cp SOURCE... HOST:DEST` or `rsh cp HOST:SOURCE... DEST`: each

@@ -58,7 +58,8 @@ final class CopyProgress {
         let now = ContinuousClock.now
         drawnAt = now
         let elapsed = Double(startedAt.duration(to: now).milliseconds) / 1000
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        // A file that took under a millisecond went at least that fast.
+        let rate = done > 0 ? Double(done) / max(elapsed, 0.001) : 0
         let percent = size > 0 ? done * 100 / size : 100
         let timing: String
         if final {
