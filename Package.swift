@@ -26,8 +26,11 @@ let package = Package(
         .target(name: "RSHSystem", dependencies: ["CRSHSystem", "RSHProtocol"]),
         .target(name: "RSHSpawn", dependencies: ["RSHSystem", "RSHProtocol"]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CRSHTLS", dependencies: ["CLibSSL"]),
+        .target(name: "RSHTLS", dependencies: ["CLibSSL", "CRSHTLS"]),
         .target(name: "RSHCrypto", dependencies: ["CLibCrypto", "RSHProtocol"]),
-        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto"]),
+        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto", "RSHTLS"]),
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         // The client is started once per command (`rsh HOST cmd`), so its start-up is on the
         // critical path: a release build carries the Swift runtime inside the binary instead of
@@ -41,6 +44,7 @@ let package = Package(
                                                             "RSHTestSupport"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto", "RSHTestSupport"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem", "RSHTestSupport"]),
+        .testTarget(name: "RSHTLSTests", dependencies: ["RSHTLS", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
         .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem",

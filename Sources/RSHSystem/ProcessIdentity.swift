@@ -18,6 +18,33 @@ public enum ProcessIdentity {
     public static func environmentValue(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+    /// The user's home directory: `HOME`, or the password database's entry
+    /// for the effective user when `HOME` is unset or empty (as OpenSSH does).
+    public static var homeDirectory: String? {
+        if let home = environmentValue("HOME"), !home.isEmpty { return home }
+        return passwordEntry { String(cString: $0.pw_dir) }
+    }
+
+    /// The effective user's name (`getpwuid_r(3)`), or the number when it has none.
+    public static var userName: String {
+        passwordEntry { String(cString: $0.pw_name) } ?? "\(effectiveUserID)"
+    }
+
+    /// This machine's name (`gethostname(2)`).
+    public static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func passwordEntry<Value>(_ body: (passwd) -> Value) -> Value? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwuid_r(geteuid(), &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return body(entry)
+    }
+
     /// The physical path of the working directory (`getcwd(3)`); `nil` when
     /// it has none (it was removed) or it is out of reach.
     public static var workingDirectory: String? {

@@ -128,8 +128,8 @@ struct BenchRunner {
     /// A key file for the authenticated workload, made once per run.
     private func benchKey() throws -> (path: String, bytes: [UInt8]) {
         let path = "/tmp/rsh-bench-\(ProcessIdentity.processID).key"
-        if (try? FileStatus(path: path)) == nil { try KeyFile.generate(path) }
-        return (path, try KeyFile.load(path))
+        if (try? FileStatus(path: path)) == nil { try PreSharedKeyFile.generate(path) }
+        return (path, try PreSharedKeyFile.load(path))
     }
 
     /// One client streams `bytes` of zeros from `address`; bytes per second.

@@ -30,8 +30,12 @@ final class TerminalSession {
         posix_spawnattr_setflags(&attributes, crsh_POSIX_SPAWN_SETSID)
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        let envp = TestHome.environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
         guard result == 0 else { throw TestFailure("posix_spawn: \(result)") }
         processID = pid
     }

@@ -147,7 +147,7 @@ struct SecurityTests {
         let rsh = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, setup.server.address, "echo keyed"])
         #expect(rsh.stdout == "keyed\n")
         let fromEnvironment = try TestProcess.run([Binaries.rsh, setup.server.address, "echo via env"],
-                                                  environment: currentEnvironment() + ["RSH_KEY_FILE=\(TestKey.path)"])
+                                                  environment: TestHome.environment + ["RSH_KEY_FILE=\(TestKey.path)"])
         #expect(fromEnvironment.stdout == "via env\n")
         let keyless = try TestProcess.run([Binaries.rsh, setup.server.address, "true"])
         #expect(keyless.shellStatus == 255)
@@ -234,10 +234,10 @@ struct SecurityTests {
     @Test("key files: loose permissions and short keys are refused by both sides; keygen writes 0600 and never overwrites")
     func keyFiles() throws {
         let generated = Scratch.path("generated")
-        #expect(try TestProcess.run([Binaries.rsh, "keygen", generated]).shellStatus == 0)
+        #expect(try TestProcess.run([Binaries.rsh, "keygen", "--psk", generated]).shellStatus == 0)
         #expect(try FileStatus(path: generated).permissions == 0o600)
-        #expect(try KeyFile.load(generated).count == 32)
-        #expect(try TestProcess.run([Binaries.rsh, "keygen", generated]).shellStatus == 1, "no overwrite")
+        #expect(try PreSharedKeyFile.load(generated).count == 32)
+        #expect(try TestProcess.run([Binaries.rsh, "keygen", "--psk", generated]).shellStatus == 1, "no overwrite")
 
         let loose = Scratch.path("loose")
         try FileManager.default.copyItem(atPath: generated, toPath: loose)

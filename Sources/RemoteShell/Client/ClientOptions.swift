@@ -19,13 +19,14 @@ struct ClientOptions {
     var classic = false
     /// The pre-shared key file (`--key-file`, or `RSH_KEY_FILE`).
     var keyFile: String?
-    /// `rsh keygen FILE`: write a new key instead of connecting.
-    var keygenPath: String?
+    /// `rsh keygen [--psk] [FILE]`: write a new key instead of connecting.
+    var keygen: KeygenRequest?
 
     static let usage = """
     usage: rsh [options] HOST[:PORT] [COMMAND...]
            rsh [options] unix:PATH [COMMAND...]
-           rsh keygen FILE
+           rsh keygen [FILE]
+           rsh keygen --psk FILE
 
     Runs commands on an rshd server (default port 8080).
       with COMMAND           runs it, like ssh HOST COMMAND: the words are joined by
@@ -48,8 +49,10 @@ struct ClientOptions {
       --help                 show this help
       --version              show the version
 
-    rsh keygen FILE writes a new random key, readable by you only, for
-    rshd --key-file FILE and rsh --key-file FILE.
+    rsh keygen [FILE] makes a new Ed25519 key pair: FILE (default ~/.rsh/id_ed25519),
+    readable by you only, and FILE.pub, the line to put in a server's authorized_keys.
+    rsh keygen --psk FILE writes a new random pre-shared key, readable by you only,
+    for rshd --key-file FILE and rsh --key-file FILE.
 
     exit status: the remote command's; 128+N if signal N ended it; 124 on timeout;
     255 if the connection or the protocol failed.
@@ -62,8 +65,7 @@ struct ClientOptions {
         options.keyFile = ProcessIdentity.environmentValue("RSH_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 }
         if scanner.peek == "keygen" {
             _ = scanner.next()
-            guard let path = scanner.next(), scanner.isEmpty else { throw UsageError("keygen takes one FILE") }
-            options.keygenPath = path
+            options.keygen = try KeygenRequest.parse(&scanner)
             return options
         }
         while let word = scanner.next() {

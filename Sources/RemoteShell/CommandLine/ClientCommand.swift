@@ -24,21 +24,11 @@ public enum ClientCommand {
     }
 
     private static func run(_ options: ClientOptions) throws(ClientError) -> Int32 {
-        if let path = options.keygenPath {
-            do {
-                try KeyFile.generate(path)
-            } catch {
-                // Like ssh-keygen: 1 when the key cannot be written.
-                LocalOutput().message("rsh: \(error)")
-                return 1
-            }
-            LocalOutput().message("rsh: wrote a new key to \(path); give it to rshd with --key-file \(path)")
-            return 0
-        }
+        if let request = options.keygen { return Keygen.run(request) }
         var authentication: KeyedAuthentication?
         if let path = options.keyFile {
             do {
-                authentication = KeyFile.authentication(try KeyFile.load(path))
+                authentication = PreSharedKeyFile.authentication(try PreSharedKeyFile.load(path))
             } catch {
                 throw .unusable(error.description)
             }

@@ -53,7 +53,7 @@ public enum ServerCommand {
         }
         if let keyFile {
             do {
-                configuration.key = try KeyFile.load(keyFile)
+                configuration.key = try PreSharedKeyFile.load(keyFile)
             } catch {
                 printError("rshd: \(error)")
                 exitProcess(1)

@@ -41,7 +41,7 @@ public struct ServerConfiguration: Sendable {
     func sessionConfiguration() -> ServerSession.Configuration {
         ServerSession.Configuration(serverName: RemoteShellVersion.serverName, mode: mode.rawValue, maxExecs: maxExecs,
                                     defaultTimeoutMilliseconds: defaultTimeout.map(\.milliseconds),
-                                    classicOutputCap: classicOutputCap, authentication: key.map(KeyFile.authentication))
+                                    classicOutputCap: classicOutputCap, authentication: key.map(PreSharedKeyFile.authentication))
     }
 
     /// The deadlines every connection starts with.
