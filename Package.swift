@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "RSHTLSTests", dependencies: ["RSHTLS", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
-        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem",
+        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "RSHTLS", "CRSHSystem",
                                                        "RSHTestSupport", "rshd", "rsh"]),
     ],
     swiftLanguageModes: [.v6]

@@ -104,7 +104,8 @@ public struct ClientSession {
             self.hello = hello
             stdinWindow = hello.stdinWindow.map { Int(clamping: $0) }
             switch (hello.auth, authentication) {
-            case ("none", nil):
+            case (let method, nil) where ClientAuthentication(rawValue: method) != nil:
+                // TLS, below this session, has authenticated both sides (or the server serves only its own user).
                 phase = .ready
                 return .ready(hello)
             case ("none", _?):

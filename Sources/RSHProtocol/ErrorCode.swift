@@ -25,8 +25,10 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case authFailed = "auth_failed"
     /// A frame's integrity trailer is wrong: the frame was altered, injected, replayed or reordered.
     case integrityFailed = "integrity_failed"
-    /// The peer of a Unix-domain socket is a user this server does not serve.
+    /// The peer is a user this server does not serve (it serves only its own user and root).
     case forbidden = "forbidden"
+    /// The server authenticates its clients, and this connection is not TLS.
+    case tlsRequired = "tls_required"
     /// The client sent a command more stdin than its window allows.
     case stdinWindowExceeded = "stdin_window_exceeded"
 

@@ -3,7 +3,8 @@ public struct ServerHello: Hashable, Sendable {
     public var version: Int64
     public var server: String
     public var mode: String
-    /// "none", or `Handshake.method` when the client must authenticate.
+    /// How the server authenticated the client: "publickey", "psk" or "none"
+    /// (`ClientAuthentication`), or `Handshake.method` when the client must authenticate.
     public var auth: String
     /// With `auth` "hmac-sha256": the random bytes the client's proof covers.
     public var challenge: [UInt8]?

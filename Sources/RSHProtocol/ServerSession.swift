@@ -91,6 +91,8 @@ public struct ServerSession {
     }
 
     public let configuration: Configuration
+    /// The terms of this connection (`admit`).
+    public private(set) var admission = Admission.open
     public internal(set) var phase: Phase = .preface
     public private(set) var isShuttingDown = false
     /// Frames received whole, the preface counted as one. One read can end a
@@ -129,6 +131,12 @@ public struct ServerSession {
             : .init(maxHeaderLength: Limits.maxUnauthenticatedFrameSize, maxBodySize: Limits.maxUnauthenticatedFrameSize))
     }
 
+    /// Sets the terms of the connection, before its first byte is received.
+    public mutating func admit(_ admission: Admission) {
+        precondition(phase == .preface && preface.isEmpty, "a connection is admitted before its first byte")
+        self.admission = admission
+    }
+
     /// The commands started and not yet finished.
     public var runningCommandIDs: [Int64] { Array(commands.keys) }
     public var hasRunningCommands: Bool { !commands.isEmpty }
@@ -142,9 +150,17 @@ public struct ServerSession {
         var actions: [Action] = []
         var remaining = bytes[...]
         if phase == .preface {
+            if preface.isEmpty, let refusal = admission.refusal {
+                // Refused before anything is read, in the format the first byte asks for.
+                guard bytes[0] == Limits.preface[0] else {
+                    phase = .closed
+                    return [.send(classicReply(code: 255, body: Array("rshd: \(refusal.message)\n".utf8))), .close]
+                }
+                return fail(refusal.code, refusal.message)
+            }
             if preface.isEmpty, bytes[0] != Limits.preface[0] {
                 phase = .classic
-                guard configuration.acceptsClassic else {
+                guard configuration.acceptsClassic, admission.acceptsClassic else {
                     phase = .closed
                     return [.send(classicReply(code: 255, body: Array("rshd: classic connections are not accepted by this server\n".utf8))),
                             .close]
@@ -210,7 +226,8 @@ public struct ServerSession {
                 actions += fail(.unsupportedVersion, "this server speaks version \(Limits.protocolVersion), not \(version)")
                 return
             }
-            var hello = ServerHello(server: configuration.serverName, mode: configuration.mode)
+            var hello = ServerHello(server: configuration.serverName, mode: configuration.mode,
+                                    auth: admission.clientAuthentication.rawValue)
             if wantsStdinWindow, let window = configuration.stdinWindow {
                 stdinWindow = window
                 hello.stdinWindow = Int64(window)

@@ -43,7 +43,8 @@ public struct OpenSSHPublicKeyLine: Hashable, Sendable {
 }
 
 extension Substring {
-    var trimmingSpaces: Substring {
+    /// Without spaces, tabs and carriage returns at either end (as key files' lines are read).
+    public var trimmingSpaces: Substring {
         var text = self
         while let first = text.first, first == " " || first == "\t" || first == "\r" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }

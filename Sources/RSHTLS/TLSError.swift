@@ -12,6 +12,8 @@ public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
         case peerRequiresKey
         /// We refused the peer's key: not an Ed25519 key, or not an authorized one.
         case peerKeyRefused
+        /// We asked the peer for a key and it sent none.
+        case peerSentNoKey
         /// The pre-shared keys of the two sides differ.
         case preSharedKeyMismatch
         /// What the peer sent is not TLS at all.
@@ -43,6 +45,7 @@ public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
             case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE: kind = .peerRefusedOurKey
             case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED: kind = .peerRequiresKey
             case SSL_R_CERTIFICATE_VERIFY_FAILED: kind = .peerKeyRefused
+            case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE: kind = .peerSentNoKey
             case SSL_R_BINDER_DOES_NOT_VERIFY, SSL_R_TLSV1_ALERT_DECRYPT_ERROR: kind = .preSharedKeyMismatch
             case SSL_R_WRONG_VERSION_NUMBER, SSL_R_HTTP_REQUEST, SSL_R_PACKET_LENGTH_TOO_LONG, SSL_R_UNSUPPORTED_PROTOCOL:
                 kind = .notTLS

@@ -80,7 +80,9 @@ public final class TLSSession {
     public var outboundByteCount: Int { Int(BIO_ctrl_pending(outbound)) }
 
     /// Calls `body` with the ciphertext waiting to be sent, from its start, without copying it.
-    public func withOutbound<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    public func withOutbound<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         var contents: UnsafePointer<UInt8>?
         let length = crsh_tls_memory_bio_contents(outbound, &contents)
         return try body(UnsafeRawBufferPointer(start: contents, count: max(0, length)))

@@ -9,7 +9,8 @@ private func readySession(maxExecs: Int = 16) -> ServerSession {
     return session
 }
 
-private func frames(in actions: [ServerSession.Action]) -> [Frame] {
+/// The frames a session's `.send` actions carry, decoded.
+func frames(in actions: [ServerSession.Action]) -> [Frame] {
     var decoder = FrameDecoder(.init(maxBodySize: 1 << 30, requiresType: false))
     for case .send(let bytes) in actions { decoder.feed(bytes) }
     var result: [Frame] = []

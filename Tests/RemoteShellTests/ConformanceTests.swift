@@ -26,7 +26,7 @@ struct ConformanceTests {
         let hello = try client.handshake()
         #expect(hello["mode"]?.stringValue == setup.mode.rawValue)
         #expect(hello["version"] == 1)
-        #expect(hello["auth"]?.stringValue == (setup.authenticated ? Handshake.method : "none"))
+        #expect(hello["auth"]?.stringValue == setup.expectedAuth)
     }
 
     @Test("exit codes and signals", arguments: Setup.all)
@@ -219,7 +219,7 @@ struct ConformanceTests {
         #expect(frames.first?["id"] == nil)
     }
 
-    @Test("classic requests are answered in the classic format", arguments: Setup.unauthenticated)
+    @Test("classic requests are answered in the classic format", arguments: Setup.plain)
     func classic(_ setup: Setup) throws {
         let client = try TestClient(port: setup.server.port, classic: true)
         try client.send(Array("echo out; echo err >&2; exit 3\n".utf8))
@@ -232,7 +232,7 @@ struct ConformanceTests {
     }
 
     @Test("classic replies come in the order of the commands, a command that is not UTF-8 included",
-          arguments: Setup.unauthenticated)
+          arguments: Setup.plain)
     func classicOrder(_ setup: Setup) throws {
         let client = try TestClient(port: setup.server.port, classic: true)
         // Each read is one command: the pauses keep the three apart.
@@ -247,7 +247,7 @@ struct ConformanceTests {
         #expect(replies.map { $0["exit_code"] } == [0, 255, 0])
     }
 
-    @Test("the Python classic client from the courses works against rshd", arguments: Setup.unauthenticated)
+    @Test("the Python classic client from the courses works against rshd", arguments: Setup.plain)
     func pythonClassicClient(_ setup: Setup) throws {
         let script = """
         import json, socket, struct, sys

@@ -299,7 +299,11 @@ struct FaultTests {
         let closed = Scratch.path("closed")
         try createDirectory(closed)
         #expect(chmod(closed, 0o700) == 0)
-        let server = try ServerProcess(mode, ["--log-level", "notice"],
+        // A host key of nobody's own: the tests' home is root's.
+        let keys = Scratch.path("nobody-keys")
+        try createDirectory(keys)
+        #expect(chmod(keys, 0o777) == 0)
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--host-key", keys + "/host_ed25519"],
                                        launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
         let client = try TestClient(port: server.port)
         try client.handshake()

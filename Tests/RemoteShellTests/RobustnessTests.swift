@@ -135,7 +135,7 @@ struct BadInputTests {
     }
 
     @Test("single-bit flips after an authenticated handshake: an error, and nothing of the altered request runs",
-          arguments: ServerMode.allCases.map { Setup(mode: $0, authenticated: true) })
+          arguments: ServerMode.allCases.map { Setup(mode: $0, security: .preSharedKey) })
     func bitFlips(_ setup: Setup) throws {
         // Without a key nothing can tell a flipped bit in a command's text from
         // another command; with one, every frame's trailer can. A server of its

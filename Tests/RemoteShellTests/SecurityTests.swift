@@ -56,7 +56,7 @@ private func framesUntilClosed(_ client: TestClient) -> [Frame] {
 
 /// After an attack: gives a command that should not run a moment to show
 /// up, then checks both traces of it, the marker file and the server's log.
-private func expectNeverRan(_ path: String, on server: ServerProcess, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectNeverRan(_ path: String, on server: ServerProcess, sourceLocation: SourceLocation = #_sourceLocation) {
     SystemThread.pause(for: .milliseconds(300))
     #expect(!exists(path), sourceLocation: sourceLocation)
     #expect(server.commandsRun(containing: path) == 0, sourceLocation: sourceLocation)
@@ -64,7 +64,7 @@ private func expectNeverRan(_ path: String, on server: ServerProcess, sourceLoca
 
 @Suite("Security: authentication and integrity, through real sockets")
 struct SecurityTests {
-    static let keyed = ServerMode.allCases.map { Setup(mode: $0, authenticated: true) }
+    static let keyed = ServerMode.allCases.map { Setup(mode: $0, security: .preSharedKey) }
 
     @Test("a wrong key is refused, and what it sent is never run", arguments: keyed)
     func wrongKey(_ setup: Setup) throws {
@@ -164,7 +164,7 @@ struct SecurityTests {
 
     @Test("a keyed server refuses classic connections")
     func classicRefused() throws {
-        let client = try TestClient(port: Setup(mode: .coroutine, authenticated: true).server.port, classic: true)
+        let client = try TestClient(port: Setup(mode: .coroutine, security: .preSharedKey).server.port, classic: true)
         try client.send(Array("echo hi".utf8))
         let reply = try client.readFrame()
         #expect(reply["exit_code"] == 255)

@@ -4,7 +4,8 @@ import RSHSystem
 /// The client's end of a v1 connection, driven by `poll(2)`: the socket,
 /// the local stdin being forwarded, and SIGINT (through a signalfd) are
 /// watched together. Commands run one at a time. What to send, and in which
-/// order, is the session's (signals overtake queued stdin).
+/// order, is the session's (signals overtake queued stdin). The bytes go
+/// through a `ByteStream` that `ClientSecurity` set up: TLS or plain.
 final class ClientConnection {
     /// Local stdin is not read while this much of it waits to be sent: the
     /// bound when the server gives no stdin window, and the bound on memory
@@ -12,7 +13,8 @@ final class ClientConnection {
     static let queuedInputLimit = 256 * 1024
 
     let target: String
-    private let socket: FileDescriptor
+    private let stream: any ByteStream
+    private var socket: FileDescriptor { stream.descriptor }
     private var session: ClientSession
     private let authenticates: Bool
     private let interrupts: SignalReader?
@@ -20,12 +22,17 @@ final class ClientConnection {
     private var nextID: Int64 = 1
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     private(set) var serverHello: ServerHello?
+    /// The key offered in the TLS handshake, for messages about its refusal.
+    private let identity: String?
 
-    /// Connects and queues the preface and hello. Without a key the handshake
-    /// completes in the first `execute` (saving a round trip); with one, no
-    /// command is sent before the server has proven it holds the key.
-    init(target: String, address: SocketAddress, interrupts: SignalReader?, authentication: KeyedAuthentication?) throws(ClientError) {
+    /// Queues the preface and hello on an established stream. Without a key
+    /// the handshake completes in the first `execute` (saving a round trip);
+    /// with one, no command is sent before the server has proven it holds the key.
+    init(target: String, stream: any ByteStream, identity: String? = nil, interrupts: SignalReader?,
+         authentication: KeyedAuthentication?) throws(ClientError) {
         self.target = target
+        self.stream = stream
+        self.identity = identity
         self.interrupts = interrupts
         authenticates = authentication != nil
         var nonce: [UInt8] = []
@@ -37,17 +44,11 @@ final class ClientConnection {
             }
         }
         session = ClientSession(clientName: RemoteShellVersion.clientName, authentication: authentication, nonce: nonce)
-        do {
-            socket = try FileDescriptor.connectedSocket(to: address)
-            try socket.setNonBlocking()
-        } catch {
-            throw .cannotConnect(target, error)
-        }
         session.queue(wireBytes: session.openingBytes)
     }
 
     deinit {
-        socket.closeAfterUse()
+        stream.close()
         buffer.deallocate()
     }
 
@@ -102,7 +103,7 @@ final class ClientConnection {
 
     /// One turn of the loop: wait, then act on what is ready.
     private func step(stdin: FileDescriptor?, state: Running?) throws(ClientError) {
-        var requests = [PollRequest(socket, session.hasBytesToSend ? [.readable, .writable] : .readable)]
+        var requests = [PollRequest(socket, hasBytesToSend ? [.readable, .writable] : .readable)]
         if let stdin, let state, stdinRoom(state) > 0 { requests.append(PollRequest(stdin, .readable)) }
         if let interrupts, state != nil { requests.append(PollRequest(interrupts.descriptor, .readable)) }
         do {
@@ -121,7 +122,17 @@ final class ClientConnection {
                 try forwardStdin(request.descriptor, state!)
             }
         }
-        if session.hasBytesToSend { try flush() }
+        if hasBytesToSend { try flush() }
+    }
+
+    private var hasBytesToSend: Bool { session.hasBytesToSend || stream.hasPendingWrites }
+
+    private func failure(_ error: TransportError) -> ClientError {
+        switch error {
+        case .system(let errno): return .connectionLost("\(errno)")
+        case .tls(let failure): return .tls(failure, identity: identity)
+        case .notEstablished: return .connectionLost("\(error)")
+        }
     }
 
     /// How many bytes of local stdin may be read for the command now: within
@@ -132,16 +143,28 @@ final class ClientConnection {
         return min(room, session.stdinRoom(for: state.id) ?? room)
     }
 
+    /// Reads until the stream would block: a TLS stream may hold decrypted
+    /// bytes that no new readiness of the socket would announce.
     private func readSocket(_ state: Running?) throws(ClientError) {
-        let count: Int?
-        do {
-            count = try socket.tryRead(into: buffer)
-        } catch {
-            throw .connectionLost("\(error)")
+        while true {
+            let outcome: ReadOutcome
+            do {
+                outcome = try stream.read(into: buffer)
+            } catch {
+                throw failure(error)
+            }
+            switch outcome {
+            case .wouldBlock: return
+            case .endOfFile: throw .connectionLost("the server closed the connection")
+            case .bytes(let count):
+                try handle(UnsafeRawBufferPointer(rebasing: buffer[..<count]), state)
+                if count < buffer.count { return }
+            }
         }
-        guard let count else { return }
-        guard count > 0 else { throw .connectionLost("the server closed the connection") }
-        for event in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
+    }
+
+    private func handle(_ bytes: UnsafeRawBufferPointer, _ state: Running?) throws(ClientError) {
+        for event in session.receive(bytes) {
             switch event {
             case .ready(let hello):
                 serverHello = hello
@@ -193,24 +216,25 @@ final class ClientConnection {
     /// Writes what the session has to send until the socket is full.
     private func flush() throws(ClientError) {
         do {
-            while session.hasBytesToSend {
+            if stream.hasPendingWrites { try stream.flushPending() }
+            while session.hasBytesToSend, !stream.hasPendingWrites {
                 let bytes = session.bytesToSend()
                 let sent = try bytes.withUnsafeBytes { raw in
-                    Result { () throws(Errno) in try socket.trySend(raw) }
+                    Result { () throws(TransportError) in try stream.write(raw) }
                 }.get()
                 guard let sent else { return }
                 session.sent(sent)
                 if sent < bytes.count { return }
             }
         } catch {
-            throw failureReason() ?? .connectionLost("\(error)")
+            throw failureReason() ?? failure(error)
         }
     }
 
     /// After a failed write: the fatal error the server sent before it closed
     /// (busy, forbidden, ...), which says more than "Broken pipe".
     private func failureReason() -> ClientError? {
-        while let count = try? socket.tryRead(into: buffer), count > 0 {
+        while case .bytes(let count)? = try? stream.read(into: buffer) {
             for case .failed(let reason) in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
                 return .protocolViolation(reason)
             }

@@ -2,8 +2,11 @@ import RSHSystem
 
 /// What `rsh` was asked to do.
 struct ClientOptions {
+    /// The port of a HOST given without one.
+    static let defaultPort: UInt16 = 8080
+
     var target = ""
-    var address: SocketAddress = .ipv4(host: "127.0.0.1", port: 8080)
+    var address: SocketAddress = .ipv4(host: "127.0.0.1", port: defaultPort)
     /// The remote command's words; empty for the interactive and scripted modes.
     var command: [String] = []
     /// Send `command` as an exact argv instead of a shell command line.
@@ -19,6 +22,23 @@ struct ClientOptions {
     var classic = false
     /// The pre-shared key file (`--key-file`, or `RSH_KEY_FILE`).
     var keyFile: String?
+    /// The private key to offer (`-i`); `nil`: `~/.rsh/id_ed25519`, else `~/.ssh/id_ed25519`, if either exists.
+    var identityPath: String?
+    /// `--known-hosts`; `nil`: `~/.rsh/known_hosts`.
+    var knownHostsPath: String?
+    /// `--accept-new`: add an unknown server's key to known_hosts without asking.
+    var acceptNewHostKeys = false
+    /// `--plain` or `--tls`; `nil`: TLS, except on a Unix socket.
+    var requestedMode: ClientSecurity.Mode?
+
+    /// TLS, unless asked otherwise: a Unix socket defaults to plain (the
+    /// kernel vouches for its peer), and so does a pre-shared key given to a
+    /// server that checks it inside the protocol.
+    var transportMode: ClientSecurity.Mode {
+        if let requestedMode { return requestedMode }
+        if case .unix = address { return .plain }
+        return keyFile == nil ? .tls : .plain
+    }
     /// `rsh keygen [--psk] [FILE]`: write a new key instead of connecting.
     var keygen: KeygenRequest?
 
@@ -43,8 +63,15 @@ struct ClientOptions {
       --cwd DIR              run in DIR on the server
       --timeout SECONDS      stop the remote command after this long (exit status 124);
                              with --classic, stop waiting for its reply
+      -i FILE                the private key to log in with (default: ~/.rsh/id_ed25519,
+                             else ~/.ssh/id_ed25519, if either exists)
+      --known-hosts FILE     the servers' keys (default: ~/.rsh/known_hosts)
+      --accept-new           add the key of a server not in known_hosts without asking
+                             (a changed key is still refused)
       --key-file FILE        authenticate with this pre-shared key (default: $RSH_KEY_FILE);
                              the server must prove it holds the same key
+      --plain                speak the protocol unencrypted (loopback and Unix sockets)
+      --tls                  use TLS on a Unix socket too (TLS is the default over TCP)
       --classic              speak the classic mini-SSH format (a command, then one frame)
       --help                 show this help
       --version              show the version
@@ -80,6 +107,11 @@ struct ClientOptions {
             case "-n": options.noStdin = true
             case "--argv": options.argv = true
             case "--classic": options.classic = true
+            case "--plain": options.requestedMode = .plain
+            case "--tls": options.requestedMode = .tls
+            case "--accept-new": options.acceptNewHostKeys = true
+            case "-i": options.identityPath = try scanner.value(for: word)
+            case "--known-hosts": options.knownHostsPath = try scanner.value(for: word)
             case "--env":
                 let assignment = try scanner.value(for: word)
                 guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
@@ -105,7 +137,7 @@ struct ClientOptions {
     }
 
     private mutating func setTarget(_ text: String) throws(UsageError) {
-        guard let address = SocketAddress.parse(text, defaultPort: 8080) else {
+        guard let address = SocketAddress.parse(text, defaultPort: Self.defaultPort) else {
             throw UsageError("cannot understand the address \"\(text)\"; expected HOST[:PORT] or unix:PATH")
         }
         target = text

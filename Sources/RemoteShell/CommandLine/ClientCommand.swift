@@ -42,6 +42,10 @@ public enum ClientCommand {
             if !options.command.isEmpty { return try runner.run(options.command.joined(separator: " ")).status }
             return try runLines(&runner, options: options, interactive: interactive, interrupts: nil)
         }
+        // Connected (and the server's key checked, which may ask at the
+        // terminal) while Ctrl-C still simply ends rsh, as in ssh.
+        let security = try ClientSecurity(options: options)
+        let stream = try security.connect(target: options.target, address: options.address)
         // From here on Ctrl-C is read from a signalfd: it interrupts the
         // remote command (or the line being typed), not rsh itself.
         let interrupts: SignalReader?
@@ -51,8 +55,8 @@ public enum ClientCommand {
         } catch {
             interrupts = nil
         }
-        let connection = try ClientConnection(target: options.target, address: options.address, interrupts: interrupts,
-                                              authentication: authentication)
+        let connection = try ClientConnection(target: options.target, stream: stream, identity: security.offeredIdentity,
+                                              interrupts: interrupts, authentication: authentication)
         if !options.command.isEmpty {
             let command: ExecRequest.Command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
             let report = try connection.execute(command, environment: options.environment, workingDirectory: options.workingDirectory,

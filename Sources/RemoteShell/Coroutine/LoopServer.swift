@@ -8,16 +8,19 @@ actor LoopServer {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
+    let security: ServerSecurity
     let logger: Logger
     private var connections: [Int: CoroutineConnection] = [:]
     private let acceptor = EventLoop.WaitHandle()
 
-    init(loop: EventLoop, listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, logger: Logger) {
+    init(loop: EventLoop, listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration,
+         security: ServerSecurity, logger: Logger) {
         self.loop = loop
         unownedExecutor = loop.asUnownedSerialExecutor()
         self.listener = listener
         self.shutdown = shutdown
         self.configuration = configuration
+        self.security = security
         self.logger = logger
     }
 
@@ -55,7 +58,7 @@ actor LoopServer {
 
     /// Serves a connection on this loop.
     func adopt(_ fd: FileDescriptor, _ peer: SocketAddress) {
-        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, logger: logger,
+        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, security: security, logger: logger,
                                              handshakeEnded: listener.handshakeEnded)
         logger.debug("conn=\(connection.id) on \(loop.name)")
         let id = connection.id
