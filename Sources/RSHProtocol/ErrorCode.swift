@@ -19,12 +19,6 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case busy = "busy"
     /// The server is shutting down and runs no new commands.
     case shuttingDown = "shutting_down"
-    /// The server requires authentication, and the client sent something else than `auth`.
-    case authRequired = "auth_required"
-    /// The client's proof does not match: it does not hold the key.
-    case authFailed = "auth_failed"
-    /// A frame's integrity trailer is wrong: the frame was altered, injected, replayed or reordered.
-    case integrityFailed = "integrity_failed"
     /// The peer is a user this server does not serve (it serves only its own user and root).
     case forbidden = "forbidden"
     /// The server authenticates its clients, and this connection is not TLS.

@@ -7,4 +7,10 @@ public enum PeerStanding: Hashable, Sendable {
     case owner
     /// Another user (`nil`: the kernel could not say which, which counts the same).
     case stranger(uid: UInt32?)
+
+    /// The standing of a peer the kernel says is `uid` (`nil`: it could not
+    /// say), to a server running as `serverUID`.
+    public init(uid: UInt32?, serverUID: UInt32) {
+        if let uid, uid == serverUID || uid == 0 { self = .owner } else { self = .stranger(uid: uid) }
+    }
 }

@@ -2,6 +2,7 @@ import RemoteShell
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTLS
 
 /// Runs every workload on every mode, each on a fresh server, and measures
 /// the raw limits right before the runs that are compared with them.
@@ -37,16 +38,17 @@ struct BenchRunner {
         let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode,
                                          extra: serverArguments + (key.map { ["--key-file", $0.path] } ?? []))
         defer { server.stop() }
+        let tls = try key.map { try TLSContext(role: .client, identity: nil, preSharedKey: $0.bytes, peerKeys: .anyKey) }
         // One command first, so the baseline includes a warmed-up server.
-        _ = try generator.run { [address = server.address, loop = generator.loop, bytes = key?.bytes] in
-            try await BenchClient.session(to: address, loop: loop, key: bytes) { try await $0.run("true").bytes }
+        _ = try generator.run { [address = server.address, loop = generator.loop, tls] in
+            try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("true").bytes }
         }
         let baselineRSS = server.statistics.residentBytes ?? 0
         let cpuBefore = server.statistics.cpuSeconds ?? 0
         let generatorBefore = LoadGenerator.processCPUSeconds
         let sampler = try Sampler(processID: server.processID)
         let start = ContinuousClock.now
-        let measured = try measure(workload, server, key: key?.bytes)
+        let measured = try measure(workload, server, tls: tls)
         let elapsed = start.duration(to: .now).seconds
         let peaks = sampler.stop()
         let peakRSS = max(peaks.resident, server.statistics.peakResidentBytes ?? 0)
@@ -133,17 +135,17 @@ struct BenchRunner {
     }
 
     /// One client streams `bytes` of zeros from `address`; bytes per second.
-    private func streamRate(_ address: SocketAddress, bytes: Int, key: [UInt8]?) throws -> Double {
+    private func streamRate(_ address: SocketAddress, bytes: Int, tls: TLSContext?) throws -> Double {
         let loop = generator.loop
         let start = ContinuousClock.now
         let received = try generator.run {
-            try await BenchClient.session(to: address, loop: loop, key: key) { try await $0.run("head -c \(bytes) /dev/zero").bytes }
+            try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("head -c \(bytes) /dev/zero").bytes }
         }
         guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
         return Double(bytes) / start.duration(to: .now).seconds
     }
 
-    private func measure(_ workload: Workload, _ server: ServerUnderTest, key: [UInt8]?) throws -> Measured {
+    private func measure(_ workload: Workload, _ server: ServerUnderTest, tls: TLSContext?) throws -> Measured {
         let address = server.address
         let loop = generator.loop
         switch workload {
@@ -208,7 +210,7 @@ struct BenchRunner {
         case .stream:
             let bytes = size(1 << 30, 8 << 20)
             let before = try RawLimits.relayRate(bytes: bytes)
-            let rate = try streamRate(address, bytes: bytes, key: nil)
+            let rate = try streamRate(address, bytes: bytes, tls: nil)
             let after = try RawLimits.relayRate(bytes: bytes)
             // Compared with the faster of the two relay runs around it: the conservative ratio.
             return Measured(value: rate, unit: "bytes/s",
@@ -223,8 +225,8 @@ struct BenchRunner {
             defer { plain.stop() }
             var plainRates: [Double] = [], keyedRates: [Double] = [], ratios: [Double] = []
             for _ in 0..<Self.rounds {
-                plainRates.append(try streamRate(plain.address, bytes: bytes, key: nil))
-                keyedRates.append(try streamRate(address, bytes: bytes, key: key))
+                plainRates.append(try streamRate(plain.address, bytes: bytes, tls: nil))
+                keyedRates.append(try streamRate(address, bytes: bytes, tls: tls))
                 ratios.append(keyedRates.last! / plainRates.last!)
             }
             return Measured(value: keyedRates.median, unit: "bytes/s",

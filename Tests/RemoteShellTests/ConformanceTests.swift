@@ -93,6 +93,18 @@ struct ConformanceTests {
         #expect(try client.run("echo still here").stdoutText == "still here\n")
     }
 
+    @Test("every command gets RSH_CONNECTION: client address and port, server address and port, as SSH_CONNECTION",
+          arguments: Setup.all)
+    func connectionVariable(_ setup: Setup) throws {
+        let client = try setup.client()
+        try client.handshake()
+        let clientPort = try #require(try client.socket.localAddress().port)
+        let expected = "127.0.0.1 \(clientPort) 127.0.0.1 \(setup.server.port)\n"
+        #expect(try client.run("echo \"$RSH_CONNECTION\"").stdoutText == expected)
+        // Executed directly (no shell syntax), and with a value of the client's own: the server's still.
+        #expect(try client.run("printenv RSH_CONNECTION", environment: ["RSH_CONNECTION": "forged"]).stdoutText == expected)
+    }
+
     @Test("a NUL in an environment variable's name is bad_request naming the id; nothing runs", arguments: Setup.all)
     func environmentNameWithNUL(_ setup: Setup) throws {
         let client = try setup.client()
@@ -206,9 +218,7 @@ struct ConformanceTests {
         let client = try setup.client()
         if vector.afterHello {
             try client.handshake()
-            // After an authenticated handshake a client seals its frames; a
-            // malformed length prefix is refused before any trailer is read.
-            try client.send(client.sealed(raw: vector.bytes))
+            try client.send(vector.bytes)
         } else {
             try client.send(Limits.preface)
             try client.send(vector.bytes)

@@ -96,4 +96,21 @@ struct KnownHostsTests {
         #expect(accepting.waitForExit() == .exited(0))
         #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == "\(Self.name(server)) \(server.hostKey.openSSHLine())\n")
     }
+
+    @Test("rsh keyscan prints the server's known_hosts line; ssh-keygen -l agrees with the fingerprint the server logs; the line lets rsh in")
+    func keyscan() throws {
+        let (server, knownHosts) = try Self.fresh()
+        let scan = try TestProcess.run([Binaries.rsh, "keyscan", server.address])
+        #expect(scan.shellStatus == 0, "\(scan.stderr)")
+        #expect(scan.stdout == "\(Self.name(server)) \(server.hostKey.openSSHLine())\n")
+        try createNewFile(knownHosts, mode: 0o600, Array(scan.stdout.utf8))
+        let sshKeygen = try TestProcess.run(["ssh-keygen", "-l", "-f", knownHosts])
+        let fingerprint = try #require(sshKeygen.stdout.split(separator: " ").dropFirst().first)
+        #expect(server.log.contains("host key \(fingerprint) "), "ssh-keygen: \(sshKeygen.stdout)")
+        // The scan logs in as no one: the server saw a handshake that never finished.
+        #expect(eventually { server.log.contains("close peer=") })
+        #expect(!server.log.contains("tls="))
+        #expect(try server.rsh(["echo", "scanned"], options: ["--known-hosts", knownHosts]).stdout == "scanned\n")
+        #expect(try TestProcess.run([Binaries.rsh, "keyscan", "127.0.0.1:1"]).shellStatus == 255)
+    }
 }

@@ -16,7 +16,6 @@ final class ClientConnection {
     private let stream: any ByteStream
     private var socket: FileDescriptor { stream.descriptor }
     private var session: ClientSession
-    private let authenticates: Bool
     private let interrupts: SignalReader?
     private let output = LocalOutput()
     private var nextID: Int64 = 1
@@ -25,25 +24,15 @@ final class ClientConnection {
     /// The key offered in the TLS handshake, for messages about its refusal.
     private let identity: String?
 
-    /// Queues the preface and hello on an established stream. Without a key
-    /// the handshake completes in the first `execute` (saving a round trip);
-    /// with one, no command is sent before the server has proven it holds the key.
-    init(target: String, stream: any ByteStream, identity: String? = nil, interrupts: SignalReader?,
-         authentication: KeyedAuthentication?) throws(ClientError) {
+    /// Queues the preface and hello on an established stream (whose TLS, if
+    /// any, has authenticated both sides). The hello's answer is not waited
+    /// for: the first command goes out with it, saving a round trip.
+    init(target: String, stream: any ByteStream, identity: String? = nil, interrupts: SignalReader?) {
         self.target = target
         self.stream = stream
         self.identity = identity
         self.interrupts = interrupts
-        authenticates = authentication != nil
-        var nonce: [UInt8] = []
-        if authentication != nil {
-            do {
-                nonce = try randomBytes(Limits.handshakeRandomLength)
-            } catch {
-                throw .connectionLost("cannot draw random bytes: \(error)")
-            }
-        }
-        session = ClientSession(clientName: RemoteShellVersion.clientName, authentication: authentication, nonce: nonce)
+        session = ClientSession(clientName: RemoteShellVersion.clientName)
         session.queue(wireBytes: session.openingBytes)
     }
 
@@ -92,7 +81,6 @@ final class ClientConnection {
 
     private func start(_ request: ExecRequest.Command, _ environment: [String: String], _ workingDirectory: String?,
                        _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool) throws(ClientError) -> Running {
-        if authenticates { try waitUntilReady() }
         let id = nextID
         nextID += 1
         session.queue(.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
@@ -168,8 +156,6 @@ final class ClientConnection {
             switch event {
             case .ready(let hello):
                 serverHello = hello
-            case .send(let bytes):
-                session.queue(wireBytes: bytes)
             case .output(let id, let kind, let bytes) where id == state?.id:
                 if state?.captured != nil { state?.captured?[kind]! += bytes } else { try output.write(kind, bytes) }
             case .exited(let report) where report.id == state?.id:
@@ -231,15 +217,24 @@ final class ClientConnection {
         }
     }
 
-    /// After a failed write: the fatal error the server sent before it closed
-    /// (busy, forbidden, ...), which says more than "Broken pipe".
+    /// After a failed write: what the server said before it closed, which
+    /// says more than "Broken pipe": a fatal error (busy, forbidden, ...), or
+    /// a TLS alert (the key it refused).
     private func failureReason() -> ClientError? {
-        while case .bytes(let count)? = try? stream.read(into: buffer) {
+        while true {
+            let outcome: ReadOutcome
+            do {
+                outcome = try stream.read(into: buffer)
+            } catch .tls(let alert) {
+                return .tls(alert, identity: identity)
+            } catch {
+                return nil
+            }
+            guard case .bytes(let count) = outcome else { return nil }
             for case .failed(let reason) in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
                 return .protocolViolation(reason)
             }
         }
-        return nil
     }
 }
 

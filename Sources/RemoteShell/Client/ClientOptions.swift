@@ -31,22 +31,24 @@ struct ClientOptions {
     /// `--plain` or `--tls`; `nil`: TLS, except on a Unix socket.
     var requestedMode: ClientSecurity.Mode?
 
-    /// TLS, unless asked otherwise: a Unix socket defaults to plain (the
-    /// kernel vouches for its peer), and so does a pre-shared key given to a
-    /// server that checks it inside the protocol.
+    /// TLS, unless asked otherwise; a Unix socket defaults to plain (the
+    /// kernel vouches for its peer), unless a pre-shared key is given.
     var transportMode: ClientSecurity.Mode {
         if let requestedMode { return requestedMode }
-        if case .unix = address { return .plain }
-        return keyFile == nil ? .tls : .plain
+        if case .unix = address, keyFile == nil { return .plain }
+        return .tls
     }
     /// `rsh keygen [--psk] [FILE]`: write a new key instead of connecting.
     var keygen: KeygenRequest?
+    /// `rsh keyscan HOST[:PORT]`: print the server's known_hosts line instead of running anything.
+    var keyscan = false
 
     static let usage = """
     usage: rsh [options] HOST[:PORT] [COMMAND...]
            rsh [options] unix:PATH [COMMAND...]
            rsh keygen [FILE]
            rsh keygen --psk FILE
+           rsh keyscan HOST[:PORT]
 
     Runs commands on an rshd server (default port 8080).
       with COMMAND           runs it, like ssh HOST COMMAND: the words are joined by
@@ -68,8 +70,8 @@ struct ClientOptions {
       --known-hosts FILE     the servers' keys (default: ~/.rsh/known_hosts)
       --accept-new           add the key of a server not in known_hosts without asking
                              (a changed key is still refused)
-      --key-file FILE        authenticate with this pre-shared key (default: $RSH_KEY_FILE);
-                             the server must prove it holds the same key
+      --key-file FILE        log in with this pre-shared key, over TLS (default: $RSH_KEY_FILE);
+                             the server proves it holds the same key
       --plain                speak the protocol unencrypted (loopback and Unix sockets)
       --tls                  use TLS on a Unix socket too (TLS is the default over TCP)
       --classic              speak the classic mini-SSH format (a command, then one frame)
@@ -80,6 +82,8 @@ struct ClientOptions {
     readable by you only, and FILE.pub, the line to put in a server's authorized_keys.
     rsh keygen --psk FILE writes a new random pre-shared key, readable by you only,
     for rshd --key-file FILE and rsh --key-file FILE.
+    rsh keyscan HOST[:PORT] prints the server's line for ~/.rsh/known_hosts, as
+    ssh-keyscan does (check its fingerprint with ssh-keygen -l -f FILE).
 
     exit status: the remote command's; 128+N if signal N ended it; 124 on timeout;
     255 if the connection or the protocol failed.
@@ -93,6 +97,16 @@ struct ClientOptions {
         if scanner.peek == "keygen" {
             _ = scanner.next()
             options.keygen = try KeygenRequest.parse(&scanner)
+            return options
+        }
+        if scanner.peek == "keyscan" {
+            _ = scanner.next()
+            guard let target = scanner.next(), scanner.isEmpty, !target.hasPrefix("-") else {
+                throw UsageError("keyscan takes one HOST[:PORT]")
+            }
+            try options.setTarget(target)
+            options.keyscan = true
+            options.requestedMode = .tls
             return options
         }
         while let word = scanner.next() {

@@ -17,11 +17,18 @@ final class ClientSecurity {
     private let identityDescription: String?
     private let knownHostsPath: String?
     private let trust: HostKeyCheck.Trust
+    private let usesPreSharedKey: Bool
 
+    /// `preSharedKey`: from `--key-file`. It replaces the identity: the
+    /// handshake must then use it, which proves the server holds it too.
     init(options: ClientOptions, preSharedKey: [UInt8]? = nil) throws(ClientError) {
         mode = options.transportMode
         trust = options.acceptNewHostKeys ? .acceptNew : .ask
         knownHostsPath = options.knownHostsPath ?? RSHPaths.knownHosts
+        usesPreSharedKey = preSharedKey != nil
+        if mode == .plain, preSharedKey != nil {
+            throw .unusable("a pre-shared key (--key-file, RSH_KEY_FILE) is used through TLS; drop --plain")
+        }
         guard mode == .tls else {
             context = nil
             identityDescription = nil
@@ -30,7 +37,9 @@ final class ClientSecurity {
         var identity: Ed25519PrivateKey?
         var identityPath: String?
         do {
-            if let path = options.identityPath {
+            if preSharedKey != nil {
+                // No certificate: a server that does not take the key cannot log us in another way.
+            } else if let path = options.identityPath {
                 identity = try IdentityFile.load(path)
                 identityPath = path
             } else if let path = [RSHPaths.identity, RSHPaths.sshIdentity].compactMap({ $0 }).first(where: { (try? FileStatus(path: $0)) != nil }) {
@@ -52,13 +61,7 @@ final class ClientSecurity {
     /// with the server's key verified (`target` is what the user typed: the
     /// name known_hosts knows the server by).
     func connect(target: String, address: SocketAddress) throws(ClientError) -> any ByteStream {
-        let socket: FileDescriptor
-        do {
-            socket = try FileDescriptor.connectedSocket(to: address)
-            try socket.setNonBlocking()
-        } catch {
-            throw .cannotConnect(target, error)
-        }
+        let socket = try Self.socket(target: target, address: address)
         guard let context else { return PlainStream(socket) }
         do {
             return try handshake(socket, context, target: target)
@@ -68,7 +71,57 @@ final class ClientSecurity {
         }
     }
 
+    /// The server's key, from a TLS handshake that stops before rsh says
+    /// anything (`rsh keyscan`): its last flight is never sent.
+    func scan(target: String, address: SocketAddress) throws(ClientError) -> Ed25519PublicKey {
+        guard let context else { throw .unusable("keyscan needs TLS") }
+        let socket = try Self.socket(target: target, address: address)
+        defer { socket.closeAfterUse() }
+        guard let key = try handshakeUntilDone(socket, context).session.peerKey else {
+            throw .tls(TLSError(.peerKeyRefused, "the server sent no key"), identity: nil)
+        }
+        return key
+    }
+
     private func handshake(_ socket: FileDescriptor, _ context: TLSContext, target: String) throws(ClientError) -> TLSStream {
+        let stream = try handshakeUntilDone(socket, context)
+        let session = stream.session
+        // The client's last flight (its certificate and Finished) is still
+        // in the session: nothing goes out until the server has proven who it
+        // is, with the pre-shared key or with a key known_hosts lists.
+        if usesPreSharedKey {
+            guard session.usedPreSharedKey else {
+                throw .tls(TLSError(.preSharedKeyMismatch, "the server did not take the pre-shared key"), identity: nil)
+            }
+        } else {
+            guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
+            guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
+            try HostKeyCheck.verify(key, name: KnownHosts.name(forTarget: target, defaultPort: ClientOptions.defaultPort),
+                                    knownHostsPath: knownHostsPath, trust: trust)
+        }
+        try sendPending(stream)
+        return stream
+    }
+
+    /// A connected, non-blocking socket.
+    private static func socket(target: String, address: SocketAddress) throws(ClientError) -> FileDescriptor {
+        do throws(Errno) {
+            let socket = try FileDescriptor.connectedSocket(to: address)
+            do {
+                try socket.setNonBlocking()
+            } catch {
+                socket.closeAfterUse()
+                throw error
+            }
+            return socket
+        } catch {
+            throw .cannotConnect(target, error)
+        }
+    }
+
+    /// Runs the handshake until it is complete on our side, sending each
+    /// flight but the last, which stays in the session.
+    private func handshakeUntilDone(_ socket: FileDescriptor, _ context: TLSContext) throws(ClientError) -> TLSStream {
         let session: TLSSession
         do {
             session = try TLSSession(context)
@@ -81,6 +134,10 @@ final class ClientSecurity {
             let done: Bool
             do {
                 done = try session.handshake()
+            } catch where usesPreSharedKey && (error.kind == .protocolViolation || error.kind == .preSharedKeyMismatch) {
+                // A server whose key differs fails the PSK binder, and says so
+                // with an alert that names no reason (illegal_parameter).
+                throw .tls(TLSError(.preSharedKeyMismatch, error.detail), identity: nil)
             } catch {
                 throw .tls(error, identity: identityDescription)
             }
@@ -99,15 +156,6 @@ final class ClientSecurity {
             }
             buffer.withUnsafeBytes { session.receive(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
-        // The client's last flight (its certificate and Finished) is still
-        // in the session: nothing goes out until the server's key has passed.
-        if !session.usedPreSharedKey {
-            guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
-            guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
-            try HostKeyCheck.verify(key, name: KnownHosts.name(forTarget: target, defaultPort: ClientOptions.defaultPort),
-                                    knownHostsPath: knownHostsPath, trust: trust)
-        }
-        try sendPending(stream)
         return stream
     }
 

@@ -25,18 +25,23 @@ public enum ClientCommand {
 
     private static func run(_ options: ClientOptions) throws(ClientError) -> Int32 {
         if let request = options.keygen { return Keygen.run(request) }
-        var authentication: KeyedAuthentication?
+        if options.keyscan {
+            let key = try ClientSecurity(options: options).scan(target: options.target, address: options.address)
+            printOutput(KnownHosts.line(name: KnownHosts.name(forTarget: options.target, defaultPort: ClientOptions.defaultPort), key: key))
+            return 0
+        }
+        var preSharedKey: [UInt8]?
         if let path = options.keyFile {
             do {
-                authentication = PreSharedKeyFile.authentication(try PreSharedKeyFile.load(path))
+                preSharedKey = try PreSharedKeyFile.load(path)
             } catch {
                 throw .unusable(error.description)
             }
         }
         let interactive = options.command.isEmpty && FileDescriptor.standardInput.isTerminal
         if options.classic {
-            guard authentication == nil else {
-                throw .unusable("the classic format cannot authenticate; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
+            guard preSharedKey == nil else {
+                throw .unusable("the classic format cannot use a key; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
             }
             var runner = try ClassicRunner(target: options.target, address: options.address, timeout: options.timeout)
             if !options.command.isEmpty { return try runner.run(options.command.joined(separator: " ")).status }
@@ -44,7 +49,7 @@ public enum ClientCommand {
         }
         // Connected (and the server's key checked, which may ask at the
         // terminal) while Ctrl-C still simply ends rsh, as in ssh.
-        let security = try ClientSecurity(options: options)
+        let security = try ClientSecurity(options: options, preSharedKey: preSharedKey)
         let stream = try security.connect(target: options.target, address: options.address)
         // From here on Ctrl-C is read from a signalfd: it interrupts the
         // remote command (or the line being typed), not rsh itself.
@@ -55,8 +60,8 @@ public enum ClientCommand {
         } catch {
             interrupts = nil
         }
-        let connection = try ClientConnection(target: options.target, stream: stream, identity: security.offeredIdentity,
-                                              interrupts: interrupts, authentication: authentication)
+        let connection = ClientConnection(target: options.target, stream: stream, identity: security.offeredIdentity,
+                                              interrupts: interrupts)
         if !options.command.isEmpty {
             let command: ExecRequest.Command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
             let report = try connection.execute(command, environment: options.environment, workingDirectory: options.workingDirectory,

@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSpawn
 import RSHSystem
 
@@ -32,10 +33,11 @@ actor CoroutineConnection {
     private lazy var sendBeforeWaiting: () -> Void = { [weak self] in self?.assumeIsolated { $0.sendQueued() } }
 
     init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, security: ServerSecurity,
-         logger: Logger, handshakeEnded: @escaping () -> Void) {
+         standing: PeerStanding, logger: Logger, handshakeEnded: @escaping () -> Void) {
         self.loop = loop
         unownedExecutor = loop.asUnownedSerialExecutor()
-        connection = Connection(socket: socket, peer: peer, configuration: configuration, security: security, logger: logger,
+        connection = Connection(socket: socket, peer: peer, configuration: configuration, security: security, standing: standing,
+                                logger: logger,
                                 handshakeEnded: handshakeEnded, beforeClosing: { [loop] fd in loop.deregister(fd) })
         id = connection.id
     }

@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// One loop's share of the server: it keeps the connections it was dealt,
@@ -33,14 +34,14 @@ actor LoopServer {
         var turn = 0
         while !shutdown.isShuttingDown {
             switch servers == nil ? .none : listener.accept() {
-            case .connection(let fd, let peer):
+            case .connection(let fd, let peer, let standing):
                 let server = servers![turn % servers!.count]
                 turn += 1
                 if server === self {
-                    adopt(fd, peer)
+                    adopt(fd, peer, standing)
                 } else {
                     // A job on the other loop's queue: this loop goes on accepting.
-                    Task(executorPreference: server.loop) { await server.adopt(fd, peer) }
+                    Task(executorPreference: server.loop) { await server.adopt(fd, peer, standing) }
                 }
             case .none:
                 _ = await loop.wait(watched.map { .readable($0) }, handle: acceptor)
@@ -57,8 +58,9 @@ actor LoopServer {
     }
 
     /// Serves a connection on this loop.
-    func adopt(_ fd: FileDescriptor, _ peer: SocketAddress) {
-        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, security: security, logger: logger,
+    func adopt(_ fd: FileDescriptor, _ peer: SocketAddress, _ standing: PeerStanding) {
+        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, security: security,
+                                             standing: standing, logger: logger,
                                              handshakeEnded: listener.handshakeEnded)
         logger.debug("conn=\(connection.id) on \(loop.name)")
         let id = connection.id

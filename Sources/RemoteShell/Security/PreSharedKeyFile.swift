@@ -1,4 +1,3 @@
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
 
@@ -30,10 +29,5 @@ public enum PreSharedKeyFile {
             throw KeyFileError("cannot draw random bytes: \(error)")
         }
         try ProtectedFile.create(path, Array((Hex.encode(key) + "\n").utf8), "the key file")
-    }
-
-    /// The authentication a key gives, with HMAC-SHA256 from libcrypto.
-    public static func authentication(_ key: [UInt8]) -> KeyedAuthentication {
-        KeyedAuthentication(key: key, makeAuthenticator: HMACSHA256.factory)
     }
 }

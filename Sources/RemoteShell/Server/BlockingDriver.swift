@@ -11,8 +11,9 @@ struct BlockingDriver {
     func run() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         defer { buffer.deallocate() }
-        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security, logger: logger,
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
+                                        standing: standing, logger: logger,
                                         handshakeEnded: listener.handshakeEnded)
             SyncConnection(connection: connection, shutdown: shutdown).run(buffer: buffer)
             listener.connectionClosed()

@@ -50,7 +50,7 @@ final class Connection {
     private static let nextID = Atomic<Int>(1)
 
     init(socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, security: ServerSecurity,
-         standing: PeerStanding = .unchecked, logger: Logger,
+         standing: PeerStanding, logger: Logger,
          handshakeEnded: @escaping () -> Void = {}, beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         stream = PlainStream(socket)
@@ -61,16 +61,7 @@ final class Connection {
         self.logger = logger
         self.handshakeEnded = handshakeEnded
         self.beforeClosing = beforeClosing
-        var challenge: [UInt8] = []
-        if configuration.key != nil {
-            do {
-                challenge = try randomBytes(Limits.handshakeRandomLength)
-            } catch {
-                // getrandom(2) fails only where it does not exist; there is no safe challenge without it.
-                preconditionFailure("getrandom failed: \(error)")
-            }
-        }
-        machine = ConnectionMachine(session: ServerSession(configuration.sessionConfiguration(), challenge: challenge),
+        machine = ConnectionMachine(session: ServerSession(configuration.sessionConfiguration()),
                                     timeouts: configuration.connectionTimeouts, now: openedAt)
         logger.info("conn=\(id) open peer=\(peer) mode=\(configuration.mode.rawValue)"
                     + (security.isOpenToTheNetwork ? " UNAUTHENTICATED" : ""))
@@ -198,8 +189,7 @@ final class Connection {
         transport = chosen
         switch chosen {
         case .plain:
-            admitted = true
-            machine.admit(security.policy.admission(over: .plain, peer: standing, authenticated: .none))
+            admit(security.policy.admission(over: .plain, peer: standing, authenticated: .none))
         case .tls:
             do {
                 let session = try TLSSession(security.tls)
@@ -217,7 +207,6 @@ final class Connection {
     /// Once the TLS handshake is done: who the client is, and on what terms it is served.
     private func admitAfterHandshake() {
         guard let tls = stream as? TLSStream, tls.session.isEstablished else { return }
-        admitted = true
         let authenticated: ClientAuthentication
         if tls.session.usedPreSharedKey {
             authenticated = .preSharedKey
@@ -230,9 +219,32 @@ final class Connection {
             authenticated = .none
             authenticationNote = " auth=none"
         }
-        machine.admit(security.policy.admission(over: .tls, peer: standing, authenticated: authenticated))
         logger.info("conn=\(id) tls=\(Self.quoted(tls.session.parameters))\(authenticationNote)")
+        admit(security.policy.admission(over: .tls, peer: standing, authenticated: authenticated))
     }
+
+    /// Gives the session its terms; a refusal is logged here, and carried out by the session.
+    private func admit(_ admission: Admission) {
+        admitted = true
+        if let refusal = admission.refusal {
+            logger.warning("conn=\(id) peer=\(peer) refused (\(refusal.code.rawValue)): \(refusal.message)")
+        }
+        machine.admit(admission)
+    }
+
+    /// `RSH_CONNECTION` for the commands, as sshd sets `SSH_CONNECTION`:
+    /// "client-ip client-port server-ip server-port". Not for a Unix socket,
+    /// which has no addresses to give.
+    private lazy var connectionVariable: String? = {
+        guard let local = try? stream.descriptor.localAddress() else { return nil }
+        switch (peer, local) {
+        case (.ipv4(let clientHost, let clientPort), .ipv4(let serverHost, let serverPort)),
+             (.ipv6(let clientHost, let clientPort), .ipv6(let serverHost, let serverPort)):
+            return "\(clientHost) \(clientPort) \(serverHost) \(serverPort)"
+        default:
+            return nil
+        }
+    }()
 
     /// The stream failed: a TLS handshake that did not pass, a record that
     /// was tampered with, or the socket. The log says which, and whose key.
@@ -325,7 +337,9 @@ final class Connection {
     }
 
     private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
-        let spec = CommandSpec(request.command, environment: request.environment, workingDirectory: request.workingDirectory,
+        var environment = request.environment
+        if let connectionVariable { environment["RSH_CONNECTION"] = connectionVariable }
+        let spec = CommandSpec(request.command, environment: environment, workingDirectory: request.workingDirectory,
                                wantsStdin: request.wantsStdin)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },

@@ -25,7 +25,7 @@ public final class Server {
                           + "('rsh keygen --psk FILE'), or pass --allow-unauthenticated")
         }
         security = try ServerSecurity(configuration: configuration, authorizedKeys: authorizedKeys, logger: logger)
-        listener = try Listener(configuration: configuration, logger: logger)
+        listener = try Listener(configuration: configuration, authenticatesClients: security.policy.authenticatesClients, logger: logger)
         do {
             shutdown = try ShutdownController(logger: logger, watchSignals: watchSignals)
         } catch {
@@ -42,7 +42,7 @@ public final class Server {
         var details = "mode=\(configuration.mode.rawValue)"
         if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
         details += " scheduling=\(configuration.scheduling.rawValue)"
-        details += configuration.key == nil ? " auth=\(security.clientAuthentication)" : " auth=\(Handshake.method)"
+        details += " auth=\(security.clientAuthentication)"
         logger.notice("host key \(security.hostKey.publicKey.fingerprint) (\(security.hostKeyPath))")
         if let authorizedKeys = security.authorizedKeys {
             logger.notice("clients log in with the \(authorizedKeys.count) key(s) in \(authorizedKeys.path)")

@@ -27,7 +27,7 @@ public struct ServerConfiguration: Sendable {
     /// The scheduling policy of the server's threads; `ServerCommand` applies it.
     public var scheduling: ServerScheduling = .batch
     public var logLevel: LogLevel = .info
-    /// The pre-shared key every client must prove it holds (`--key-file`).
+    /// A pre-shared key clients may log in with, as a TLS 1.3 external PSK (`--key-file`).
     public var key: [UInt8]?
     /// The server's Ed25519 key (`--host-key`); `nil`: `~/.rsh/host_ed25519`.
     /// Made, with mode 0600, at the first start if the file does not exist.
@@ -47,7 +47,7 @@ public struct ServerConfiguration: Sendable {
     func sessionConfiguration() -> ServerSession.Configuration {
         ServerSession.Configuration(serverName: RemoteShellVersion.serverName, mode: mode.rawValue, maxExecs: maxExecs,
                                     defaultTimeoutMilliseconds: defaultTimeout.map(\.milliseconds),
-                                    classicOutputCap: classicOutputCap, authentication: key.map(PreSharedKeyFile.authentication))
+                                    classicOutputCap: classicOutputCap)
     }
 
     /// The deadlines every connection starts with.

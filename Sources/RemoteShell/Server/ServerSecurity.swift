@@ -13,6 +13,8 @@ final class ServerSecurity: Sendable {
     let policy: AdmissionPolicy
     /// Anyone who can reach the server may run commands (it was told `--allow-unauthenticated`).
     let isOpenToTheNetwork: Bool
+    /// Clients may log in with the pre-shared key.
+    let preSharedKey: Bool
 
     /// The authorized_keys file in use: `--authorized-keys`, or the default
     /// one if it exists. Read before anything else, since it decides whether
@@ -28,7 +30,8 @@ final class ServerSecurity: Sendable {
         }
     }
 
-    /// Loads (or makes) the host key; a file that cannot be used stops the server with its reason.
+    /// Loads (or makes) the host key; a file that cannot be used stops the
+    /// server with its reason. `configuration.key` is the pre-shared key, if any.
     init(configuration: ServerConfiguration, authorizedKeys: AuthorizedKeys?, logger: Logger) throws(ServerError) {
         guard let hostKeyPath = configuration.hostKeyPath ?? RSHPaths.hostKey else {
             throw .unusableKey("no home directory for ~/.rsh/host_ed25519; give --host-key FILE")
@@ -43,23 +46,24 @@ final class ServerSecurity: Sendable {
         }
         self.authorizedKeys = authorizedKeys
         isOpenToTheNetwork = Self.isOpenToTheNetwork(configuration, authorizedKeys: authorizedKeys)
-        policy = AdmissionPolicy(authenticatesClients: authorizedKeys != nil)
-        let peerKeys: TLSContext.PeerKeys
-        if let authorizedKeys {
-            peerKeys = .authorized { authorizedKeys.comment(for: $0) != nil }
-        } else {
-            peerKeys = .notRequested
-        }
+        policy = AdmissionPolicy(authenticatesClients: authorizedKeys != nil || configuration.key != nil)
+        preSharedKey = configuration.key != nil
+        // Every client of a server that authenticates must log in: with the
+        // pre-shared key, or with a certificate whose key is authorized (none
+        // is, when there is no authorized_keys file).
+        let peerKeys: TLSContext.PeerKeys = policy.authenticatesClients
+            ? .authorized { authorizedKeys?.comment(for: $0) != nil } : .notRequested
         do {
-            tls = try TLSContext(role: .server, identity: hostKey, peerKeys: peerKeys)
+            tls = try TLSContext(role: .server, identity: hostKey, preSharedKey: configuration.key, peerKeys: peerKeys)
         } catch {
             throw .unusableKey("cannot set up TLS: \(error)")
         }
     }
 
-    /// How clients are authenticated, for the start-up line: "publickey" or "none".
+    /// How clients are authenticated, for the start-up line: "publickey", "psk", both, or "none".
     var clientAuthentication: String {
-        authorizedKeys == nil ? ClientAuthentication.none.rawValue : ClientAuthentication.publicKey.rawValue
+        let methods = (authorizedKeys == nil ? [] : [ClientAuthentication.publicKey]) + (preSharedKey ? [.preSharedKey] : [])
+        return methods.isEmpty ? ClientAuthentication.none.rawValue : methods.map(\.rawValue).joined(separator: ",")
     }
 
     /// Whether anyone who can reach the server may run commands: no client

@@ -10,8 +10,9 @@ struct ThreadedDriver {
 
     func run() {
         let finished = try? EventCounter()
-        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security, logger: logger,
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
+                                        standing: standing, logger: logger,
                                         handshakeEnded: listener.handshakeEnded)
             let handOver = SendableConnection(connection: connection)
             do {

@@ -9,7 +9,7 @@ struct Setup: Hashable, Sendable, CustomTestStringConvertible {
         case plain
         /// authorized_keys: the test client speaks TLS with the tests' identity.
         case publicKey
-        /// A pre-shared key (`--key-file`).
+        /// A pre-shared key (`--key-file`): the test client speaks TLS with it.
         case preSharedKey
     }
 
@@ -24,7 +24,7 @@ struct Setup: Hashable, Sendable, CustomTestStringConvertible {
         switch security {
         case .plain: return mode.rawValue
         case .publicKey: return mode.rawValue + " over TLS with a public key"
-        case .preSharedKey: return mode.rawValue + " with a pre-shared key"
+        case .preSharedKey: return mode.rawValue + " over TLS with a pre-shared key"
         }
     }
 
@@ -50,7 +50,7 @@ struct Setup: Hashable, Sendable, CustomTestStringConvertible {
         switch security {
         case .plain: return "none"
         case .publicKey: return "publickey"
-        case .preSharedKey: return "hmac-sha256"
+        case .preSharedKey: return "psk"
         }
     }
 
@@ -60,7 +60,7 @@ struct Setup: Hashable, Sendable, CustomTestStringConvertible {
         switch security {
         case .plain: return try TestClient(port: server.port)
         case .publicKey: return try TestClient(port: server.port, tls: .identity(TestHome.identity))
-        case .preSharedKey: return try TestClient(port: server.port, key: TestKey.bytes)
+        case .preSharedKey: return try TestClient(port: server.port, tls: .preSharedKey(TestKey.bytes))
         }
     }
 }
