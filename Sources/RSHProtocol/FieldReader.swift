@@ -120,15 +120,6 @@ struct FieldReader {
         }
     }
 
-    /// A byte string written as `count` bytes of lower- or upper-case hex.
-    func requiredBytes(_ name: String, count: Int) throws(ProtocolError) -> [UInt8] {
-        let text = try requiredString(name)
-        guard let bytes = Hex.decode(text), bytes.count == count else {
-            throw fail("\"\(path)\(name)\" must be \(count) bytes in hex")
-        }
-        return bytes
-    }
-
     func requireEmptyBody() throws(ProtocolError) {
         guard frame.body.isEmpty else { throw fail("carries no body, but total_size is \(frame.body.count)") }
     }

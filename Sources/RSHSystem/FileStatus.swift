@@ -10,6 +10,10 @@ public struct FileStatus: Sendable {
     /// Together, what makes the file this file, whatever path leads to it.
     public let device: UInt64
     public let inode: UInt64
+    public let size: Int64
+    /// The last modification, in nanoseconds since the epoch.
+    public let modificationTime: Int64
+    public let isDirectory: Bool
 
     public init(path: String) throws(Errno) {
         var info = stat()
@@ -31,6 +35,9 @@ public struct FileStatus: Sendable {
         owner = info.st_uid
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modificationTime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        isDirectory = info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Whether both describe the same file (device and inode number).

@@ -58,11 +58,9 @@ struct SessionVectorTests {
 
 @Suite("Error codes")
 struct ErrorCoverageTests {
-    /// Codes produced in the sans-IO tests of ServerSessionTests rather than by a vector.
-    /// Codes produced in the sans-IO tests of ServerSessionTests and AuthenticationTests
-    /// rather than by a vector. (`forbidden` comes from the listener: RemoteShellTests.SecurityTests.)
+    /// Codes produced in the sans-IO tests of ServerSessionTests and AdmissionTests rather than by a vector.
     static let reachedBySessionEvents: Set<ErrorCode> = [.badCwd, .spawnFailed, .shuttingDown, .handshakeTimeout, .busy,
-                                                         .authRequired, .authFailed, .integrityFailed, .forbidden, .frameTimeout]
+                                                         .forbidden, .tlsRequired, .frameTimeout]
 
     @Test("every error code is reached by a vector or a session test")
     func everyCodeReached() {

@@ -15,6 +15,9 @@ actor FanOut {
     nonisolated let unownedExecutor: UnownedSerialExecutor
     let loop: EventLoop
     let options: FanOutOptions
+    /// How every host is reached: TLS with the identity (or the pre-shared
+    /// key) and known_hosts, never asking; or plain.
+    private let security: ClientSecurity
     private let interrupts: SignalReader?
     private var reports: [HostReport?]
     private var running: [Int: HostRun] = [:]
@@ -45,8 +48,9 @@ actor FanOut {
         }
     }
 
-    private init(options: FanOutOptions, loop: EventLoop, interrupts: SignalReader?) {
+    private init(options: FanOutOptions, security: ClientSecurity, loop: EventLoop, interrupts: SignalReader?) {
         self.options = options
+        self.security = security
         self.loop = loop
         self.interrupts = interrupts
         unownedExecutor = loop.asUnownedSerialExecutor()
@@ -54,14 +58,14 @@ actor FanOut {
     }
 
     /// Runs the fan-out on the calling thread and returns rsh's exit status.
-    static func run(_ options: FanOutOptions, interrupts: SignalReader?) throws(ClientError) -> Int32 {
+    static func run(_ options: FanOutOptions, security: ClientSecurity, interrupts: SignalReader?) throws(ClientError) -> Int32 {
         let loop: EventLoop
         do {
             loop = try EventLoop(name: "fan-out")
         } catch {
             throw .unusable("cannot start the event loop: \(error)")
         }
-        let fanOut = FanOut(options: options, loop: loop, interrupts: interrupts)
+        let fanOut = FanOut(options: options, security: security, loop: loop, interrupts: interrupts)
         let status = StatusBox()
         Task(executorPreference: loop) {
             status.value = await fanOut.runAll()
@@ -175,9 +179,11 @@ actor FanOut {
             loop.deregister(socket)
             socket.closeAfterUse()
         }
-        // The connection.
+        // The connection, and its TLS handshake, within the connect timeout.
+        let connectDeadline = started + options.connectTimeout
+        var interests: [EventLoop.Interest] = [.writable(socket)]
         while true {
-            switch await loop.wait([.writable(socket)], until: started + options.connectTimeout, handle: run.handle) {
+            switch await loop.wait(interests, until: connectDeadline, handle: run.handle) {
             case .ready: break
             case .timedOut: return ending(.unreachable("connection timed out"))
             case .interrupted:
@@ -186,10 +192,39 @@ actor FanOut {
             }
             break
         }
+        let stream: any ByteStream
         do {
             if let error = try socket.connectionError() { return ending(.unreachable(Self.describe(error))) }
-        } catch {
+            if let tls = try security.startTLS(socket) {
+                while try !security.advanceHandshake(tls) {
+                    try flush(tls)
+                    interests = [.readable(socket)]
+                    if tls.hasPendingWrites { interests.append(.writable(socket)) }
+                    switch await loop.wait(interests, until: connectDeadline, handle: run.handle) {
+                    case .ready, .interrupted:
+                        if run.abandoned { return ending(.failed("interrupted")) }
+                    case .timedOut:
+                        return ending(.unreachable("the TLS handshake did not finish within \(options.connectTimeout)"))
+                    }
+                    while let count = try socket.tryRead(into: loop.scratch) {
+                        guard count > 0 else { return ending(.unreachable("the server closed the connection during the TLS handshake")) }
+                        tls.session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+                    }
+                }
+                // Nothing is sent before the server has proven who it is.
+                try security.acceptServer(of: tls, target: run.host)
+                stream = tls
+            } else {
+                stream = PlainStream(socket)
+            }
+        } catch let error as ClientError {
+            return ending(.unreachable(error.description))
+        } catch let error as Errno {
             return ending(.unreachable(Self.describe(error)))
+        } catch let error as TransportError {
+            return ending(.unreachable(error.description))
+        } catch {
+            return ending(.unreachable("\(error)"))
         }
         // The command.
         let id: Int64 = 1
@@ -206,15 +241,20 @@ actor FanOut {
         while true {
             // Read first: what the server said (its hello, a window) decides what may be sent.
             do {
-                while let count = try socket.tryRead(into: loop.scratch) {
-                    guard count > 0 else { return ending(.failed("the server closed the connection")) }
-                    for event in run.session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count])) {
-                        switch event {
-                        case .output(_, let kind, let bytes): deliver(kind, bytes, of: run)
-                        case .exited(let report): return ending(.finished(report.outcome))
-                        case .rejected(let error), .failed(let error): return ending(.failed(error.message))
-                        case .ready, .send, .pong: continue
+                reading: while true {
+                    switch try stream.read(into: loop.scratch) {
+                    case .wouldBlock: break reading
+                    case .endOfFile: return ending(.failed("the server closed the connection"))
+                    case .bytes(let count):
+                        for event in run.session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count])) {
+                            switch event {
+                            case .output(_, let kind, let bytes): deliver(kind, bytes, of: run)
+                            case .exited(let report): return ending(.finished(report.outcome))
+                            case .rejected(let error), .failed(let error): return ending(.failed(error.message))
+                            case .ready, .pong: continue
+                            }
                         }
+                        if count < loop.scratch.count { break reading }
                     }
                 }
                 if run.interruptRequested, !signalSent, run.session.phase == .ready {
@@ -222,18 +262,19 @@ actor FanOut {
                     signalSent = true
                 }
                 if let bytes = options.stdin { feed(bytes, to: run, id: id, progress: &stdin) }
-                while run.session.hasBytesToSend {
+                try flush(stream)
+                while run.session.hasBytesToSend, !stream.hasPendingWrites {
                     let written = try run.session.bytesToSend().withUnsafeBytes { raw in
-                        Result { () throws(Errno) in try socket.trySend(raw) }
+                        Result { () throws(TransportError) in try stream.write(raw) }
                     }.get()
                     guard let written else { break }
                     run.session.sent(written)
                 }
             } catch {
-                return ending(.failed(Self.describe(error)))
+                return ending(.failed(error.description))
             }
-            var interests: [EventLoop.Interest] = [.readable(socket)]
-            if run.session.hasBytesToSend { interests.append(.writable(socket)) }
+            interests = [.readable(socket)]
+            if run.session.hasBytesToSend || stream.hasPendingWrites { interests.append(.writable(socket)) }
             switch await loop.wait(interests, until: deadline, handle: run.handle) {
             case .ready: continue
             case .timedOut: return ending(.failed("timed out: no answer within \(options.timeout!) and the teardown after it"))
@@ -241,6 +282,11 @@ actor FanOut {
                 if run.abandoned { return ending(.failed("interrupted")) }
             }
         }
+    }
+
+    /// Sends what the stream itself has to send (TLS records) while the socket takes it.
+    private func flush(_ stream: any ByteStream) throws(TransportError) {
+        if stream.hasPendingWrites { try stream.flushPending() }
     }
 
     /// How long past `--timeout` a host may take to report its command's end:
