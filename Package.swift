@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "RSHSpawn", dependencies: ["RSHSystem", "RSHProtocol"]),
         .systemLibrary(name: "CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CRSHTLS", dependencies: ["CLibSSL"]),
-        .target(name: "RSHTLS", dependencies: ["CLibSSL", "CRSHTLS"]),
+        .target(name: "RSHTLS", dependencies: ["CLibSSL", "CRSHTLS", "RSHProtocol"]),
         .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHTLS", "CLineEditor"]),
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         // The client is started once per command (`rsh HOST cmd`), so its start-up is on the
@@ -51,7 +51,7 @@ let package = Package(
                                                             "RSHTestSupport"]),
         .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHTestSupport"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem", "RSHTestSupport"]),
-        .testTarget(name: "RSHTLSTests", dependencies: ["RSHTLS", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
+        .testTarget(name: "RSHTLSTests", dependencies: ["RSHTLS", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
         .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHTLS", "CRSHSystem",
                                                        "RSHTestSupport", "rshd", "rsh"]),

@@ -1,3 +1,4 @@
+import RSHProtocol
 /// An Ed25519 public key: the 32 bytes of RFC 8032, which is what a peer's
 /// certificate carries, what known_hosts and authorized_keys list, and what
 /// the peers are compared by.

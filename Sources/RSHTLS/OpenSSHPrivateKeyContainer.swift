@@ -1,3 +1,4 @@
+import RSHProtocol
 /// The `openssh-key-v1` private-key file that `ssh-keygen` writes
 /// (OpenSSH's PROTOCOL.key): PEM-like armor around
 ///

@@ -1,3 +1,4 @@
+import RSHProtocol
 /// One line of an OpenSSH public-key file (`id_ed25519.pub`), or the key
 /// part of an authorized_keys or known_hosts line: `TYPE BASE64 [COMMENT]`.
 public struct OpenSSHPublicKeyLine: Hashable, Sendable {

@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHTLS
 import Testing
 
