@@ -181,7 +181,7 @@ struct BenchRunner {
 
     /// `rsh` against the entrant's server, running `command`.
     private func rshArguments(_ entrant: Rounds.Entrant, _ command: String) -> [String] {
-        [binaries + "/rsh", "\(entrant.server!.address)", command]
+        [binaries + "/rsh"] + BenchKeys.clientArguments + ["\(entrant.server!.address)", command]
     }
 
     /// `connections` clients of the entrant's server at once, each running
