@@ -8,8 +8,10 @@ import PackageDescription
 //                its vocabulary from RSHProtocol, as SwiftNIO's NIOPosix takes its types from NIOCore.
 //   CRSHSystem   the few Linux calls Swift's Glibc module does not expose.
 //   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
-//   RSHCrypto    HMAC-SHA256 from the system's libcrypto (CLibCrypto), for authentication,
-//                and SHA-256, for file copies.
+//   RSHTLS       TLS 1.3 as a pure byte transform over memory BIOs, and Ed25519 keys and their
+//                formats, from the system's libssl and libcrypto (CLibSSL; CRSHTLS wraps the
+//                macros Swift cannot call). The one home of everything cryptographic: SHA-256
+//                for file copies too.
 //   RSHFiles     the file side of a copy: a file received into place atomically, a regular
 //                file read for sending, a directory's entries, SHA-256 as the bytes go by.
 //   CLineEditor  the prompt's line editor: libedit, loaded when the prompt starts.
@@ -35,10 +37,11 @@ let package = Package(
         .target(name: "RSHProtocol"),
         .target(name: "RSHSystem", dependencies: ["CRSHSystem", "RSHProtocol"]),
         .target(name: "RSHSpawn", dependencies: ["RSHSystem", "RSHProtocol"]),
-        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "RSHCrypto", dependencies: ["CLibCrypto", "RSHProtocol"]),
-        .target(name: "RSHFiles", dependencies: ["RSHSystem", "RSHProtocol", "RSHCrypto"]),
-        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHCrypto", "RSHFiles", "CLineEditor"]),
+        .systemLibrary(name: "CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CRSHTLS", dependencies: ["CLibSSL"]),
+        .target(name: "RSHTLS", dependencies: ["CLibSSL", "CRSHTLS", "RSHProtocol"]),
+        .target(name: "RSHFiles", dependencies: ["RSHSystem", "RSHProtocol", "RSHTLS"]),
+        .target(name: "RemoteShell", dependencies: ["RSHProtocol", "RSHSystem", "RSHSpawn", "RSHTLS", "RSHFiles", "CLineEditor"]),
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         // The client is started once per command (`rsh HOST cmd`), so its start-up is on the
         // critical path: a release build carries the Swift runtime inside the binary instead of
@@ -47,15 +50,15 @@ let package = Package(
         // the toolchain's one dynamic runtime with the test frameworks.
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
-        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol", "RSHSystem", "CLibCrypto"]),
-        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHCrypto",
+        .target(name: "RSHTestSupport", dependencies: ["RSHProtocol", "RSHSystem"]),
+        .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTLS",
                                                             "RSHTestSupport"]),
-        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHCrypto", "RSHTestSupport"]),
+        .testTarget(name: "RSHProtocolTests", dependencies: ["RSHProtocol", "RSHTestSupport"]),
         .testTarget(name: "RSHSpawnTests", dependencies: ["RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         .testTarget(name: "RSHFilesTests", dependencies: ["RSHFiles", "RSHProtocol", "RSHSystem", "RSHSpawn", "RSHTestSupport"]),
-        .testTarget(name: "RSHCryptoTests", dependencies: ["RSHCrypto", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
+        .testTarget(name: "RSHTLSTests", dependencies: ["RSHTLS", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTestSupport"]),
         // Runs the real rshd and rsh binaries, so they must be built first.
-        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHCrypto", "CRSHSystem",
+        .testTarget(name: "RemoteShellTests", dependencies: ["RemoteShell", "RSHProtocol", "RSHSystem", "RSHTLS", "CRSHSystem",
                                                        "RSHTestSupport", "rshd", "rsh"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,6 @@
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// A file received into place atomically. Its bytes go to a temporary file
 /// beside the destination, created with `O_CREAT | O_EXCL | O_NOFOLLOW` and

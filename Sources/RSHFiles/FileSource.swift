@@ -1,6 +1,6 @@
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// A regular file read for sending, hashed as it is read. Anything else is
 /// refused before it is opened: a FIFO would block its reader, and a device

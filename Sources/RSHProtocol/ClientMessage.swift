@@ -3,8 +3,6 @@
 public enum ClientMessage: Hashable, Sendable {
     /// `stdinWindow`: the client keeps to a stdin window if the server gives one.
     case hello(version: Int64, client: String?, stdinWindow: Bool = false)
-    /// The answer to the server's challenge (authentication).
-    case auth(nonce: [UInt8], proof: [UInt8])
     case exec(ExecRequest)
     case stdin(id: Int64, data: [UInt8])
     case eof(id: Int64)
@@ -28,10 +26,6 @@ public enum ClientMessage: Hashable, Sendable {
             try fields.requireEmptyBody()
             self = .hello(version: try fields.requiredInteger("version"), client: try fields.optionalString("client"),
                           stdinWindow: try fields.optionalBool("stdin_window") ?? false)
-        case "auth":
-            try fields.requireEmptyBody()
-            self = .auth(nonce: try fields.requiredBytes("nonce", count: Limits.handshakeRandomLength),
-                         proof: try fields.requiredBytes("proof", count: Limits.trailerLength))
         case "exec":
             fields.id = try fields.requiredInteger("id")
             self = .exec(try Self.execRequest(fields))
@@ -104,9 +98,6 @@ public enum ClientMessage: Hashable, Sendable {
             if let client { members.append(("client", .string(client))) }
             if stdinWindow { members.append(("stdin_window", .bool(true))) }
             FrameEncoder.append(type: "hello", members, to: &output)
-        case .auth(let nonce, let proof):
-            FrameEncoder.append(type: "auth", [("nonce", .string(Hex.encode(nonce))), ("proof", .string(Hex.encode(proof)))],
-                                to: &output)
         case .exec(let request):
             var members: [(String, JSONValue)] = [("id", .integer(request.id))]
             switch request.command {

@@ -1,16 +1,14 @@
 /// What the client sends, in the order it goes out. Control messages (exec,
 /// signal, ping, ...) overtake stdin and eof still queued, so that Ctrl-C
 /// never waits behind megabytes of input. Messages are reordered only at
-/// frame boundaries: a frame partly written finishes first, and messages are
-/// encoded and sealed only as they take their place in wire order, since a
-/// sealed frame's sequence number fixes that place.
+/// frame boundaries: a frame partly written finishes first.
 ///
 /// With a stdin window (PROTOCOL.md, "Stdin flow control") no command ever
 /// has more than the window of stdin queued, in flight or unacknowledged, nor
 /// any upload more than the window of its data; `stdinRoom(for:)` says how
 /// much more the client may read for it.
 extension ClientSession {
-    /// Queues bytes that are already in wire order: the opening, the handshake's answer.
+    /// Queues bytes that are already in wire order: the opening.
     public mutating func queue(wireBytes bytes: [UInt8]) {
         precondition(queuedControl.isEmpty && queuedInputStart == queuedInput.count,
                      "handshake bytes come before any message")
@@ -78,11 +76,9 @@ extension ClientSession {
         return wire[wireStart...]
     }
 
-    /// Encodes a message at the end of the wire, sealed once the connection is authenticated.
+    /// Encodes a message at the end of the wire.
     private mutating func appendToWire(_ message: ClientMessage) {
-        let start = wire.count
         message.append(to: &wire)
-        sealing?.sealFrame(in: &wire, from: start)
     }
 
     /// `count` bytes of `bytesToSend()` were written.

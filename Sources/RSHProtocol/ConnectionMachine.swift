@@ -165,6 +165,12 @@ public struct ConnectionMachine {
 
     // MARK: Events
 
+    /// The terms of the connection, known once its transport is (for TLS,
+    /// once its handshake is done), before any byte reaches the session.
+    public mutating func admit(_ admission: Admission) {
+        session.admit(admission)
+    }
+
     /// Bytes read from the socket.
     public mutating func received(_ bytes: UnsafeRawBufferPointer, now: ContinuousClock.Instant) -> [Action] {
         switch phase {

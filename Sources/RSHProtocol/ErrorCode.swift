@@ -19,14 +19,10 @@ public enum ErrorCode: String, CaseIterable, Hashable, Sendable {
     case busy = "busy"
     /// The server is shutting down and runs no new commands.
     case shuttingDown = "shutting_down"
-    /// The server requires authentication, and the client sent something else than `auth`.
-    case authRequired = "auth_required"
-    /// The client's proof does not match: it does not hold the key.
-    case authFailed = "auth_failed"
-    /// A frame's integrity trailer is wrong: the frame was altered, injected, replayed or reordered.
-    case integrityFailed = "integrity_failed"
-    /// The peer of a Unix-domain socket is a user this server does not serve.
+    /// The peer is a user this server does not serve (it serves only its own user and root).
     case forbidden = "forbidden"
+    /// The server authenticates its clients, and this connection is not TLS.
+    case tlsRequired = "tls_required"
     /// The client sent a command more stdin than its window allows.
     case stdinWindowExceeded = "stdin_window_exceeded"
 

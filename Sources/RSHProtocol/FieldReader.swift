@@ -120,7 +120,7 @@ struct FieldReader {
         }
     }
 
-    /// A byte string written as `count` bytes of lower- or upper-case hex.
+    /// A byte string written as `count` bytes of lower- or upper-case hex (a SHA-256).
     func requiredBytes(_ name: String, count: Int) throws(ProtocolError) -> [UInt8] {
         let text = try requiredString(name)
         guard let bytes = Hex.decode(text), bytes.count == count else {

@@ -2,9 +2,6 @@
 /// whatever arrived, then ask for frames until it answers `nil` (need more
 /// bytes). Every limit is checked before anything is allocated for it.
 /// After an error the decoder stays failed; the connection is over.
-///
-/// Once `integrity` is set, every frame must be followed by its trailer, and
-/// a frame is returned only after its trailer has been checked.
 public struct FrameDecoder {
     public struct Configuration: Sendable {
         public var maxHeaderLength: Int
@@ -26,14 +23,12 @@ public struct FrameDecoder {
     public var configuration: Configuration
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    /// A header already decoded, waiting for its body (and trailer). The frame
+    /// A header already decoded, waiting for its body. The frame
     /// is consumed only when it is complete, so `readIndex` stays at its start.
     private var pending: Header?
     /// In `nextPart`, the body bytes of the current frame not yet returned.
     private var bodyRemaining: Int?
     private var failure: ProtocolError?
-    /// Checks the trailer of every frame from now on (after the handshake).
-    public var integrity: FrameIntegrity?
 
     private typealias Header = (type: String, header: [String: JSONValue], headerLength: Int, bodySize: Int)
 
@@ -87,10 +82,8 @@ public struct FrameDecoder {
     /// The next part of a frame, `nil` if more bytes are needed, or the
     /// protocol error. Body bytes are returned as soon as they are fed, so
     /// memory stays at one header plus one feed, whatever the body's size
-    /// (a classic reply may be gigabytes). Not for frames with integrity
-    /// trailers: a trailer can only be checked once the frame is whole.
+    /// (a classic reply may be gigabytes).
     public mutating func nextPart() throws(ProtocolError) -> Part? {
-        precondition(integrity == nil, "a frame with a trailer is returned whole")
         if let failure { throw failure }
         if let remaining = bodyRemaining {
             if remaining == 0 {
@@ -139,20 +132,10 @@ public struct FrameDecoder {
     private mutating func decodeNext() throws(ProtocolError) -> Frame? {
         guard let header = try decodeHeaderIfComplete() else { return nil }
         let frameLength = 4 + header.headerLength + header.bodySize
-        let trailerLength = integrity == nil ? 0 : Limits.trailerLength
-        guard bufferedByteCount >= frameLength + trailerLength else { return nil }
-        if let integrity {
-            let valid = buffer.withUnsafeBytes { raw in
-                integrity.verify(UnsafeRawBufferPointer(rebasing: raw[readIndex..<readIndex + frameLength]),
-                                 trailer: UnsafeRawBufferPointer(rebasing: raw[readIndex + frameLength..<readIndex + frameLength + trailerLength]))
-            }
-            guard valid else {
-                throw ProtocolError(.integrityFailed, "frame \(integrity.sequence) (\(header.type)) failed its integrity check")
-            }
-        }
+        guard bufferedByteCount >= frameLength else { return nil }
         let bodyStart = readIndex + 4 + header.headerLength
         let body = Array(buffer[bodyStart..<bodyStart + header.bodySize])
-        readIndex += frameLength + trailerLength
+        readIndex += frameLength
         pending = nil
         return Frame(type: header.type, header: header.header, body: body)
     }

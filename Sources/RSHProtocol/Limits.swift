@@ -12,12 +12,6 @@ public enum Limits {
     /// The protocol version this implementation speaks.
     public static let protocolVersion = 1
 
-    /// Before authentication completes, no header or body may be larger than this.
-    public static let maxUnauthenticatedFrameSize = 1024
-    /// The server's challenge and the client's nonce, in bytes.
-    public static let handshakeRandomLength = 32
-    /// The HMAC-SHA256 trailer after every frame once authenticated, in bytes.
-    public static let trailerLength = 32
     /// The shortest pre-shared key accepted, in bytes.
     public static let minimumKeyLength = 16
 

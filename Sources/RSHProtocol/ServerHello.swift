@@ -3,22 +3,20 @@ public struct ServerHello: Hashable, Sendable {
     public var version: Int64
     public var server: String
     public var mode: String
-    /// "none", or `Handshake.method` when the client must authenticate.
+    /// How the server authenticated the client: "publickey", "psk" or "none"
+    /// (`ClientAuthentication`). Kept as text: a client passes on one it does not know.
     public var auth: String
-    /// With `auth` "hmac-sha256": the random bytes the client's proof covers.
-    public var challenge: [UInt8]?
     /// The stdin window of each command, when the client asked for flow control.
     public var stdinWindow: Int64?
     /// The window of each upload, when the client asked for flow control.
     public var uploadWindow: Int64?
 
     public init(version: Int64 = Int64(Limits.protocolVersion), server: String, mode: String, auth: String = "none",
-                challenge: [UInt8]? = nil, stdinWindow: Int64? = nil) {
+                stdinWindow: Int64? = nil) {
         self.version = version
         self.server = server
         self.mode = mode
         self.auth = auth
-        self.challenge = challenge
         self.stdinWindow = stdinWindow
     }
 }

@@ -2,8 +2,6 @@
 /// A frame from server to client, typed.
 public enum ServerMessage: Hashable, Sendable {
     case hello(ServerHello)
-    /// The client's proof was right; this is the server's.
-    case authOK(proof: [UInt8])
     case output(id: Int64, OutputKind, [UInt8])
     /// The command has taken `bytes` more bytes of its stdin: the client may send that many more.
     case stdinAck(id: Int64, bytes: Int64)
@@ -20,22 +18,16 @@ public enum ServerMessage: Hashable, Sendable {
         switch frame.type {
         case "hello":
             try fields.requireEmptyBody()
-            let auth = try fields.optionalString("auth") ?? "none"
             let stdinWindow = try fields.optionalInteger("stdin_window")
             if let stdinWindow, stdinWindow < 1 { throw fields.fail("\"stdin_window\" must be positive") }
             let uploadWindow = try fields.optionalInteger("upload_window")
             if let uploadWindow, uploadWindow < 1 { throw fields.fail("\"upload_window\" must be positive") }
             var hello = ServerHello(version: try fields.requiredInteger("version"),
                                     server: try fields.optionalString("server") ?? "",
-                                    mode: try fields.optionalString("mode") ?? "", auth: auth,
-                                    challenge: auth == Handshake.method
-                                        ? try fields.requiredBytes("challenge", count: Limits.handshakeRandomLength) : nil,
+                                    mode: try fields.optionalString("mode") ?? "", auth: try fields.optionalString("auth") ?? "none",
                                     stdinWindow: stdinWindow)
             hello.uploadWindow = uploadWindow
             self = .hello(hello)
-        case "auth_ok":
-            try fields.requireEmptyBody()
-            self = .authOK(proof: try fields.requiredBytes("proof", count: Limits.trailerLength))
         case "stdout", "stderr":
             self = .output(id: try fields.requiredInteger("id"), OutputKind(rawValue: frame.type)!, frame.body)
         case "stdin_ack":
@@ -86,12 +78,9 @@ public enum ServerMessage: Hashable, Sendable {
         case .hello(let hello):
             var members: [(String, JSONValue)] = [("version", .integer(hello.version)), ("server", .string(hello.server)),
                                                   ("mode", .string(hello.mode)), ("auth", .string(hello.auth))]
-            if let challenge = hello.challenge { members.append(("challenge", .string(Hex.encode(challenge)))) }
             if let window = hello.stdinWindow { members.append(("stdin_window", .integer(window))) }
             if let window = hello.uploadWindow { members.append(("upload_window", .integer(window))) }
             FrameEncoder.append(type: "hello", members, to: &output)
-        case .authOK(let proof):
-            FrameEncoder.append(type: "auth_ok", [("proof", .string(Hex.encode(proof)))], to: &output)
         case .output(let id, let kind, let data):
             data.withUnsafeBytes { Self.appendOutput(id: id, kind, $0, to: &output) }
         case .stdinAck(let id, let bytes):

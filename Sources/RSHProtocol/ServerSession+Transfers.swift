@@ -132,9 +132,7 @@ extension ServerSession {
         transfer.stage = .sending(size: size, sent: total)
         transfer.bytes = total
         transfers[id] = transfer
-        let start = output.count
         FileReply.appendData(id: id, data, to: &output)
-        sealing?.sealFrame(in: &output, from: start)
     }
 
     /// The driver wrote `count` bytes of an upload: with a window they are

@@ -12,11 +12,6 @@ public struct ServerSession {
         /// Applied to commands whose request has no `timeout_ms`.
         public var defaultTimeoutMilliseconds: Int64?
         public var classicOutputCap: Int
-        /// Whether connections in the classic format are served at all (never
-        /// with authentication: a classic client cannot authenticate).
-        public var acceptsClassic: Bool
-        /// The pre-shared key every client must prove it holds, if any.
-        public var authentication: KeyedAuthentication?
         /// The stdin window offered to clients that ask for one; `nil` offers none.
         public var stdinWindow: Int?
         /// The upload window offered to the same clients; `nil`: uploads get the stdin window.
@@ -24,7 +19,6 @@ public struct ServerSession {
 
         public init(serverName: String, mode: String, maxExecs: Int = Limits.defaultMaxExecsPerConnection,
                     defaultTimeoutMilliseconds: Int64? = nil, classicOutputCap: Int = Limits.defaultClassicOutputCap,
-                    acceptsClassic: Bool = true, authentication: KeyedAuthentication? = nil,
                     stdinWindow: Int? = Limits.defaultStdinWindow) {
             precondition(stdinWindow.map { $0 >= 1 } ?? true, "a stdin window holds at least one byte")
             self.serverName = serverName
@@ -32,8 +26,6 @@ public struct ServerSession {
             self.maxExecs = maxExecs
             self.defaultTimeoutMilliseconds = defaultTimeoutMilliseconds
             self.classicOutputCap = classicOutputCap
-            self.acceptsClassic = acceptsClassic && authentication == nil
-            self.authentication = authentication
             self.stdinWindow = stdinWindow
         }
     }
@@ -57,7 +49,7 @@ public struct ServerSession {
         case terminate(id: Int64)
         /// A command ended; one log line.
         case finished(CommandRecord)
-        /// Something the server's log should say (a failed authentication).
+        /// Something the server's log should say.
         case warning(String)
         /// File work for a file request (ServerSession+Transfers.swift).
         case transfer(TransferAction)
@@ -77,8 +69,6 @@ public struct ServerSession {
         /// Waiting for the first bytes: "\0RSH" for v1, anything else for classic.
         case preface
         case awaitingHello
-        /// The server's hello asked the client to authenticate.
-        case awaitingAuth
         case ready
         case classic
         case closed
@@ -97,6 +87,8 @@ public struct ServerSession {
     }
 
     public let configuration: Configuration
+    /// The terms of this connection (`admit`).
+    public private(set) var admission = Admission.open
     public internal(set) var phase: Phase = .preface
     public private(set) var isShuttingDown = false
     /// Frames received whole, the preface counted as one. One read can end a
@@ -108,11 +100,7 @@ public struct ServerSession {
     /// The window of each upload, agreed with the stdin window.
     public internal(set) var uploadWindow: Int?
     private var preface: [UInt8] = []
-    private var decoder: FrameDecoder
-    /// The random bytes the client's proof must cover (authentication only).
-    private let challenge: [UInt8]
-    /// Seals every frame sent once the client has authenticated.
-    var sealing: FrameIntegrity?
+    private var decoder = FrameDecoder(.v1)
     /// What one read of a classic connection held, waiting for its turn.
     enum ClassicEntry {
         case command(String)
@@ -126,17 +114,14 @@ public struct ServerSession {
     var classicQueue: [ClassicEntry] = []
     var nextClassicID: Int64 = 1
 
-    /// `challenge` must be fresh random bytes when the configuration has
-    /// authentication (the driver draws them; the session stays deterministic).
-    public init(_ configuration: Configuration, challenge: [UInt8] = []) {
-        precondition(configuration.authentication == nil || challenge.count == Limits.handshakeRandomLength,
-                     "an authenticating session needs a challenge")
+    public init(_ configuration: Configuration) {
         self.configuration = configuration
-        self.challenge = challenge
-        // Until the client has authenticated, frames stay small: a peer that
-        // has proven nothing cannot make the server buffer much.
-        decoder = FrameDecoder(configuration.authentication == nil ? .v1
-            : .init(maxHeaderLength: Limits.maxUnauthenticatedFrameSize, maxBodySize: Limits.maxUnauthenticatedFrameSize))
+    }
+
+    /// Sets the terms of the connection, before its first byte is received.
+    public mutating func admit(_ admission: Admission) {
+        precondition(phase == .preface && preface.isEmpty, "a connection is admitted before its first byte")
+        self.admission = admission
     }
 
     /// The commands started and not yet finished.
@@ -152,9 +137,17 @@ public struct ServerSession {
         var actions: [Action] = []
         var remaining = bytes[...]
         if phase == .preface {
+            if preface.isEmpty, let refusal = admission.refusal {
+                // Refused before anything is read, in the format the first byte asks for.
+                guard bytes[0] == Limits.preface[0] else {
+                    phase = .closed
+                    return [.send(classicReply(code: 255, body: Array("rshd: \(refusal.message)\n".utf8))), .close]
+                }
+                return fail(refusal.code, refusal.message)
+            }
             if preface.isEmpty, bytes[0] != Limits.preface[0] {
                 phase = .classic
-                guard configuration.acceptsClassic else {
+                guard admission.acceptsClassic else {
                     phase = .closed
                     return [.send(classicReply(code: 255, body: Array("rshd: classic connections are not accepted by this server\n".utf8))),
                             .close]
@@ -175,12 +168,11 @@ public struct ServerSession {
         switch phase {
         case .classic:
             receiveClassic(UnsafeRawBufferPointer(rebasing: remaining), &actions)
-        case .awaitingHello, .awaitingAuth, .ready:
+        case .awaitingHello, .ready:
             decoder.feed(UnsafeRawBufferPointer(rebasing: remaining))
             while phase != .closed {
                 let frame: Frame?
                 do { frame = try decoder.next() } catch {
-                    if error.code == .integrityFailed { actions.append(.warning("closed: \(error.message)")) }
                     actions += fail(error.code, error.message)
                     break
                 }
@@ -203,10 +195,6 @@ public struct ServerSession {
             actions += fail(.helloRequired, "the first frame must be hello, not \(frame.type)")
             return
         }
-        if phase == .awaitingAuth, frame.type != "auth" {
-            actions += fail(.authRequired, "this server requires authentication before \(frame.type)")
-            return
-        }
         let message: ClientMessage
         do {
             message = try ClientMessage(frame)
@@ -220,29 +208,18 @@ public struct ServerSession {
                 actions += fail(.unsupportedVersion, "this server speaks version \(Limits.protocolVersion), not \(version)")
                 return
             }
-            var hello = ServerHello(server: configuration.serverName, mode: configuration.mode)
+            var hello = ServerHello(server: configuration.serverName, mode: configuration.mode,
+                                    auth: admission.clientAuthentication.rawValue)
             if wantsStdinWindow, let window = configuration.stdinWindow {
                 stdinWindow = window
                 hello.stdinWindow = Int64(window)
                 uploadWindow = configuration.uploadWindow ?? window
                 hello.uploadWindow = configuration.uploadWindow.map(Int64.init)
             }
-            if configuration.authentication != nil {
-                hello.auth = Handshake.method
-                hello.challenge = challenge
-                phase = .awaitingAuth
-            } else {
-                phase = .ready
-            }
+            phase = .ready
             actions.append(send(.hello(hello)))
         case (.awaitingHello, _):
             preconditionFailure("only hello is decoded before the handshake")
-        case (.awaitingAuth, .auth(let nonce, let proof)):
-            authenticate(nonce: nonce, proof: proof, &actions)
-        case (.awaitingAuth, _):
-            preconditionFailure("only auth is decoded while authenticating")
-        case (_, .auth):
-            actions += fail(.badRequest, configuration.authentication == nil ? "this server does not authenticate" : "auth sent twice")
         case (_, .hello):
             actions += fail(.badRequest, "hello sent twice")
         case (_, .exec(var request)):
@@ -292,29 +269,9 @@ public struct ServerSession {
         return nil
     }
 
-    /// Checks the client's proof; on success answers with the server's own
-    /// and turns on the integrity trailers in both directions.
-    private mutating func authenticate(nonce: [UInt8], proof: [UInt8], _ actions: inout [Action]) {
-        guard let authentication = configuration.authentication else { return }
-        let authenticator = authentication.makeAuthenticator(authentication.key)
-        let valid = Handshake.isValidClientProof(proof, authenticator, challenge: challenge, nonce: nonce)
-        guard valid else {
-            actions.append(.warning("authentication failed: the client's proof does not match the key"))
-            actions += fail(.authFailed, "authentication failed")
-            return
-        }
-        actions.append(send(.authOK(proof: Handshake.serverProof(authenticator, challenge: challenge, nonce: nonce))))
-        sealing = authentication.integrity(.serverToClient, challenge: challenge, nonce: nonce)
-        decoder.integrity = authentication.integrity(.clientToServer, challenge: challenge, nonce: nonce)
-        decoder.configuration = .v1
-        phase = .ready
-    }
-
-    /// A message as bytes to send, sealed once the connection is authenticated.
+    /// A message as bytes to send.
     func send(_ message: ServerMessage) -> Action {
-        var bytes = message.encoded
-        sealing?.sealFrame(in: &bytes, from: 0)
-        return .send(bytes)
+        .send(message.encoded)
     }
 
     // MARK: Events from the driver
@@ -341,9 +298,7 @@ public struct ServerSession {
         defer { commands[id] = command }
         command.bytesOut += data.count
         guard phase == .classic else {
-            let start = output.count
             ServerMessage.appendOutput(id: id, kind, data, to: &output)
-            sealing?.sealFrame(in: &output, from: start)
             return nil
         }
         let room = configuration.classicOutputCap - command.classicStdout.count - command.classicStderr.count
@@ -391,7 +346,7 @@ public struct ServerSession {
     /// The handshake deadline passed. Until the client's hello is answered
     /// the connection is told so and closed; after it, nothing happens.
     public mutating func handshakeTimedOut() -> [Action] {
-        guard phase == .preface || phase == .awaitingHello || phase == .awaitingAuth else { return [] }
+        guard phase == .preface || phase == .awaitingHello else { return [] }
         return fail(.handshakeTimeout, "the handshake did not finish in time")
     }
 
@@ -400,7 +355,7 @@ public struct ServerSession {
     public var isMidFrame: Bool {
         switch phase {
         case .preface: return !preface.isEmpty
-        case .awaitingHello, .awaitingAuth, .ready: return !decoder.isAtFrameBoundary
+        case .awaitingHello, .ready: return !decoder.isAtFrameBoundary
         case .classic, .closed: return false
         }
     }

@@ -23,9 +23,45 @@ public func createNewFile(_ path: String, mode: mode_t, _ bytes: [UInt8]) throws
     try fd.writeAll(bytes)
 }
 
+/// Creates `path` with `mode` and `bytes` all at once: the bytes go to a
+/// temporary file beside it, which is then hard-linked to `path`
+/// (`link(2)` fails with `fileExists` rather than replace a file). So no
+/// reader ever sees a partial file, an existing file is never overwritten,
+/// and two processes creating the same file at once get one winner.
+public func createFileAtomically(_ path: String, mode: mode_t, _ bytes: [UInt8]) throws(Errno) {
+    var suffix = ""
+    for byte in try randomBytes(6) { suffix += String(byte, radix: 16) }
+    let temporary = "\(path).tmp-\(getpid())-\(suffix)"
+    defer { unlink(temporary) }
+    let fd = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .exclusive], permissions: mode)
+    do {
+        try fd.writeAll(bytes)
+        _ = try retryingInterrupts { fsync(fd.rawValue) }
+    } catch {
+        fd.closeAfterUse()
+        throw error
+    }
+    fd.closeAfterUse()
+    _ = try retryingInterrupts { link(temporary, path) }
+}
+
+/// Appends `bytes` to a file in one `write(2)` with `O_APPEND`, creating it
+/// with `mode` if it does not exist: lines appended by two processes at
+/// once do not interleave.
+public func appendToFile(_ path: String, mode: mode_t, _ bytes: [UInt8]) throws(Errno) {
+    let fd = FileDescriptor(rawValue: try retryingInterrupts { open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode) })
+    defer { fd.closeAfterUse() }
+    try fd.writeAll(bytes)
+}
+
 /// Creates one directory (`mkdir(2)`); its parent must exist.
 public func makeDirectory(_ path: String, permissions: mode_t = 0o755) throws(Errno) {
     _ = try retryingInterrupts { mkdir(path, permissions) }
+}
+
+/// Removes an empty directory (`rmdir(2)`).
+public func removeDirectory(_ path: String) throws(Errno) {
+    _ = try retryingInterrupts { rmdir(path) }
 }
 
 /// The names in a directory, without "." and ".." (`opendir(3)`, `readdir(3)`).

@@ -18,22 +18,39 @@ public enum ProcessIdentity {
     public static func environmentValue(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
-    /// The login shell of this process's effective user, from the password
-    /// database (`getpwuid_r(3)`), as login(1) and sshd take it; `nil` when
-    /// the entry has none.
-    public static var loginShell: String? { passwordEntryField(\.pw_shell) }
-    /// The home directory of this process's effective user, from the password database.
-    public static var homeDirectory: String? { passwordEntryField(\.pw_dir) }
-
-    private static func passwordEntryField(_ field: KeyPath<passwd, UnsafeMutablePointer<CChar>?>) -> String? {
-        var entry = passwd()
-        var found: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(geteuid(), &entry, &buffer, buffer.count, &found) == 0, found != nil,
-              let value = entry[keyPath: field] else { return nil }
-        let text = String(cString: value)
-        return text.isEmpty ? nil : text
+    /// The user's home directory: `HOME`, or the password database's entry
+    /// for the effective user when `HOME` is unset or empty (as OpenSSH does).
+    public static var homeDirectory: String? {
+        if let home = environmentValue("HOME"), !home.isEmpty { return home }
+        return passwordEntry { String(cString: $0.pw_dir) }
     }
+
+    /// The effective user's name (`getpwuid_r(3)`), or the number when it has none.
+    public static var userName: String {
+        passwordEntry { String(cString: $0.pw_name) } ?? "\(effectiveUserID)"
+    }
+
+    /// This machine's name (`gethostname(2)`).
+    public static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func passwordEntry<Value>(_ body: (passwd) -> Value) -> Value? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwuid_r(geteuid(), &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return body(entry)
+    }
+
+    /// The login shell of this process's effective user, from the password
+    /// database, as login(1) and sshd take it; `nil` when the entry has none.
+    public static var loginShell: String? {
+        passwordEntry { $0.pw_shell.map { String(cString: $0) } }?.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The physical path of the working directory (`getcwd(3)`); `nil` when
     /// it has none (it was removed) or it is out of reach.
     public static var workingDirectory: String? {

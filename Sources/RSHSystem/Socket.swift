@@ -194,6 +194,15 @@ extension FileDescriptor {
         return (pid, uid, gid)
     }
 
+    /// The uid that owns the other end of an accepted TCP connection from
+    /// this machine (a sock_diag query for the connecting socket); `noSuchFile`
+    /// when no open socket of this machine is that end.
+    public func tcpPeerOwner() throws(Errno) -> UInt32 {
+        var uid: uid_t = 0
+        _ = try retryingInterrupts { crsh_tcp_peer_owner(rawValue, &uid) }
+        return uid
+    }
+
     /// `SO_ERROR`: the result of a connect that finished in the background.
     func pendingSocketError() throws(Errno) -> Errno {
         var value: Int32 = 0

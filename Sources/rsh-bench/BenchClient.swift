@@ -1,30 +1,32 @@
 import RemoteShell
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// One client connection, v1 or classic, used from a coroutine on the
-/// generator's loop.
+/// generator's loop: in clear, or (v1) over TLS through the same
+/// `TLSSession` transform rsh and rshd use (the generator does its own
+/// socket I/O, as a driver does).
 final class BenchClient {
     let loop: EventLoop
     let socket: FileDescriptor
     let wire: WireProtocol
-    /// The pre-shared key, for a server that asks for one.
-    let key: [UInt8]?
+    /// The TLS session, when the client speaks TLS.
+    let tls: TLSSession?
     private var decoder: FrameDecoder
-    private var sealing: FrameIntegrity?
     private let handle = EventLoop.WaitHandle()
     private var nextID: Int64 = 1
     /// False once a read has taken all there was (see `nextFrame`).
     private var mayHaveInput = true
 
-    init(address: SocketAddress, loop: EventLoop, wire: WireProtocol = .v1, key: [UInt8]? = nil) throws {
+    /// `tls`: a client context (with a pre-shared key, or an identity) for a TLS connection; `nil` for one in clear.
+    init(address: SocketAddress, loop: EventLoop, wire: WireProtocol = .v1, tls: TLSContext? = nil) throws {
         self.loop = loop
         self.wire = wire
-        self.key = key
         decoder = wire == .classic ? ClassicReply.decoder() : FrameDecoder()
         socket = try FileDescriptor.connectedSocket(to: address)
         try socket.setNonBlocking()
+        self.tls = try tls.map { try TLSSession($0) }
     }
 
     func close() {
@@ -32,17 +34,43 @@ final class BenchClient {
         socket.closeAfterUse()
     }
 
-    func send(_ bytes: [UInt8]) async throws {
+    /// Sends bytes as they are on the socket, waiting for room as needed.
+    private func sendRaw(_ bytes: [UInt8]) async throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = try bytes.withUnsafeBytes { raw in try socket.trySend(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
-            if let sent { offset += sent } else { _ = await loop.wait([.writable(socket)], handle: handle) }
+            if let sent = try bytes[offset...].withUnsafeBytes({ try socket.trySend($0) }) {
+                offset += sent
+            } else {
+                _ = await loop.wait([.writable(socket)], handle: handle)
+            }
         }
     }
 
-    func nextFrame() async throws -> Frame {
+    /// Sends what the TLS session has to send.
+    private func sendCiphertext(_ session: TLSSession) async throws {
+        while session.outboundByteCount > 0 {
+            let bytes = session.withOutbound { Array($0) }
+            try await sendRaw(bytes)
+            session.consumeOutbound(bytes.count)
+        }
+    }
+
+    /// Sends plaintext: as it is, or encrypted.
+    func send(_ bytes: [UInt8]) async throws {
+        guard let tls else {
+            try await sendRaw(bytes)
+            return
+        }
+        var offset = 0
+        while offset < bytes.count { offset += try bytes[offset...].withUnsafeBytes { try tls.write($0) } }
+        try await sendCiphertext(tls)
+    }
+
+    /// Reads the socket once (waiting only after a read took all there was)
+    /// and hands the bytes to `consume` at once: they are in the loop's shared
+    /// scratch buffer, which the next client to read overwrites.
+    private func readSocket(_ consume: (UnsafeRawBufferPointer) -> Void) async throws {
         while true {
-            if let frame = try decoder.next() { return frame }
             // A read that did not fill the buffer took all there was, and
             // epoll reports what arrives after it: wait rather than read into
             // EAGAIN (the server's reader follows the same rule). On a
@@ -57,55 +85,72 @@ final class BenchClient {
                 continue
             }
             guard count > 0 else { throw ConnectionClosed() }
-            decoder.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
             mayHaveInput = count == loop.scratch.count || loop.hasHungUp(socket)
+            consume(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+            return
+        }
+    }
+
+    func nextFrame() async throws -> Frame {
+        while true {
+            if let frame = try decoder.next() { return frame }
+            guard let tls else {
+                try await readSocket { decoder.feed($0) }
+                continue
+            }
+            switch try tls.read(into: loop.scratch) {
+            case .bytes(let count): decoder.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+            case .closed: throw ConnectionClosed()
+            case .needsInput: try await readSocket { tls.receive($0) }
+            }
         }
     }
 
     /// Connects, completes the handshake, runs `body` with the client, and closes it.
-    static func session<Value>(to address: SocketAddress, loop: EventLoop, wire: WireProtocol = .v1, key: [UInt8]? = nil,
+    static func session<Value>(to address: SocketAddress, loop: EventLoop, wire: WireProtocol = .v1, tls: TLSContext? = nil,
                                _ body: (BenchClient) async throws -> Value) async throws -> Value {
-        let client = try BenchClient(address: address, loop: loop, wire: wire, key: key)
+        let client = try BenchClient(address: address, loop: loop, wire: wire, tls: tls)
         defer { client.close() }
         try await client.startHandshake()
         try await client.finishHandshake()
         return try await body(client)
     }
 
-    /// Sends the preface and hello without waiting for the answer (a classic
-    /// connection has no handshake).
+    /// Sends the first bytes without waiting for an answer: the TLS
+    /// ClientHello, or the preface and hello in clear (a classic connection
+    /// has no handshake).
     func startHandshake() async throws {
         guard wire == .v1 else { return }
-        try await send(Limits.preface + ClientMessage.hello(version: 1, client: "rsh-bench").encoded)
+        if let tls {
+            _ = try tls.handshake()
+            try await sendCiphertext(tls)
+        } else {
+            try await send(Self.opening)
+        }
     }
 
-    /// Reads the server's hello and, when it asks for it, authenticates with the
-    /// key; from then on every frame is sealed and checked, as rsh does.
+    /// Completes the TLS handshake if there is one (the generator trusts the
+    /// server's key: it started the server), sends the preface and hello
+    /// there, and reads the server's hello.
     func finishHandshake() async throws {
         guard wire == .v1 else { return }
+        if let tls {
+            while try !tls.handshake() {
+                try await sendCiphertext(tls)
+                try await readSocket { tls.receive($0) }
+            }
+            try await send(Self.opening)
+        }
         let hello = try await nextFrame()
         guard hello.type == "hello" else { throw UnexpectedFrame(frame: hello) }
-        guard hello["auth"] == .string(Handshake.method) else { return }
-        guard let key, let challenge = hello["challenge"]?.stringValue.flatMap(Hex.decode) else { throw UnexpectedFrame(frame: hello) }
-        let nonce = try randomBytes(Limits.handshakeRandomLength)
-        let authenticator = HMACSHA256(key: key)
-        try await send(ClientMessage.auth(nonce: nonce, proof: Handshake.clientProof(authenticator, challenge: challenge, nonce: nonce)).encoded)
-        let ok = try await nextFrame()
-        guard ok.type == "auth_ok", let proof = ok["proof"]?.stringValue.flatMap(Hex.decode),
-              Handshake.isValidServerProof(proof, authenticator, challenge: challenge, nonce: nonce) else {
-            throw UnexpectedFrame(frame: ok)
-        }
-        let sessionKey = Handshake.sessionKey(authenticator, challenge: challenge, nonce: nonce)
-        decoder.integrity = FrameIntegrity(HMACSHA256(key: sessionKey), .serverToClient)
-        sealing = FrameIntegrity(HMACSHA256(key: sessionKey), .clientToServer)
     }
+
+    private static let opening = Limits.preface + ClientMessage.hello(version: 1, client: "rsh-bench").encoded
 
     func sendExec(_ command: String) async throws -> Int64 {
         let id = nextID
         nextID += 1
-        var bytes = ClientMessage.exec(ExecRequest(id: id, command: .shell(command))).encoded
-        sealing?.sealFrame(in: &bytes, from: 0)
-        try await send(bytes)
+        try await send(ClientMessage.exec(ExecRequest(id: id, command: .shell(command))).encoded)
         return id
     }
 

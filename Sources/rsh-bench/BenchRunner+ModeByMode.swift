@@ -1,6 +1,7 @@
 import RemoteShell
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// The workloads measured mode by mode, each on a fresh server: the ones
 /// with no peer and a limit of their own (a floor, the same stream without a
@@ -13,15 +14,16 @@ extension BenchRunner {
         let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode,
                                               extra: serverArguments + (key.map { ["--key-file", $0.path] } ?? []))
         defer { server.stop() }
-        _ = try generator.run { [address = server.address, loop = generator.loop, bytes = key?.bytes] in
-            try await BenchClient.session(to: address, loop: loop, key: bytes) { try await $0.run("true").bytes }
+        let tls = try key.map { try TLSContext(role: .client, identity: nil, preSharedKey: $0.bytes, peerKeys: .anyKey) }
+        _ = try generator.run { [address = server.address, loop = generator.loop, tls] in
+            try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("true").bytes }
         }
         let baselineRSS = server.statistics.residentBytes ?? 0
         let cpuBefore = server.statistics.cpuSeconds ?? 0
         let generatorBefore = LoadGenerator.processCPUSeconds
         let sampler = try Sampler(processID: server.processID)
         let start = ContinuousClock.now
-        var result = try measureAlone(workload, server, mode: mode, key: key?.bytes)
+        var result = try measureAlone(workload, server, mode: mode, tls: tls)
         let elapsed = start.duration(to: .now).seconds
         let peaks = sampler.stop()
         let peakRSS = max(peaks.resident, server.statistics.peakResidentBytes ?? 0)
@@ -37,11 +39,11 @@ extension BenchRunner {
     private func benchKey() throws -> (path: String, bytes: [UInt8]) {
         let path = "/tmp/rsh-bench-\(ProcessIdentity.processID).key"
         try? removeFile(atPath: path)
-        try KeyFile.generate(path)
-        return (path, try KeyFile.load(path))
+        try PreSharedKeyFile.generate(path)
+        return (path, try PreSharedKeyFile.load(path))
     }
 
-    private func measureAlone(_ workload: Workload, _ server: ServerUnderTest, mode: ServerMode, key: [UInt8]?) throws -> BenchResult {
+    private func measureAlone(_ workload: Workload, _ server: ServerUnderTest, mode: ServerMode, tls: TLSContext?) throws -> BenchResult {
         let address = server.address
         let loop = generator.loop
         let contender = Contender.rshd(mode, .v1)
@@ -82,8 +84,8 @@ extension BenchRunner {
             defer { plain.stop() }
             var plainRates: [Double] = [], keyedRates: [Double] = [], ratios: [Double] = []
             for _ in 0..<rounds(5) {
-                plainRates.append(try streamRate(plain.address, bytes: bytes, key: nil))
-                keyedRates.append(try streamRate(address, bytes: bytes, key: key))
+                plainRates.append(try streamRate(plain.address, bytes: bytes, tls: nil))
+                keyedRates.append(try streamRate(address, bytes: bytes, tls: tls))
                 ratios.append(keyedRates.last! / plainRates.last!)
             }
             var result = BenchResult(workload: workload, contender: contender, value: keyedRates.median, unit: "bytes/s",

@@ -2,6 +2,7 @@ import RemoteShell
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTLS
 
 /// Runs every workload: the ones with peers and raw limits in interleaved
 /// rounds over all their contenders at once (`Rounds`), the others mode by
@@ -143,7 +144,7 @@ struct BenchRunner {
             sample = { entrant in
                 switch entrant.contender {
                 case .relay: return Rounds.Sample(value: try RawLimits.relayRate(bytes: bytes))
-                case .rshd: return Rounds.Sample(value: try streamRate(entrant.server!.address, bytes: bytes, key: nil))
+                case .rshd: return Rounds.Sample(value: try streamRate(entrant.server!.address, bytes: bytes, tls: nil))
                 case .rsh: return Rounds.Sample(value: try ClientRuns.streamRate(rshArguments(entrant, stream), bytes: bytes))
                 case .openSSH: return Rounds.Sample(value: try ClientRuns.streamRate(openSSH!.client(stream), bytes: bytes))
                 default: throw BenchError("\(entrant.contender) in \(workload)")
@@ -185,7 +186,7 @@ struct BenchRunner {
 
     /// `rsh` against the entrant's server, running `command`.
     private func rshArguments(_ entrant: Rounds.Entrant, _ command: String) -> [String] {
-        [binaries + "/rsh", "\(entrant.server!.address)", command]
+        [binaries + "/rsh"] + BenchKeys.clientArguments + ["\(entrant.server!.address)", command]
     }
 
     /// `connections` clients of the entrant's server at once, each running
@@ -216,11 +217,12 @@ struct BenchRunner {
     }
 
     /// One client streams `bytes` of zeros from `address`; bytes per second.
-    func streamRate(_ address: SocketAddress, bytes: Int, key: [UInt8]?) throws -> Double {
+    /// `tls`: a client context for a server that speaks TLS, `nil` in clear.
+    func streamRate(_ address: SocketAddress, bytes: Int, tls: TLSContext?) throws -> Double {
         let loop = generator.loop
         let start = ContinuousClock.now
         let received = try generator.run {
-            try await BenchClient.session(to: address, loop: loop, key: key) { try await $0.run("head -c \(bytes) /dev/zero").bytes }
+            try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("head -c \(bytes) /dev/zero").bytes }
         }
         guard received == bytes else { throw BenchError("stream: received \(received) of \(bytes) bytes") }
         return Double(bytes) / start.duration(to: .now).seconds

@@ -97,6 +97,7 @@ do {
     let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes,
                              serverArguments: serverArguments, peers: peers, roundCount: rounds,
                              spawnCommands: spawnCommands.isEmpty ? SpawnPaths.defaultCommands : spawnCommands, log: log)
+    defer { BenchKeys.remove() }
     let outcome = try runner.runAll()
     generator.stop()
     let report = Report(outcome: outcome, machine: Machine(), date: WallClock.timestamp(), serverArguments: serverArguments)

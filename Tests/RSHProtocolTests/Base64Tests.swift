@@ -26,7 +26,19 @@ struct Base64Tests {
         }
     }
 
-    @Test("text that is not canonical base64 is refused", arguments: ["Z", "Zg=", "Zm9v=", "Z===", "Zh==", "Zm9=v", "Zm9v!", "Zg==Zg=="])
+    @Test("random bytes survive a round trip, with line breaks in the text (as PEM wraps it)")
+    func wrapped() {
+        var generator = SystemRandomNumberGenerator()
+        for count in 0..<200 {
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let text = Base64.encode(bytes)
+            let lines = stride(from: 0, to: text.count, by: 70).map { String(Array(text)[$0..<min(text.count, $0 + 70)]) }
+            #expect(Base64.decode(lines.joined(separator: "\n")) == bytes)
+        }
+    }
+
+    @Test("text that is not canonical base64 is refused",
+          arguments: ["Z", "Zg=", "Zm9v=", "Z===", "Zh==", "Zm9=", "Zm9=v", "Zm9v!", "Zg==Zg==", "===="])
     func invalid(_ text: String) {
         #expect(Base64.decode(text) == nil)
     }

@@ -1,4 +1,3 @@
-import RSHCrypto
 import RSHProtocol
 import Testing
 
@@ -236,31 +235,17 @@ struct ConnectionMachinePhaseTests {
         expectDeadline(machine, earliestOf: [now + timeouts.writeStall])
     }
 
-    @Test("an authenticating client is handshaking until its proof is checked, and the handshake deadline still holds")
-    func authenticationIsPartOfTheHandshake() {
-        let authentication = KeyedAuthentication(key: Array("a key of at least sixteen bytes!".utf8),
-                                                 makeAuthenticator: HMACSHA256.factory)
-        var machine = accepted(ServerSession(.init(serverName: "rshd/test", mode: "test", authentication: authentication),
-                                             challenge: [UInt8](repeating: 7, count: Limits.handshakeRandomLength)))
-        var client = ClientSession(clientName: "rsh/test", authentication: authentication,
-                                   nonce: [UInt8](repeating: 9, count: Limits.handshakeRandomLength))
-        _ = machine.received(client.openingBytes, now: at(.seconds(1)))
-        #expect(machine.phase == .handshaking(deadline: at(.seconds(10))), "the challenge is out; the proof is not in")
-        #expect(queuedTypes(machine) == ["hello"])
-
-        var silent = machine
-        _ = silent.expire(now: at(.seconds(10)))
-        #expect(silent.phase == .closing)
-        #expect(queuedFrames(silent).last?["code"] == "handshake_timeout")
-
-        let challenge = machine.withQueuedBytes { Array($0) }
-        _ = machine.wrote(challenge.count, now: at(.seconds(1)))
-        var answer: [UInt8] = []
-        for case .send(let bytes) in client.receive(challenge) { answer += bytes }
-        _ = machine.received(answer, now: at(.seconds(2)))
-        #expect(machine.phase == .open)
-        let proof = machine.withQueuedBytes { Array($0) }
-        #expect(client.receive(proof).contains { if case .ready = $0 { return true } else { return false } })
+    @Test("a connection refused at admission answers its first byte, lingers, and starts nothing", arguments: [ErrorCode.tlsRequired, .forbidden])
+    func refusedAtAdmission(_ code: ErrorCode) {
+        var machine = accepted()
+        machine.admit(Admission(clientAuthentication: .none, refusal: ProtocolError(code, "refused"), acceptsClassic: true))
+        let actions = machine.received(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
+                                       + ClientMessage.exec(ExecRequest(id: 1, command: .shell("true"))).encoded, now: at(.seconds(1)))
+        #expect(started(actions).isEmpty)
+        #expect(machine.phase == .closing)
+        #expect(queuedFrames(machine).map { $0["code"]?.stringValue } == [code.rawValue])
+        #expect(takeAll(&machine, now: at(.seconds(2))).actions == [.shutdownWriting])
+        #expect(machine.phase == .lingering(deadline: at(.seconds(3))))
     }
 
     @Test("a classic connection opens on its first read; output held for the reply starts no write-stall deadline")
@@ -302,11 +287,10 @@ struct ConnectionMachinePhaseTests {
         #expect(machine.phase == .lingering(deadline: at(.seconds(3))))
     }
 
-    @Test("a server that refuses classic connections answers the first read and closes")
+    @Test("a connection that may not be classic (TLS) answers a classic first read and closes")
     func classicRefused() {
-        var configuration = configuration()
-        configuration.acceptsClassic = false
-        var machine = accepted(ServerSession(configuration))
+        var machine = accepted()
+        machine.admit(Admission(clientAuthentication: .none, acceptsClassic: false))
         #expect(machine.received(Array("ls".utf8), now: at(.seconds(1))).isEmpty)
         #expect(machine.phase == .closing)
         #expect(queuedFrames(machine).map { $0["exit_code"] } == [255])

@@ -17,7 +17,7 @@ private func server(window: Int? = 8, maxExecs: Int = 16) -> ServerSession {
     return session
 }
 
-private func frames(in actions: [ServerSession.Action]) -> [Frame] {
+private func sentFrames(in actions: [ServerSession.Action]) -> [Frame] {
     var bytes: [UInt8] = []
     for case .send(let sent) in actions { bytes += sent }
     return decodedFrames(bytes)
@@ -52,12 +52,12 @@ struct FileTransferSessionTests {
     func uploadWindowInHello() throws {
         var configuration = configuration()
         var offering = ServerSession(configuration)
-        let hello = try #require(frames(in: offering.receive(windowedHello)).first)
+        let hello = try #require(sentFrames(in: offering.receive(windowedHello)).first)
         #expect(hello["upload_window"] == .integer(Int64(Limits.defaultUploadWindow)))
         #expect(offering.uploadWindow == Limits.defaultUploadWindow)
         configuration.uploadWindow = nil
         var declining = ServerSession(configuration)
-        #expect(try #require(frames(in: declining.receive(windowedHello)).first)["upload_window"] == nil)
+        #expect(try #require(sentFrames(in: declining.receive(windowedHello)).first)["upload_window"] == nil)
         #expect(declining.uploadWindow == Limits.defaultStdinWindow)
 
         var client = ClientSession(clientName: "test")
@@ -80,7 +80,7 @@ struct FileTransferSessionTests {
                                                                                                  modified: nil)))])
         #expect(session.receive(data(1, 8)) == [.transfer(.write(id: 1, [UInt8](repeating: 0x61, count: 8)))])
         #expect(session.uploadWritten(id: 1, count: 3).isEmpty)
-        let ack = try #require(frames(in: session.uploadWritten(id: 1, count: 5)).first)
+        let ack = try #require(sentFrames(in: session.uploadWritten(id: 1, count: 5)).first)
         #expect(ack.type == "file_ack")
         #expect(ack["id"] == 1)
         #expect(ack["bytes"] == 8)
@@ -88,7 +88,7 @@ struct FileTransferSessionTests {
         #expect(session.receive(ClientMessage.fileEnd(id: 1, sha256: digest).encoded) == [.transfer(.commit(id: 1, sha256: digest))])
         #expect(session.uploadWritten(id: 1, count: 2).isEmpty, "no acknowledgement once the upload has ended")
         let done = session.transferReplied(id: 1, .done(skipped: 0))
-        #expect(frames(in: done).map(\.type) == ["done"])
+        #expect(sentFrames(in: done).map(\.type) == ["done"])
         #expect(records(in: done) == [TransferRecord(id: 1, request: .upload(path: "a.txt", size: 10, permissions: 0o644, modified: nil),
                                                      bytes: 10)])
         #expect(!session.hasTransfers)
@@ -100,7 +100,7 @@ struct FileTransferSessionTests {
         var session = server()
         let request = FileRequest.download(path: "/etc/motd")
         #expect(session.receive(ClientMessage.file(id: 4, request).encoded) == [.transfer(.perform(id: 4, request))])
-        let info = try #require(frames(in: session.transferReplied(id: 4, .info(someFile))).first)
+        let info = try #require(sentFrames(in: session.transferReplied(id: 4, .info(someFile))).first)
         #expect(info.type == "file_info")
         #expect(info["size"] == 10)
         #expect(info["mode"] == .integer(0o640))
@@ -110,7 +110,7 @@ struct FileTransferSessionTests {
         [UInt8](repeating: 8, count: 4).withUnsafeBytes { session.downloadData(id: 4, $0, into: &queue) }
         #expect(decodedFrames(queue).map(\.body) == [[UInt8](repeating: 7, count: 6), [UInt8](repeating: 8, count: 4)])
         let end = session.transferReplied(id: 4, .end(sha256: digest))
-        #expect(frames(in: end).first?["sha256"]?.stringValue == Hex.encode(digest))
+        #expect(sentFrames(in: end).first?["sha256"]?.stringValue == Hex.encode(digest))
         #expect(records(in: end).first?.bytes == 10)
         #expect(!session.hasTransfers)
     }
@@ -120,12 +120,12 @@ struct FileTransferSessionTests {
         var session = server()
         _ = session.receive(ClientMessage.file(id: 2, .list(path: "d")).encoded + ClientMessage.file(id: 3, .stat(path: "d")).encoded)
         let link = FileInfo(kind: .symbolicLink, size: 3, permissions: 0o777, modified: FileTime(seconds: 5), linkTarget: "a b")
-        let entry = try #require(frames(in: session.transferReplied(id: 2, .entry(name: "l\nk", link))).first)
+        let entry = try #require(sentFrames(in: session.transferReplied(id: 2, .entry(name: "l\nk", link))).first)
         #expect(entry["name"] == "l\nk")
         #expect(entry["target"] == "a b")
-        #expect(frames(in: session.transferReplied(id: 2, .done(skipped: 2))).first?["skipped"] == 2)
+        #expect(sentFrames(in: session.transferReplied(id: 2, .done(skipped: 2))).first?["skipped"] == 2)
         let stat = session.transferReplied(id: 3, .info(someFile))
-        #expect(frames(in: stat).map(\.type) == ["file_info"])
+        #expect(sentFrames(in: stat).map(\.type) == ["file_info"])
         #expect(records(in: stat).count == 1, "a stat ends with its answer")
         #expect(!session.hasTransfers)
     }
@@ -135,7 +135,7 @@ struct FileTransferSessionTests {
         var session = server()
         _ = session.receive(upload(1, size: 5))
         let failed = session.transferFailed(ProtocolError(.permissionDenied, "/ro/a.txt: Permission denied", id: 1))
-        let error = try #require(frames(in: failed).first)
+        let error = try #require(sentFrames(in: failed).first)
         #expect(error["code"] == "permission_denied")
         #expect(error["id"] == 1)
         #expect(records(in: failed).first?.failure == "permission_denied: /ro/a.txt: Permission denied")
@@ -152,7 +152,7 @@ struct FileTransferSessionTests {
                 == [.transfer(.abort(id: 1)), .transfer(.abort(id: 2))])
         #expect(records(in: actions).map(\.failure) == ["the connection was lost", "the connection was lost"])
         #expect(records(in: actions).last?.bytes == 5)
-        #expect(frames(in: actions).isEmpty)
+        #expect(sentFrames(in: actions).isEmpty)
     }
 
     @Test("a shutdown lets the requests in flight finish, refuses new ones, and closes after the last")
@@ -160,12 +160,12 @@ struct FileTransferSessionTests {
         var session = server()
         _ = session.receive(upload(1, size: 1))
         #expect(session.beginShutdown().isEmpty, "the upload goes on")
-        let refused = try #require(frames(in: session.receive(ClientMessage.file(id: 2, .stat(path: "a")).encoded)).first)
+        let refused = try #require(sentFrames(in: session.receive(ClientMessage.file(id: 2, .stat(path: "a")).encoded)).first)
         #expect(refused["code"] == "shutting_down")
         #expect(refused["id"] == 2)
         _ = session.receive(data(1, 1) + ClientMessage.fileEnd(id: 1, sha256: digest).encoded)
         let done = session.transferReplied(id: 1, .done(skipped: 0))
-        #expect(frames(in: done).map(\.type) == ["done", "error"])
+        #expect(sentFrames(in: done).map(\.type) == ["done", "error"])
         #expect(done.last == .close)
 
         var slow = server()

@@ -9,7 +9,8 @@ private func readySession(maxExecs: Int = 16) -> ServerSession {
     return session
 }
 
-private func frames(in actions: [ServerSession.Action]) -> [Frame] {
+/// The frames a session's `.send` actions carry, decoded.
+func frames(in actions: [ServerSession.Action]) -> [Frame] {
     var decoder = FrameDecoder(.init(maxBodySize: 1 << 30, requiresType: false))
     for case .send(let bytes) in actions { decoder.feed(bytes) }
     var result: [Frame] = []
@@ -184,11 +185,10 @@ struct ClassicSessionTests {
         #expect(reply["exit_code"] == -15)
     }
 
-    @Test("a server that refuses classic connections says so in the classic format")
+    @Test("a connection that may not be classic (TLS) says so in the classic format")
     func refused() throws {
-        var configuration = configuration()
-        configuration.acceptsClassic = false
-        var session = ServerSession(configuration)
+        var session = ServerSession(configuration())
+        session.admit(Admission(clientAuthentication: .none, acceptsClassic: false))
         let actions = session.receive(Array("ls".utf8))
         #expect(actions.last == .close)
         let reply = try #require(frames(in: actions).first)

@@ -62,12 +62,10 @@ struct SessionVectorTests {
 
 @Suite("Error codes")
 struct ErrorCoverageTests {
-    /// Codes produced in the sans-IO tests of ServerSessionTests rather than by a vector.
-    /// Codes produced in the sans-IO tests of ServerSessionTests and AuthenticationTests
-    /// rather than by a vector. (`forbidden` comes from the listener: RemoteShellTests.SecurityTests.)
-    /// The file errors other than the size's come from the driver's file work (RSHFilesTests, FileTransferTests).
+    /// Codes produced in the sans-IO tests of ServerSessionTests and AdmissionTests rather than by a vector.
+    /// The file errors other than the size's come from the driver's file work (RSHFilesTests, FileRequestTests).
     static let reachedBySessionEvents: Set<ErrorCode> = [.badCwd, .spawnFailed, .shuttingDown, .handshakeTimeout, .busy,
-                                                         .authRequired, .authFailed, .integrityFailed, .forbidden, .frameTimeout,
+                                                         .forbidden, .tlsRequired, .frameTimeout,
                                                          .noSuchFile, .notDirectory, .isDirectory, .notRegularFile,
                                                          .permissionDenied, .noSpace, .hashMismatch, .fileFailed]
 

@@ -10,14 +10,6 @@ private func server(window: Int? = 8) -> ServerSession {
     return ServerSession(configuration)
 }
 
-private func frames(in actions: [ServerSession.Action]) -> [Frame] {
-    var decoder = FrameDecoder()
-    for case .send(let bytes) in actions { decoder.feed(bytes) }
-    var result: [Frame] = []
-    while let frame = try? decoder.next() { result.append(frame) }
-    return result
-}
-
 private func stdin(_ id: Int64, _ count: Int) -> [UInt8] {
     ClientMessage.stdin(id: id, data: [UInt8](repeating: 0x61, count: count)).encoded
 }

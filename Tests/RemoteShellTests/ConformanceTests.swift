@@ -26,7 +26,7 @@ struct ConformanceTests {
         let hello = try client.handshake()
         #expect(hello["mode"]?.stringValue == setup.mode.rawValue)
         #expect(hello["version"] == 1)
-        #expect(hello["auth"]?.stringValue == (setup.authenticated ? Handshake.method : "none"))
+        #expect(hello["auth"]?.stringValue == setup.expectedAuth)
     }
 
     @Test("exit codes and signals", arguments: Setup.all)
@@ -91,6 +91,18 @@ struct ConformanceTests {
         #expect(missing.error?["code"] == "bad_cwd")
         #expect(missing.exit == nil)
         #expect(try client.run("echo still here").stdoutText == "still here\n")
+    }
+
+    @Test("every command gets RSH_CONNECTION: client address and port, server address and port, as SSH_CONNECTION",
+          arguments: Setup.all)
+    func connectionVariable(_ setup: Setup) throws {
+        let client = try setup.client()
+        try client.handshake()
+        let clientPort = try #require(try client.socket.localAddress().port)
+        let expected = "127.0.0.1 \(clientPort) 127.0.0.1 \(setup.server.port)\n"
+        #expect(try client.run("echo \"$RSH_CONNECTION\"").stdoutText == expected)
+        // Executed directly (no shell syntax), and with a value of the client's own: the server's still.
+        #expect(try client.run("printenv RSH_CONNECTION", environment: ["RSH_CONNECTION": "forged"]).stdoutText == expected)
     }
 
     @Test("a NUL in an environment variable's name is bad_request naming the id; nothing runs", arguments: Setup.all)
@@ -206,9 +218,7 @@ struct ConformanceTests {
         let client = try setup.client()
         if vector.afterHello {
             try client.handshake()
-            // After an authenticated handshake a client seals its frames; a
-            // malformed length prefix is refused before any trailer is read.
-            try client.send(client.sealed(raw: vector.bytes))
+            try client.send(vector.bytes)
         } else {
             try client.send(Limits.preface)
             try client.send(vector.bytes)
@@ -219,7 +229,7 @@ struct ConformanceTests {
         #expect(frames.first?["id"] == nil)
     }
 
-    @Test("classic requests are answered in the classic format", arguments: Setup.unauthenticated)
+    @Test("classic requests are answered in the classic format", arguments: Setup.plain)
     func classic(_ setup: Setup) throws {
         let client = try TestClient(port: setup.server.port, classic: true)
         try client.send(Array("echo out; echo err >&2; exit 3\n".utf8))
@@ -232,7 +242,7 @@ struct ConformanceTests {
     }
 
     @Test("classic replies come in the order of the commands, a command that is not UTF-8 included",
-          arguments: Setup.unauthenticated)
+          arguments: Setup.plain)
     func classicOrder(_ setup: Setup) throws {
         let client = try TestClient(port: setup.server.port, classic: true)
         // Each read is one command: the pauses keep the three apart.
@@ -247,7 +257,7 @@ struct ConformanceTests {
         #expect(replies.map { $0["exit_code"] } == [0, 255, 0])
     }
 
-    @Test("the Python classic client from the courses works against rshd", arguments: Setup.unauthenticated)
+    @Test("the Python classic client from the courses works against rshd", arguments: Setup.plain)
     func pythonClassicClient(_ setup: Setup) throws {
         let script = """
         import json, socket, struct, sys

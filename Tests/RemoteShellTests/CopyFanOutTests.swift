@@ -35,7 +35,8 @@ struct CopyFanOutTests {
             let port = UInt16.random(in: 20_000...60_000)
             var servers: [ServerProcess] = []
             for (index, home) in homes.enumerated() {
-                guard let server = try? ServerProcess(mode, launcher: FileChecks.unprivilegedLauncher + ["/usr/bin/env", "HOME=\(home)"],
+                guard let server = try? ServerProcess(mode, try FileChecks.ownHostKey(),
+                                                      launcher: FileChecks.unprivilegedLauncher + ["/usr/bin/env", "HOME=\(home)"],
                                                       listen: "127.0.0.\(index + 1):\(port)") else {
                     break
                 }

@@ -17,7 +17,7 @@ struct ExitStatusTests {
                 #"{"type":"exit","id":\#(id),"code":\#(code),"signal":null,"timed_out":false,"duration_ms":1,"total_size":0}"#))
             connection.drainUntilClosed()
         }
-        return try TestProcess.run([Binaries.rsh, "-n", server.address, "true"], timeout: .seconds(10))
+        return try TestProcess.run([Binaries.rsh, "--plain", "-n", server.address, "true"], timeout: .seconds(10))
     }
 
     /// One-shot `rsh --classic` against a server whose reply header has `members` and the body "hi\n".

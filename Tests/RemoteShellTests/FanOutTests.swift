@@ -157,6 +157,19 @@ struct FanOutTests {
         (directoryEntries("/proc") ?? []).filter { readTextFile("/proc/\($0)/cmdline") == "sleep\u{0}99.5\u{0}" }
     }
 
+    @Test("over TLS, a host whose key known_hosts does not list is refused (never asked about), named apart; --accept-new adds it")
+    func unknownHostKeys() throws {
+        let knownHosts = Scratch.path("known_hosts")
+        let refused = try Self.rsh(["--known-hosts", knownHosts, "-w", Self.hosts("1-3"), "-S", "true"])
+        #expect(refused.shellStatus == 255)
+        #expect(refused.stderr.hasPrefix("rsh: 127.0.0.[1-3]:\(Self.port): unknown host key SHA256:"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        let accepted = try Self.rsh(["--known-hosts", knownHosts, "--accept-new", "-w", Self.hosts("1-3"), "-S", "true"])
+        #expect(accepted.shellStatus == 0, "\(accepted.stderr)")
+        #expect(readTextFile(knownHosts)?.split(separator: "\n").count == 3)
+        #expect(try Self.rsh(["--known-hosts", knownHosts, "-w", Self.hosts("1-3"), "-S", "true"]).shellStatus == 0)
+    }
+
     @Test("a malformed host range is a usage error: status 2 and one line")
     func malformed() throws {
         let run = try Self.rsh(["-w", "node[3-1]", "true"])

@@ -185,10 +185,19 @@ struct FaultTests {
         // Hundreds of clients connect at once: past the default cap of 64
         // connections in their handshake some would be told `busy`.
         let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
-        // Threads before any connection; descriptors after the first command
-        // (the first spawn opens the /dev/null every child's stdin shares).
-        let threads = server.statistics.threadCount ?? 0
+        // Descriptors and threads after the first command (the first spawn
+        // opens the /dev/null every child's stdin shares), once the threads
+        // have settled: a coroutine server starts its second loop's thread
+        // after it says it listens, and a threaded one ends the first
+        // connection's thread after the connection closes.
         #expect(try server.answers())
+        var threads = server.statistics.threadCount ?? 0
+        for _ in 0..<50 {
+            SystemThread.pause(for: .milliseconds(100))
+            let now = server.statistics.threadCount ?? 0
+            if now == threads { break }
+            threads = now
+        }
         let baseline = (descriptors: server.descriptorCount, threads: threads)
         let clients = Torture.size(20, 200), commands = Torture.size(10, 50)
         let wrong = Tally()
@@ -299,7 +308,11 @@ struct FaultTests {
         let closed = Scratch.path("closed")
         try createDirectory(closed)
         #expect(chmod(closed, 0o700) == 0)
-        let server = try ServerProcess(mode, ["--log-level", "notice"],
+        // A host key of nobody's own: the tests' home is root's.
+        let keys = Scratch.path("nobody-keys")
+        try createDirectory(keys)
+        #expect(chmod(keys, 0o777) == 0)
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--host-key", keys + "/host_ed25519"],
                                        launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
         let client = try TestClient(port: server.port)
         try client.handshake()

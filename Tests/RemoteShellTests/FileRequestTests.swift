@@ -1,9 +1,9 @@
 import Foundation
 import RemoteShell
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
 import RSHTestSupport
+import RSHTLS
 import Testing
 
 /// File requests against real servers in every mode, at the byte level: what
@@ -124,7 +124,7 @@ struct FileRequestTests {
     func home(_ mode: ServerMode) throws {
         let home = Scratch.path("home")
         try createDirectory(home + "/docs")
-        let server = try ServerProcess(mode, launcher: ["/usr/bin/env", "HOME=\(home)"])
+        let server = try ServerProcess(mode, try FileChecks.ownHostKey(), launcher: ["/usr/bin/env", "HOME=\(home)"])
         let client = try TestClient(port: server.port)
         try client.handshake()
         #expect(try client.upload(Array("one".utf8), to: "docs/one.txt", id: 1).end?.type == "done")
@@ -141,7 +141,7 @@ struct FileRequestTests {
         try createDirectory(directory)
         try FileChecks.giveToUnprivilegedUser(directory)
         #expect(chmod(directory, 0o555) == 0)
-        let server = try ServerProcess(mode, launcher: FileChecks.unprivilegedLauncher)
+        let server = try ServerProcess(mode, try FileChecks.ownHostKey(), launcher: FileChecks.unprivilegedLauncher)
         let client = try TestClient(port: server.port)
         try client.handshake()
         let result = try client.upload(FileChecks.randomBytes(10_000), to: directory + "/new", id: 1)

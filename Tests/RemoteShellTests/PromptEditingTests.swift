@@ -24,7 +24,9 @@ struct PromptEditingTests {
     }
 
     func prompt(_ server: ServerProcess, home: String) throws -> TerminalSession {
-        let session = try TerminalSession([Binaries.rsh, server.address], size: WindowSize(rows: 24, columns: 100),
+        // The tests' known_hosts: the home here is for the history alone.
+        let session = try TerminalSession([Binaries.rsh, "--known-hosts", TestHome.knownHostsPath, server.address],
+                                          size: WindowSize(rows: 24, columns: 100),
                                           environment: ["HOME": home, "TERM": "xterm"])
         #expect(session.expect("\(server.address)$ "), "no prompt: \(session.text)")
         // As a person types: not within milliseconds of the prompt (historyPersists says why).

@@ -1,6 +1,5 @@
 import Foundation
 import RemoteShell
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
 import Testing
@@ -9,46 +8,6 @@ import Testing
 func marker() -> String { Scratch.path("marker") }
 func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
-/// A TCP relay between a client and a server that flips one bit of the client's
-/// stream: bit 0 of the first "t" of the first "touch" it sees.
-final class BitFlippingRelay: @unchecked Sendable {
-    let port: UInt16
-    private let listener: FileDescriptor
-    private var threads: [SystemThread] = []
-
-    init(to serverPort: UInt16) throws {
-        listener = try FileDescriptor.listeningSocket(at: .ipv4(host: "127.0.0.1", port: 0))
-        try listener.setNonBlocking(false)
-        port = try listener.localAddress().port!
-        threads.append(try SystemThread.start { [listener] in
-            guard let (client, _) = try? listener.acceptConnection(),
-                  let server = try? FileDescriptor.connectedSocket(to: .ipv4(host: "127.0.0.1", port: serverPort)) else { return }
-            try? client.setNonBlocking(false)
-            let back = try? SystemThread.start { Self.copy(from: server, to: client, flipping: false) }
-            Self.copy(from: client, to: server, flipping: true)
-            back?.join()
-            client.closeAfterUse()
-            server.closeAfterUse()
-        })
-    }
-
-    deinit { listener.closeAfterUse() }
-
-    private static func copy(from source: FileDescriptor, to destination: FileDescriptor, flipping: Bool) {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var flipped = false
-        while let count = try? buffer.withUnsafeMutableBytes({ try source.read(into: $0) }), count > 0 {
-            var chunk = Array(buffer[..<count])
-            if flipping, !flipped, let index = chunk.firstRange(of: Array("touch".utf8))?.lowerBound {
-                chunk[index] ^= 0x01
-                flipped = true
-            }
-            guard (try? destination.sendAll(chunk)) != nil else { break }
-        }
-        try? destination.shutdownWriting()
-    }
-}
-
 /// What each attack ends with: the frames the server sent before it closed.
 private func framesUntilClosed(_ client: TestClient) -> [Frame] {
     (try? client.readUntilClosed(timeout: .seconds(10))) ?? []
@@ -56,119 +15,142 @@ private func framesUntilClosed(_ client: TestClient) -> [Frame] {
 
 /// After an attack: gives a command that should not run a moment to show
 /// up, then checks both traces of it, the marker file and the server's log.
-private func expectNeverRan(_ path: String, on server: ServerProcess, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectNeverRan(_ path: String, on server: ServerProcess, sourceLocation: SourceLocation = #_sourceLocation) {
     SystemThread.pause(for: .milliseconds(300))
     #expect(!exists(path), sourceLocation: sourceLocation)
     #expect(server.commandsRun(containing: path) == 0, sourceLocation: sourceLocation)
 }
 
-@Suite("Security: authentication and integrity, through real sockets")
-struct SecurityTests {
-    static let keyed = ServerMode.allCases.map { Setup(mode: $0, authenticated: true) }
+/// A home with known_hosts but no key of its own, for clients that must offer none.
+func homeWithoutIdentity() throws -> [String] {
+    let home = Scratch.path("keyless-home")
+    try FileManager.default.createDirectory(atPath: home + "/.rsh", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: TestHome.knownHostsPath, toPath: home + "/.rsh/known_hosts")
+    return TestHome.environment.filter { !$0.hasPrefix("HOME=") } + ["HOME=" + home]
+}
 
-    @Test("a wrong key is refused, and what it sent is never run", arguments: keyed)
+/// The user nobody, for the tests that need a second uid (they need root, and setpriv).
+enum Stranger {
+    static let available = ProcessIdentity.effectiveUserID == 0 && FileDescriptor.isExecutable("/usr/bin/setpriv")
+    static let setpriv = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    /// A copy of rsh that nobody may run, and a home with the tests' known_hosts that nobody may read.
+    static let rsh: String = {
+        let copy = Scratch.path("rsh")
+        try! FileManager.default.copyItem(atPath: Binaries.rsh, toPath: copy)
+        chmod(copy, 0o755)
+        return copy
+    }()
+
+    static func environment() throws -> [String] {
+        let home = Scratch.path("nobody-home")
+        try FileManager.default.createDirectory(atPath: home + "/.rsh", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestHome.knownHostsPath, toPath: home + "/.rsh/known_hosts")
+        chmod(home, 0o755)
+        chmod(home + "/.rsh", 0o755)
+        chmod(home + "/.rsh/known_hosts", 0o644)
+        return TestHome.environment.filter { !$0.hasPrefix("HOME=") } + ["HOME=" + home]
+    }
+}
+
+@Suite("Security: keys, admission and attacks on the traffic, through real sockets")
+struct SecurityTests {
+    static let keyed = ServerMode.allCases.map { Setup(mode: $0, security: .preSharedKey) }
+
+    @Test("a wrong pre-shared key fails the TLS handshake: nothing runs, rsh exits 255 and says why", arguments: keyed)
     func wrongKey(_ setup: Setup) throws {
         let path = marker()
-        let client = try TestClient(port: setup.server.port, key: Array("not the key but long enough".utf8))
-        try client.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded)
-        let hello = try client.readFrame()
-        let challenge = try #require(hello["challenge"]?.stringValue.flatMap(Hex.decode))
-        let nonce = try randomBytes(32)
-        let proof = Handshake.clientProof(HMACSHA256(key: client.key!), challenge: challenge, nonce: nonce)
-        // The command follows at once, without waiting for auth_ok.
-        try client.send(ClientMessage.auth(nonce: nonce, proof: proof).encoded
-                        + ClientMessage.exec(ExecRequest(id: 1, command: .shell("touch \(path)"))).encoded)
-        let frames = framesUntilClosed(client)
-        #expect(frames.map { $0["code"]?.stringValue } == ["auth_failed"])
+        #expect(throws: (any Error).self) { try TestClient(port: setup.server.port, tls: .preSharedKey(Array("not the key but long enough".utf8))) }
+        let wrong = Scratch.path("wrong-key")
+        #expect(try TestProcess.run([Binaries.rsh, "keygen", "--psk", wrong]).shellStatus == 0)
+        let rsh = try TestProcess.run([Binaries.rsh, "--key-file", wrong, setup.server.address, "touch \(path)"])
+        #expect(rsh.shellStatus == 255)
+        #expect(rsh.stderr.contains("does not hold the same pre-shared key"), "\(rsh.stderr)")
         expectNeverRan(path, on: setup.server)
-        #expect(setup.server.log.contains("authentication failed"))
+        #expect(setup.server.log.contains("TLS failed"))
     }
 
-    @Test("a command sent without any key is refused before anything runs", arguments: keyed)
+    @Test("a client with no key gets nothing run by a keyed server; neither does one that offers a key the server does not know",
+          arguments: keyed)
     func noKey(_ setup: Setup) throws {
         let path = marker()
-        let client = try TestClient(port: setup.server.port)
-        try client.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
-                        + ClientMessage.exec(ExecRequest(id: 1, command: .shell("touch \(path)"))).encoded)
-        let frames = framesUntilClosed(client)
-        #expect(frames.map(\.type) == ["hello", "error"])
-        #expect(frames.last?["code"] == "auth_required")
+        #expect(throws: (any Error).self) {
+            let client = try TestClient(port: setup.server.port, tls: .identity(nil))
+            try client.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
+                            + ClientMessage.exec(ExecRequest(id: 1, command: .shell("touch \(path)"))).encoded)
+            _ = try client.readFrame(timeout: .seconds(5))
+        }
+        let keyless = try TestProcess.run([Binaries.rsh, setup.server.address, "touch \(path)"], environment: try homeWithoutIdentity())
+        #expect(keyless.shellStatus == 255)
+        #expect(keyless.stderr.contains("the server requires a key"), "\(keyless.stderr)")
+        let unknownKey = try TestProcess.run([Binaries.rsh, setup.server.address, "touch \(path)"])
+        #expect(unknownKey.shellStatus == 255)
+        #expect(unknownKey.stderr.contains("does not accept the key"), "\(unknownKey.stderr)")
         expectNeverRan(path, on: setup.server)
     }
 
     @Test("a recorded session replayed on a new connection runs nothing", arguments: keyed)
     func replay(_ setup: Setup) throws {
         let path = marker()
-        var transcript: [UInt8] = []
-        do {
-            // Closed before the replay: blocking mode serves one connection at a time.
-            let original = try setup.client()
-            try original.handshake()
-            #expect(try original.run("touch \(path)").code == 0)
-            transcript = original.transcript
-        }
+        let relay = try TLSRelay(to: setup.server.port)
+        let original = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, "127.0.0.1:\(relay.port)", "touch \(path)"])
+        #expect(original.shellStatus == 0, "\(original.stderr)")
         #expect(exists(path))
         try FileManager.default.removeItem(atPath: path)
         let replayer = try TestClient(port: setup.server.port)
-        try replayer.send(transcript)
-        let frames = framesUntilClosed(replayer)
-        #expect(frames.last?["code"] == "auth_failed")
+        try replayer.sendRaw(relay.clientBytes)
+        _ = try? replayer.readUntilClosed(timeout: .seconds(5))
         SystemThread.pause(for: .milliseconds(300))
         #expect(!exists(path))
         #expect(setup.server.commandsRun(containing: path) == 1, "only the original run")
     }
 
-    @Test("one flipped bit after the handshake ends the connection, and the command never runs", arguments: keyed)
+    @Test("one flipped bit in the TLS record that carries the command ends the connection, and the command never runs",
+          arguments: keyed)
     func flippedBit(_ setup: Setup) throws {
         let path = marker()
-        let relay = try BitFlippingRelay(to: setup.server.port)
+        let relay = try TLSRelay(to: setup.server.port, flipping: true)
         let rsh = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, "127.0.0.1:\(relay.port)", "touch \(path)"])
         #expect(rsh.shellStatus == 255)
-        #expect(rsh.stderr.contains("integrity_failed"), "\(rsh.stderr)")
+        #expect(rsh.stderr.contains("altered on its way"), "\(rsh.stderr)")
         expectNeverRan(path, on: setup.server)
-        #expect(setup.server.log.contains("failed its integrity check"))
+        #expect(setup.server.log.contains("bad record mac"), "\(setup.server.log)")
     }
 
-    @Test("a frame whose trailer never completes is never run", arguments: keyed)
-    func truncatedTrailer(_ setup: Setup) throws {
-        let path = marker()
-        do {
-            let client = try setup.client()
-            try client.handshake()
-            let frame = client.sealed(.exec(ExecRequest(id: 1, command: .shell("touch \(path)"))))
-            try client.send(Array(frame.dropLast(5)))
-            SystemThread.pause(for: .milliseconds(300))
-        }
-        expectNeverRan(path, on: setup.server)
-    }
-
-    @Test("the real client authenticates and runs commands with the key, in every mode", arguments: keyed)
+    @Test("the real client logs in with a pre-shared key (--key-file or RSH_KEY_FILE), in every mode", arguments: keyed)
     func realClient(_ setup: Setup) throws {
         let rsh = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, setup.server.address, "echo keyed"])
-        #expect(rsh.stdout == "keyed\n")
+        #expect(rsh.stdout == "keyed\n", "\(rsh.stderr)")
         let fromEnvironment = try TestProcess.run([Binaries.rsh, setup.server.address, "echo via env"],
-                                                  environment: currentEnvironment() + ["RSH_KEY_FILE=\(TestKey.path)"])
+                                                  environment: TestHome.environment + ["RSH_KEY_FILE=\(TestKey.path)"])
         #expect(fromEnvironment.stdout == "via env\n")
-        let keyless = try TestProcess.run([Binaries.rsh, setup.server.address, "true"])
-        #expect(keyless.shellStatus == 255)
-        #expect(keyless.stderr.contains("requires a key"))
+        #expect(eventually { setup.server.log.contains("auth=psk") })
     }
 
-    @Test("a client with a key refuses a server without one (authentication is mutual)")
+    @Test("a client with a pre-shared key refuses a server that does not use it, before sending anything")
     func mutual() throws {
         let server = try ServerProcess(.coroutine)
-        let rsh = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, server.address, "true"])
+        let path = marker()
+        let rsh = try TestProcess.run([Binaries.rsh, "--key-file", TestKey.path, server.address, "touch \(path)"])
         #expect(rsh.shellStatus == 255)
-        #expect(rsh.stderr.contains("does not authenticate itself"))
+        #expect(rsh.stderr.contains("does not hold the same pre-shared key"), "\(rsh.stderr)")
+        expectNeverRan(path, on: server)
     }
 
-    @Test("a keyed server refuses classic connections")
+    @Test("a keyed server refuses classic connections with a classic reply, and plain v1 with tls_required")
     func classicRefused() throws {
-        let client = try TestClient(port: Setup(mode: .coroutine, authenticated: true).server.port, classic: true)
-        try client.send(Array("echo hi".utf8))
+        let server = Setup(mode: .coroutine, security: .preSharedKey).server
+        let path = marker()
+        let client = try TestClient(port: server.port, classic: true)
+        try client.send(Array("touch \(path)".utf8))
         let reply = try client.readFrame()
         #expect(reply["exit_code"] == 255)
-        #expect(String(decoding: reply.body, as: UTF8.self).contains("not accepted"))
+        #expect(String(decoding: reply.body, as: UTF8.self).contains("accepts TLS only"))
+        let plain = try TestClient(port: server.port)
+        try plain.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
+                       + ClientMessage.exec(ExecRequest(id: 1, command: .shell("touch \(path)"))).encoded)
+        #expect(framesUntilClosed(plain).map { $0["code"]?.stringValue } == ["tls_required"])
+        expectNeverRan(path, on: server)
     }
 
     @Test("listening beyond loopback needs a key, or an explicit and loud opt-out")
@@ -215,29 +197,54 @@ struct SecurityTests {
         #expect(try FileStatus(path: path).permissions == 0o600)
         #expect(try TestProcess.run([Binaries.rsh, "unix:" + path, "echo over unix"]).stdout == "over unix\n")
         #expect(try TestProcess.run([Binaries.rsh, "unix:" + path], stdin: Array("echo scripted\n".utf8)).stdout == "scripted\n")
-        guard ProcessIdentity.effectiveUserID == 0, FileDescriptor.isExecutable("/usr/bin/setpriv") else {
-            // Needs root (to become another user) and setpriv.
-            return
-        }
+        #expect(try TestProcess.run([Binaries.rsh, "--tls", "--accept-new", "unix:" + path, "echo over TLS"]).stdout == "over TLS\n")
+        guard Stranger.available else { return }
         // Open the file mode, so that only the SO_PEERCRED check stands in the way.
         chmod(path, 0o666)
-        let copy = Scratch.path("rsh")
-        try FileManager.default.copyItem(atPath: Binaries.rsh, toPath: copy)
-        chmod(copy, 0o755)
-        let stranger = try TestProcess.run(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy,
-                                            "unix:" + path, "echo should not run"])
+        let marker = marker()
+        let stranger = try TestProcess.run(Stranger.setpriv + [Stranger.rsh, "unix:" + path, "touch \(marker)"],
+                                           environment: try Stranger.environment())
         #expect(stranger.shellStatus == 255)
-        #expect(stranger.stderr.contains("forbidden"))
-        #expect(process.stderr.contains("refused peer=uid:65534"))
+        #expect(stranger.stderr.contains("forbidden"), "\(stranger.stderr)")
+        #expect(eventually { process.stderr.contains("peer=unix:uid:65534") && process.stderr.contains("refused (forbidden)") })
+        SystemThread.pause(for: .milliseconds(300))
+        #expect(!exists(marker))
+    }
+
+    @Test("without client authentication, loopback TCP serves only the server's own user and root: another uid is refused in every format, before anything runs",
+          .enabled(if: Stranger.available, "needs root, to run clients as another user with setpriv"), arguments: ServerMode.allCases)
+    func loopbackPeerUser(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode)
+        let path = marker()
+        let environment = try Stranger.environment()
+        for options in [[], ["--plain"], ["--classic"]] {
+            let stranger = try TestProcess.run(Stranger.setpriv + [Stranger.rsh] + options + [server.address, "touch \(path)"],
+                                               environment: environment)
+            #expect(stranger.shellStatus == 255, "\(options)")
+            // The classic reply's text is its body, on stdout.
+            #expect((stranger.stdout + stranger.stderr).contains("serves only its own user"), "\(options): \(stranger.stderr)")
+        }
+        #expect(eventually { server.log.split(separator: "\n").count { $0.contains("refused (forbidden)") && $0.contains("uid 65534") } == 3 })
+        expectNeverRan(path, on: server)
+        // Its own user (root, here) is served.
+        #expect(try server.rsh(["echo", "mine"]).stdout == "mine\n")
+        // A server that authenticates clients asks the key, not the uid.
+        let keyed = try ServerProcess(mode, ["--key-file", TestKey.path])
+        let key = Scratch.path("nobody-key")
+        try FileManager.default.copyItem(atPath: TestKey.path, toPath: key)
+        chown(key, 65534, 65534)
+        let withKey = try TestProcess.run(Stranger.setpriv + [Stranger.rsh, "--key-file", key, keyed.address, "id -u"],
+                                          environment: environment)
+        #expect(withKey.stdout == "0\n", "\(withKey.stderr)")
     }
 
     @Test("key files: loose permissions and short keys are refused by both sides; keygen writes 0600 and never overwrites")
     func keyFiles() throws {
         let generated = Scratch.path("generated")
-        #expect(try TestProcess.run([Binaries.rsh, "keygen", generated]).shellStatus == 0)
+        #expect(try TestProcess.run([Binaries.rsh, "keygen", "--psk", generated]).shellStatus == 0)
         #expect(try FileStatus(path: generated).permissions == 0o600)
-        #expect(try KeyFile.load(generated).count == 32)
-        #expect(try TestProcess.run([Binaries.rsh, "keygen", generated]).shellStatus == 1, "no overwrite")
+        #expect(try PreSharedKeyFile.load(generated).count == 32)
+        #expect(try TestProcess.run([Binaries.rsh, "keygen", "--psk", generated]).shellStatus == 1, "no overwrite")
 
         let loose = Scratch.path("loose")
         try FileManager.default.copyItem(atPath: generated, toPath: loose)
@@ -258,31 +265,41 @@ struct SecurityTests {
 
     /// Not in blocking mode: it serves one connection at a time, so at most one
     /// is ever in its handshake, and the others wait in the listen backlog.
-    @Test("connections still in their handshake are capped; past the cap they are told busy",
+    @Test("connections still in their TLS handshake are capped; past the cap they are told busy",
           arguments: keyed.filter { $0.mode != .blocking })
     func unauthenticatedCap(_ setup: Setup) throws {
         let server = try ServerProcess(setup.mode, ["--max-unauthenticated", "2", "--key-file", TestKey.path])
         var idle = try (0..<2).map { _ in try TestClient(port: server.port) }
-        for client in idle { try client.send(Limits.preface) }
+        // The start of a ClientHello, and no more.
+        for client in idle { try client.sendRaw([0x16, 0x03, 0x01]) }
         SystemThread.pause(for: .milliseconds(200))
         #expect(framesUntilClosed(try TestClient(port: server.port)).first?["code"] == "busy")
         // When those go away, their places are free again.
         idle.removeAll()
         SystemThread.pause(for: .milliseconds(200))
-        let client = try TestClient(port: server.port, key: TestKey.bytes)
+        let client = try TestClient(port: server.port, tls: .preSharedKey(TestKey.bytes))
         try client.handshake()
         #expect(try client.run("echo in").stdoutText == "in\n")
     }
 
-    @Test("a handshake that does not finish in time is closed", arguments: keyed)
-    func handshakeDeadline(_ setup: Setup) throws {
+    @Test("a truncated or slow TLS handshake is cut by the handshake deadline", arguments: keyed, [false, true])
+    func handshakeDeadline(_ setup: Setup, slow: Bool) throws {
         let server = try ServerProcess(setup.mode, ["--key-file", TestKey.path, "--handshake-timeout", "0.5"])
         let client = try TestClient(port: server.port)
-        try client.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded)
+        // A real ClientHello's first bytes: held (truncated), or one byte every 100 ms (slow).
+        let hello = try TestClient.clientHello()
         let start = ContinuousClock.now
-        let frames = framesUntilClosed(client)
-        #expect(frames.map(\.type) == ["hello", "error"])
-        #expect(frames.last?["code"] == "handshake_timeout")
-        #expect(start.duration(to: .now) < .seconds(5))
+        if slow {
+            for byte in hello.prefix(20) {
+                guard (try? client.sendRaw([byte])) != nil else { break }
+                SystemThread.pause(for: .milliseconds(100))
+            }
+        } else {
+            try client.sendRaw(Array(hello.prefix(hello.count / 2)))
+        }
+        #expect(framesUntilClosed(client).isEmpty)
+        #expect(start.duration(to: .now) < .seconds(4))
+        #expect(eventually { server.log.contains("handshake not finished within 0.5 seconds") })
+        #expect(try server.rsh(["echo", "still"], options: ["--key-file", TestKey.path]).stdout == "still\n")
     }
 }

@@ -16,8 +16,7 @@ struct StdinFlowControlTests {
     /// `rsh HOST COMMAND` with `endlessInput` on its stdin; COMMAND prints its
     /// shell's pid (its process group) first. Returns rsh and that group.
     private static func rshForwardingInput(_ setup: Setup, _ command: String) throws -> (TestProcess, Int32) {
-        let keyOptions = setup.authenticated ? ["--key-file", TestKey.path] : []
-        let rsh = try TestProcess([Binaries.rsh] + keyOptions + [setup.server.address, command], stdin: endlessInput)
+        let rsh = try TestProcess([Binaries.rsh] + setup.rshOptions + [setup.server.address, command], stdin: endlessInput)
         var group: Int32?
         let started = eventually(timeout: .seconds(20)) {
             group = Int32(rsh.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -38,7 +37,7 @@ struct StdinFlowControlTests {
         #expect(rsh.stderr.isEmpty)
     }
 
-    @Test("a second Ctrl-C while stdin is forwarded tears down a command that ignores INT", arguments: Setup.unauthenticated)
+    @Test("a second Ctrl-C while stdin is forwarded tears down a command that ignores INT", arguments: Setup.plain)
     func secondInterruptWhileForwarding(_ setup: Setup) throws {
         let (rsh, group) = try Self.rshForwardingInput(setup, "trap '' INT; echo $$; exec sleep 25")
         rsh.signal(.interrupt)
@@ -69,7 +68,7 @@ struct StdinFlowControlTests {
             connection.drainUntilClosed()
         }
         let input = [UInt8](repeating: 0x78, count: 3_000_000)
-        let rsh = try TestProcess.run([Binaries.rsh, server.address, "wc -c"], stdin: input, timeout: .seconds(20))
+        let rsh = try TestProcess.run([Binaries.rsh, "--plain", server.address, "wc -c"], stdin: input, timeout: .seconds(20))
         #expect(rsh.shellStatus == 0, "\(rsh.stderr)")
         #expect(rsh.stdout == "3000000\n")
     }

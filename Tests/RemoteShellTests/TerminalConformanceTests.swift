@@ -41,7 +41,7 @@ struct TerminalConformanceTests {
         #expect(exit["code"]?.integerValue == 0)
     }
 
-    @Test("the login shell, started as a login shell", arguments: Setup.unauthenticated)
+    @Test("the login shell, started as a login shell", arguments: Setup.plain)
     func loginShell(_ setup: Setup) throws {
         let client = try setup.client()
         try client.handshake()

@@ -16,13 +16,12 @@ struct TerminalSessionTests {
     /// rsh -t against a setup's shared server, in a terminal of `window`'s size.
     func terminal(_ setup: Setup, _ arguments: [String], flags: [String] = ["-t"],
                   environment: [String: String] = [:]) throws -> TerminalSession {
-        try terminal(setup.server, authenticated: setup.authenticated, arguments, flags: flags, environment: environment)
+        try terminal(setup.server, options: setup.rshOptions, arguments, flags: flags, environment: environment)
     }
 
-    func terminal(_ server: ServerProcess, authenticated: Bool = false, _ arguments: [String], flags: [String] = ["-t"],
+    func terminal(_ server: ServerProcess, options: [String] = [], _ arguments: [String], flags: [String] = ["-t"],
                   environment: [String: String] = [:]) throws -> TerminalSession {
-        let key = authenticated ? ["--key-file", TestKey.path] : []
-        return try TerminalSession([Binaries.rsh] + key + flags + [server.address] + arguments, size: Self.window,
+        return try TerminalSession([Binaries.rsh] + options + flags + [server.address] + arguments, size: Self.window,
                                    environment: environment, recordingSettings: true)
     }
 
@@ -36,7 +35,7 @@ struct TerminalSessionTests {
         #expect(try session.settings() == before)
     }
 
-    @Test("a change of the local window's size reaches the remote program as SIGWINCH", arguments: Setup.unauthenticated)
+    @Test("a change of the local window's size reaches the remote program as SIGWINCH", arguments: Setup.plain)
     func resize(_ setup: Setup) throws {
         let session = try terminal(setup, ["trap 'echo now $(stty size)' WINCH; echo ready; while :; do sleep 0.05; done"])
         #expect(session.expect("ready\r\n"), "\(session.text)")
@@ -47,7 +46,7 @@ struct TerminalSessionTests {
         #expect(session.waitForExit() == .exited(130))
     }
 
-    @Test("python3 reads what is typed and answers", arguments: Setup.unauthenticated)
+    @Test("python3 reads what is typed and answers", arguments: Setup.plain)
     func python(_ setup: Setup) throws {
         let session = try terminal(setup, ["python3", "-q"])
         #expect(session.expect(">>> "), "\(session.text)")
@@ -58,7 +57,7 @@ struct TerminalSessionTests {
     }
 
     @Test("vim edits and writes a file", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/vim")),
-          arguments: Setup.unauthenticated)
+          arguments: Setup.plain)
     func vim(_ setup: Setup) throws {
         let file = Scratch.directory + "/notes-\(setup.mode.rawValue).txt"
         try? FileManager.default.removeItem(atPath: file)
@@ -70,7 +69,7 @@ struct TerminalSessionTests {
         #expect((try? String(contentsOfFile: file, encoding: .utf8)) == "written in vim\n")
     }
 
-    @Test("Ctrl-C ends the remote command (130); exit 7 is 7", arguments: Setup.unauthenticated)
+    @Test("Ctrl-C ends the remote command (130); exit 7 is 7", arguments: Setup.plain)
     func statuses(_ setup: Setup) throws {
         let interrupted = try terminal(setup, ["echo started; exec sleep 100"])
         #expect(interrupted.expect("started\r\n"))
@@ -80,7 +79,7 @@ struct TerminalSessionTests {
         #expect(exited.waitForExit() == .exited(7))
     }
 
-    @Test("without a command: the login shell, as a login shell", arguments: Setup.unauthenticated)
+    @Test("without a command: the login shell, as a login shell", arguments: Setup.plain)
     func loginShell(_ setup: Setup) throws {
         let session = try terminal(setup, [])
         session.type("echo \"zero=$0\"; exit 4\r")
@@ -89,7 +88,7 @@ struct TerminalSessionTests {
         #expect(session.waitForExit() == .exited(4))
     }
 
-    @Test("~~ sends one ~; ~. disconnects; the settings come back", arguments: Setup.unauthenticated)
+    @Test("~~ sends one ~; ~. disconnects; the settings come back", arguments: Setup.plain)
     func escapes(_ setup: Setup) throws {
         let session = try terminal(setup, ["cat"])
         let before = try #require(session.initialSettings)
@@ -123,7 +122,7 @@ struct TerminalSessionTests {
         #expect(try session.settings() == before)
     }
 
-    @Test("a background process holding the terminal does not keep the session open", arguments: Setup.unauthenticated, [
+    @Test("a background process holding the terminal does not keep the session open", arguments: Setup.plain, [
         "sleep 100 & exit 0", "trap '' HUP; sleep 100 & echo holder $!; exit 0",
     ])
     func backgroundHolder(_ setup: Setup, _ command: String) throws {
@@ -157,7 +156,7 @@ struct TerminalSessionTests {
 
     @Test("-t without a terminal says so and runs on pipes; -tt forces a terminal")
     func withoutLocalTerminal() throws {
-        let server = Setup.unauthenticated[0].server
+        let server = Setup.plain[0].server
         let requested = try TestProcess.run([Binaries.rsh, "-t", server.address, "tty"], stdin: [])
         #expect(requested.stdout == "not a tty\n")
         #expect(requested.stderr.contains("stdin is not a terminal"))

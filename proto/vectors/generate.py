@@ -7,7 +7,6 @@ A vector's wire bytes are "parts": hex strings, and {"fill": HEX, "count": N}
 for long runs, concatenated in order.
 """
 import hashlib
-import hmac
 import json
 import os
 import struct
@@ -76,11 +75,9 @@ valid_vectors = [
     valid("connection error", "server",
           [("type", "error"), ("code", "bad_frame"), ("message", "header length 0 is outside 1...65536"), ("total_size", 0)]),
     valid("pong", "server", [("type", "pong"), ("total_size", 0)]),
-    valid("auth", "client", [("type", "auth"), ("nonce", "ab" * 32), ("proof", "cd" * 32), ("total_size", 0)]),
-    valid("server hello asking for authentication", "server",
-          [("type", "hello"), ("version", 1), ("server", "rshd/0.1.0"), ("mode", "coroutine"), ("auth", "hmac-sha256"),
-           ("challenge", "01" * 32), ("total_size", 0)]),
-    valid("auth_ok", "server", [("type", "auth_ok"), ("proof", "ef" * 32), ("total_size", 0)]),
+    valid("server hello to a client that logged in with a public key over TLS", "server",
+          [("type", "hello"), ("version", 1), ("server", "rshd/0.1.0"), ("mode", "coroutine"), ("auth", "publickey"),
+           ("total_size", 0)]),
     valid("client hello asking for a stdin window", "client",
           [("type", "hello"), ("version", 1), ("client", "rsh/0.1.0"), ("stdin_window", True), ("total_size", 0)]),
     valid("server hello giving a stdin window", "server",
@@ -220,7 +217,6 @@ invalid_vectors = [
     invalid("signal with an unknown name", frame([("type", "signal"), ("id", 1), ("signal", "SEGV"), ("total_size", 0)]), "bad_request"),
     invalid("eof with a body", frame([("type", "eof"), ("id", 1), ("total_size", 1)], b"x"), "bad_request"),
     invalid("hello with a string version", frame([("type", "hello"), ("version", "1"), ("total_size", 0)]), "bad_request"),
-    invalid("auth with a short nonce", frame([("type", "auth"), ("nonce", "ab" * 31), ("proof", "cd" * 32), ("total_size", 0)]), "bad_request"),
     invalid("upload without size", frame([("type", "upload"), ("id", 1), ("path", "a"), ("mode", 0o644), ("total_size", 0)]), "bad_request"),
     invalid("upload of -1 bytes", frame([("type", "upload"), ("id", 1), ("path", "a"), ("size", -1), ("mode", 0o644), ("total_size", 0)]), "bad_request"),
     invalid("upload with mode 0o10000", frame([("type", "upload"), ("id", 1), ("path", "a"), ("size", 1), ("mode", 0o10000), ("total_size", 0)]), "bad_request",
@@ -238,7 +234,6 @@ invalid_vectors = [
     invalid("symlink without a target", frame([("type", "symlink"), ("id", 1), ("path", "a"), ("total_size", 0)]), "bad_request"),
     invalid("mkdir without a mode", frame([("type", "mkdir"), ("id", 1), ("path", "a"), ("total_size", 0)]), "bad_request"),
     invalid("download without a path", frame([("type", "download"), ("id", 1), ("total_size", 0)]), "bad_request"),
-    invalid("auth with a proof that is not hex", frame([("type", "auth"), ("nonce", "ab" * 32), ("proof", "zz" * 32), ("total_size", 0)]), "bad_request"),
 ]
 
 HELLO = frame([("type", "hello"), ("version", 1), ("client", "vectors"), ("total_size", 0)])
@@ -411,38 +406,7 @@ def write(name, vectors):
         handle.write("\n")
 
 
-def mac(key, *parts):
-    return hmac.new(key, b"".join(parts), hashlib.sha256).digest()
-
-
-def auth_vectors():
-    """The handshake's values and sealed frames for a fixed key, challenge and
-    nonce, computed with Python's hmac module."""
-    key = bytes(range(32))
-    challenge = bytes([0xC0 + i % 16 for i in range(32)])
-    nonce = bytes([0x50 + i % 16 for i in range(32)])
-    session = mac(key, b"rsh1 session", challenge, nonce)
-    sealed = []
-    for direction, sequence, wire in [
-        (1, 0, bytes.fromhex(frame([("type", "exec"), ("id", 1), ("cmd", "echo hi"), ("total_size", 0)]))),
-        (1, 1, bytes.fromhex(frame([("type", "stdin"), ("id", 1), ("total_size", 3)], b"abc"))),
-        (2, 0, bytes.fromhex(frame([("type", "stdout"), ("id", 1), ("total_size", 3)], b"hi\n"))),
-        (2, 1, bytes.fromhex(frame([("type", "exit"), ("id", 1), ("code", 0), ("signal", None), ("timed_out", False),
-                                    ("duration_ms", 1), ("total_size", 0)]))),
-    ]:
-        trailer = mac(session, bytes([direction]), struct.pack(">Q", sequence), wire)
-        sealed.append({"direction": direction, "sequence": sequence, "frame": wire.hex(), "trailer": trailer.hex()})
-    return {
-        "key": key.hex(), "challenge": challenge.hex(), "nonce": nonce.hex(),
-        "client_proof": mac(key, b"rsh1 client", challenge, nonce).hex(),
-        "server_proof": mac(key, b"rsh1 server", challenge, nonce).hex(),
-        "session_key": session.hex(),
-        "sealed_frames": sealed,
-    }
-
-
 write("frames.json", valid_vectors)
 write("invalid-frames.json", invalid_vectors)
 write("sessions.json", session_vectors)
-write("auth.json", auth_vectors())
 print(f"{len(valid_vectors)} valid, {len(invalid_vectors)} invalid, {len(session_vectors)} session vectors")

@@ -37,6 +37,12 @@ int crsh_spawn_addfchdir(posix_spawn_file_actions_t *actions, int fd);
 int crsh_set_nonblocking(int fd, int on);
 /// SO_PEERCRED of a Unix-domain socket; returns 0 or -1 with errno set.
 int crsh_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/// The owner (uid) of the socket at the other end of an accepted TCP
+/// connection on this machine: one NETLINK_SOCK_DIAG query (inet_diag_req_v2,
+/// sock_diag(7)) for the connecting socket's exact 4-tuple, as `ss -e` shows
+/// it. Returns 0, or -1 with errno set: ENOENT when the kernel has no such
+/// socket open in any process (it is closed, or not on this machine).
+int crsh_tcp_peer_owner(int fd, uid_t *uid);
 ssize_t crsh_getrandom(void *buffer, size_t length);
 /// A new pseudo-terminal (posix_openpt + grantpt + unlockpt): returns the
 /// master descriptor, close-on-exec, and writes the slave's path to `name`.

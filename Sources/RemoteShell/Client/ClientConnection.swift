@@ -4,7 +4,8 @@ import RSHSystem
 /// The client's end of a v1 connection, driven by `poll(2)`: the socket,
 /// the local stdin being forwarded, and SIGINT (through a signalfd) are
 /// watched together. Commands run one at a time. What to send, and in which
-/// order, is the session's (signals overtake queued stdin).
+/// order, is the session's (signals overtake queued stdin). The bytes go
+/// through a `ByteStream` that `ClientSecurity` set up: TLS or plain.
 final class ClientConnection {
     /// Local stdin is not read while this much of it waits to be sent: the
     /// bound when the server gives no stdin window, and the bound on memory
@@ -12,43 +13,31 @@ final class ClientConnection {
     static let queuedInputLimit = 256 * 1024
 
     let target: String
-    private let socket: FileDescriptor
+    private let stream: any ByteStream
+    private var socket: FileDescriptor { stream.descriptor }
     private var session: ClientSession
-    private let authenticates: Bool
     private let interrupts: SignalReader?
     private let output = LocalOutput()
     private var nextID: Int64 = 1
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     private(set) var serverHello: ServerHello?
+    /// The key offered in the TLS handshake, for messages about its refusal.
+    private let identity: String?
 
-    /// Connects and queues the preface and hello. Without a key the handshake
-    /// completes in the first `execute` (saving a round trip); with one, no
-    /// command is sent before the server has proven it holds the key.
-    init(target: String, address: SocketAddress, connectTimeout: Duration? = nil, interrupts: SignalReader?,
-         authentication: KeyedAuthentication?) throws(ClientError) {
+    /// Queues the preface and hello on an established stream (whose TLS, if
+    /// any, has authenticated both sides). The hello's answer is not waited
+    /// for: the first command goes out with it, saving a round trip.
+    init(target: String, stream: any ByteStream, identity: String? = nil, interrupts: SignalReader?) {
         self.target = target
+        self.stream = stream
+        self.identity = identity
         self.interrupts = interrupts
-        authenticates = authentication != nil
-        var nonce: [UInt8] = []
-        if authentication != nil {
-            do {
-                nonce = try randomBytes(Limits.handshakeRandomLength)
-            } catch {
-                throw .connectionLost("cannot draw random bytes: \(error)")
-            }
-        }
-        session = ClientSession(clientName: RemoteShellVersion.clientName, authentication: authentication, nonce: nonce)
-        do {
-            socket = try FileDescriptor.connectedSocket(to: address, timeout: connectTimeout)
-            try socket.setNonBlocking()
-        } catch {
-            throw .cannotConnect(target, error)
-        }
+        session = ClientSession(clientName: RemoteShellVersion.clientName)
         session.queue(wireBytes: session.openingBytes)
     }
 
     deinit {
-        socket.closeAfterUse()
+        stream.close()
         buffer.deallocate()
     }
 
@@ -109,7 +98,6 @@ final class ClientConnection {
     private func start(_ request: ExecRequest.Command, _ environment: [String: String], _ workingDirectory: String?,
                        _ timeout: Duration?, stdin: FileDescriptor?, capturing: Bool,
                        terminal: LocalTerminal? = nil) throws(ClientError) -> Running {
-        if authenticates { try waitUntilReady() }
         let id = nextID
         nextID += 1
         session.queue(.exec(ExecRequest(id: id, command: request, environment: environment, workingDirectory: workingDirectory,
@@ -120,7 +108,7 @@ final class ClientConnection {
 
     /// One turn of the loop: wait, then act on what is ready.
     private func step(stdin: FileDescriptor?, state: Running?) throws(ClientError) {
-        var requests = [PollRequest(socket, session.hasBytesToSend ? [.readable, .writable] : .readable)]
+        var requests = [PollRequest(socket, hasBytesToSend ? [.readable, .writable] : .readable)]
         if let stdin, let state, stdinRoom(state) > 0 { requests.append(PollRequest(stdin, .readable)) }
         let signals = state?.signals(interrupts)
         if let signals { requests.append(PollRequest(signals.descriptor, .readable)) }
@@ -140,7 +128,17 @@ final class ClientConnection {
                 try forwardStdin(request.descriptor, state!)
             }
         }
-        if session.hasBytesToSend { try flush() }
+        if hasBytesToSend { try flush() }
+    }
+
+    private var hasBytesToSend: Bool { session.hasBytesToSend || stream.hasPendingWrites }
+
+    private func failure(_ error: TransportError) -> ClientError {
+        switch error {
+        case .system(let errno): return .connectionLost("\(errno)")
+        case .tls(let failure): return .tls(failure, identity: identity)
+        case .notEstablished: return .connectionLost("\(error)")
+        }
     }
 
     /// How many bytes of local stdin may be read for the command now: within
@@ -151,21 +149,31 @@ final class ClientConnection {
         return min(room, session.stdinRoom(for: state.id) ?? room)
     }
 
+    /// Reads until the stream would block: a TLS stream may hold decrypted
+    /// bytes that no new readiness of the socket would announce.
     private func readSocket(_ state: Running?) throws(ClientError) {
-        let count: Int?
-        do {
-            count = try socket.tryRead(into: buffer)
-        } catch {
-            throw .connectionLost("\(error)")
+        while true {
+            let outcome: ReadOutcome
+            do {
+                outcome = try stream.read(into: buffer)
+            } catch {
+                throw failure(error)
+            }
+            switch outcome {
+            case .wouldBlock: return
+            case .endOfFile: throw .connectionLost("the server closed the connection")
+            case .bytes(let count):
+                try handle(UnsafeRawBufferPointer(rebasing: buffer[..<count]), state)
+                if count < buffer.count { return }
+            }
         }
-        guard let count else { return }
-        guard count > 0 else { throw .connectionLost("the server closed the connection") }
-        for event in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
+    }
+
+    private func handle(_ bytes: UnsafeRawBufferPointer, _ state: Running?) throws(ClientError) {
+        for event in session.receive(bytes) {
             switch event {
             case .ready(let hello):
                 serverHello = hello
-            case .send(let bytes):
-                session.queue(wireBytes: bytes)
             case .output(let id, let kind, let bytes) where id == state?.id:
                 if state?.captured != nil { state?.captured?[kind]! += bytes } else { try output.write(kind, bytes) }
             case .exited(let report) where report.id == state?.id:
@@ -223,29 +231,39 @@ final class ClientConnection {
     /// Writes what the session has to send until the socket is full.
     private func flush() throws(ClientError) {
         do {
-            while session.hasBytesToSend {
+            if stream.hasPendingWrites { try stream.flushPending() }
+            while session.hasBytesToSend, !stream.hasPendingWrites {
                 let bytes = session.bytesToSend()
                 let sent = try bytes.withUnsafeBytes { raw in
-                    Result { () throws(Errno) in try socket.trySend(raw) }
+                    Result { () throws(TransportError) in try stream.write(raw) }
                 }.get()
                 guard let sent else { return }
                 session.sent(sent)
                 if sent < bytes.count { return }
             }
         } catch {
-            throw failureReason() ?? .connectionLost("\(error)")
+            throw failureReason() ?? failure(error)
         }
     }
 
-    /// After a failed write: the fatal error the server sent before it closed
-    /// (busy, forbidden, ...), which says more than "Broken pipe".
+    /// After a failed write: what the server said before it closed, which
+    /// says more than "Broken pipe": a fatal error (busy, forbidden, ...), or
+    /// a TLS alert (the key it refused).
     private func failureReason() -> ClientError? {
-        while let count = try? socket.tryRead(into: buffer), count > 0 {
+        while true {
+            let outcome: ReadOutcome
+            do {
+                outcome = try stream.read(into: buffer)
+            } catch .tls(let alert) {
+                return .tls(alert, identity: identity)
+            } catch {
+                return nil
+            }
+            guard case .bytes(let count) = outcome else { return nil }
             for case .failed(let reason) in session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
                 return .protocolViolation(reason)
             }
         }
-        return nil
     }
 }
 

@@ -1,5 +1,6 @@
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// Why the client could not run a command. Each ends `rsh` with status 255
 /// (as ssh does) and a one-line message, except `localOutputClosed` (141,
@@ -24,6 +25,11 @@ enum ClientError: Error, CustomStringConvertible {
     case disconnected
     /// SIGTERM, SIGHUP or SIGINT ended a terminal session.
     case killed(Signal)
+    /// The server's key is not the one known_hosts has for it, or it is
+    /// unknown and was not accepted: nothing was sent.
+    case hostKeyRejected(String)
+    /// TLS failed; `identity` names the key offered ("FILE (SHA256:...)"), if any.
+    case tls(TLSError, identity: String?)
 
     var description: String {
         switch self {
@@ -35,7 +41,8 @@ enum ClientError: Error, CustomStringConvertible {
         case .localOutputClosed: return "output closed"
         case .interrupted: return "interrupted"
         case .timedOut(let timeout): return "no complete reply within \(timeout) (--timeout)"
-        case .unusable(let message): return message
+        case .unusable(let message), .hostKeyRejected(let message): return message
+        case .tls(let error, let identity): return Self.describe(error, identity: identity)
         case .disconnected: return "disconnected"
         case .killed(let signal): return "killed by signal \(signal.name)"
         }
@@ -47,6 +54,26 @@ enum ClientError: Error, CustomStringConvertible {
         case .interrupted: return ExitStatus.signaled(.interrupt).shellStatus
         case .timedOut: return 124
         default: return 255
+        }
+    }
+
+    private static func describe(_ error: TLSError, identity: String?) -> String {
+        switch error.kind {
+        case .peerRequiresKey:
+            return "permission denied: the server requires a key and rsh has none to offer (make one with 'rsh keygen', or name one with -i FILE)"
+        case .peerRefusedOurKey:
+            let key = identity ?? "offered"
+            return "permission denied: the server does not accept the key \(key); its public line must be in the server's authorized_keys"
+        case .preSharedKeyMismatch:
+            return "the server does not hold the same pre-shared key (--key-file): the TLS handshake failed"
+        case .notTLS:
+            return "the server did not answer in TLS (an rshd without it, or a classic server?); try --plain or --classic"
+        case .integrity:
+            return "the connection was altered on its way: a TLS record failed its integrity check (\(error.detail))"
+        case .peerKeyRefused:
+            return "the server's certificate does not carry an Ed25519 key"
+        case .configuration, .peerSentNoKey, .protocolViolation:
+            return "TLS failed: \(error.detail)"
         }
     }
 }

@@ -2,12 +2,18 @@ import RSHSystem
 
 /// What `rsh` was asked to do.
 struct ClientOptions {
+    /// The port of a HOST given without one.
+    static let defaultPort: UInt16 = 8080
+
     var target = ""
-    var address: SocketAddress = .ipv4(host: "127.0.0.1", port: 8080)
+    var address: SocketAddress = .ipv4(host: "127.0.0.1", port: defaultPort)
     /// The port of a HOST given without one (`-p`, `-o Port=`).
-    var port: UInt16 = 8080
+    var port: UInt16 = defaultPort
     /// How long connecting may take (`--connect-timeout`, or ssh's `-o ConnectTimeout=`).
     var connectTimeout: Duration?
+    /// Never ask about an unknown server key (ssh's `-o BatchMode=yes`, or
+    /// `StrictHostKeyChecking=yes`): refuse it, as without a terminal.
+    var batchMode = false
     /// The remote command's words; empty for the interactive and scripted modes.
     var command: [String] = []
     /// Send `command` as an exact argv instead of a shell command line.
@@ -25,8 +31,26 @@ struct ClientOptions {
     var classic = false
     /// The pre-shared key file (`--key-file`, or `RSH_KEY_FILE`).
     var keyFile: String?
-    /// `rsh keygen FILE`: write a new key instead of connecting.
-    var keygenPath: String?
+    /// The private key to offer (`-i`); `nil`: `~/.rsh/id_ed25519`, else `~/.ssh/id_ed25519`, if either exists.
+    var identityPath: String?
+    /// `--known-hosts`; `nil`: `~/.rsh/known_hosts`.
+    var knownHostsPath: String?
+    /// `--accept-new`: add an unknown server's key to known_hosts without asking.
+    var acceptNewHostKeys = false
+    /// `--plain` or `--tls`; `nil`: TLS, except on a Unix socket.
+    var requestedMode: ClientSecurity.Mode?
+
+    /// TLS, unless asked otherwise; a Unix socket defaults to plain (the
+    /// kernel vouches for its peer), unless a pre-shared key is given.
+    var transportMode: ClientSecurity.Mode {
+        if let requestedMode { return requestedMode }
+        if case .unix = address, keyFile == nil { return .plain }
+        return .tls
+    }
+    /// `rsh keygen [--psk] [FILE]`: write a new key instead of connecting.
+    var keygen: KeygenRequest?
+    /// `rsh keyscan HOST[:PORT]`: print the server's known_hosts line instead of running anything.
+    var keyscan = false
     /// `rsh cp ...`: copy files instead of running a command.
     var copy: CopyOptions?
     /// `rsh -w HOSTS`: one command on many hosts.
@@ -41,7 +65,9 @@ struct ClientOptions {
            rsh [options] unix:PATH [COMMAND...]
            rsh -w HOSTS [options] COMMAND...
            rsh cp [-r] [-p] [-q] SOURCE... DEST      (rsh cp --help)
-           rsh keygen FILE
+           rsh keygen [FILE]
+           rsh keygen --psk FILE
+           rsh keyscan HOST[:PORT]
 
     Runs commands on an rshd server (default port 8080).
       with COMMAND           runs it, like ssh HOST COMMAND: the words are joined by
@@ -55,9 +81,10 @@ struct ClientOptions {
     options:
       -p PORT                the port of a HOST given without one (default: 8080)
       -o OPTION=VALUE        ssh's options that apply to rsh, so that tools that run ssh can
-                             run rsh: Port, ConnectTimeout (seconds); ForwardAgent, ForwardX11
-                             and BatchMode are accepted and change nothing (rsh forwards
-                             nothing and never prompts for a password)
+                             run rsh: Port, ConnectTimeout (seconds), BatchMode (yes: never
+                             ask about an unknown server key), StrictHostKeyChecking (yes,
+                             ask, accept-new); ForwardAgent and ForwardX11 are accepted and
+                             change nothing (rsh forwards nothing)
       -e                     scripted mode: stop at the first command that fails
       -n                     do not forward stdin (it is /dev/null for the command)
       -t                     run on a remote terminal (vim, top, python3, a shell): the
@@ -72,8 +99,15 @@ struct ClientOptions {
                              default 10)
       --timeout SECONDS      stop the remote command after this long (exit status 124);
                              with --classic, stop waiting for its reply
-      --key-file FILE        authenticate with this pre-shared key (default: $RSH_KEY_FILE);
-                             the server must prove it holds the same key
+      -i FILE                the private key to log in with (default: ~/.rsh/id_ed25519,
+                             else ~/.ssh/id_ed25519, if either exists)
+      --known-hosts FILE     the servers' keys (default: ~/.rsh/known_hosts)
+      --accept-new           add the key of a server not in known_hosts without asking
+                             (a changed key is still refused)
+      --key-file FILE        log in with this pre-shared key, over TLS (default: $RSH_KEY_FILE);
+                             the server proves it holds the same key
+      --plain                speak the protocol unencrypted (loopback and Unix sockets)
+      --tls                  use TLS on a Unix socket too (TLS is the default over TCP)
       --classic              speak the classic mini-SSH format (a command, then one frame)
 
     fan-out (one command on many hosts, as pdsh and clush):
@@ -94,8 +128,12 @@ struct ClientOptions {
       --help                 show this help
       --version              show the version
 
-    rsh keygen FILE writes a new random key, readable by you only, for
-    rshd --key-file FILE and rsh --key-file FILE.
+    rsh keygen [FILE] makes a new Ed25519 key pair: FILE (default ~/.rsh/id_ed25519),
+    readable by you only, and FILE.pub, the line to put in a server's authorized_keys.
+    rsh keygen --psk FILE writes a new random pre-shared key, readable by you only,
+    for rshd --key-file FILE and rsh --key-file FILE.
+    rsh keyscan HOST[:PORT] prints the server's line for ~/.rsh/known_hosts, as
+    ssh-keyscan does (check its fingerprint with ssh-keygen -l -f FILE).
 
     exit status: the remote command's; 128+N if signal N ended it; 124 on timeout;
     255 if the connection or the protocol failed.
@@ -108,13 +146,22 @@ struct ClientOptions {
         options.keyFile = ProcessIdentity.environmentValue("RSH_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 }
         if scanner.peek == "keygen" {
             _ = scanner.next()
-            guard let path = scanner.next(), scanner.isEmpty else { throw UsageError("keygen takes one FILE") }
-            options.keygenPath = path
+            options.keygen = try KeygenRequest.parse(&scanner)
+            return options
+        }
+        if scanner.peek == "keyscan" {
+            _ = scanner.next()
+            guard let target = scanner.next(), scanner.isEmpty, !target.hasPrefix("-") else {
+                throw UsageError("keyscan takes one HOST[:PORT]")
+            }
+            try options.setTarget(target)
+            options.keyscan = true
+            options.requestedMode = .tls
             return options
         }
         if scanner.peek == "cp" {
             _ = scanner.next()
-            guard let copy = try CopyOptions.parse(scanner.rest()[...]) else { return nil }
+            guard let copy = try CopyOptions.parse(scanner.rest()[...], connection: &options) else { return nil }
             options.copy = copy
             return options
         }
@@ -139,6 +186,11 @@ struct ClientOptions {
             case "-T": options.terminal = .never
             case "--argv": options.argv = true
             case "--classic": options.classic = true
+            case "--plain": options.requestedMode = .plain
+            case "--tls": options.requestedMode = .tls
+            case "--accept-new": options.acceptNewHostKeys = true
+            case "-i": options.identityPath = try scanner.value(for: word)
+            case "--known-hosts": options.knownHostsPath = try scanner.value(for: word)
             case "--env":
                 let assignment = try scanner.value(for: word)
                 guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
@@ -211,7 +263,7 @@ struct ClientOptions {
     /// An option in ssh's `-o Name=Value` form, for tools that run ssh
     /// (ClusterShell passes `-oForwardAgent=no -oForwardX11=no
     /// -oConnectTimeout=N -oBatchMode=yes`). Names are case-insensitive, as ssh's.
-    private mutating func sshOption(_ text: String) throws(UsageError) {
+    mutating func sshOption(_ text: String) throws(UsageError) {
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else { throw UsageError("-o takes NAME=VALUE, not \"\(text)\"") }
         switch parts[0].lowercased() {
@@ -221,10 +273,28 @@ struct ClientOptions {
         case "connecttimeout":
             guard let seconds = Int(parts[1]), seconds > 0 else { throw UsageError("-o ConnectTimeout takes whole seconds, not \"\(parts[1])\"") }
             connectTimeout = .seconds(seconds)
-        case "forwardagent", "forwardx11", "forwardx11trusted", "clearallforwardings", "batchmode":
-            break
+        case "batchmode":
+            batchMode = try Self.yesOrNo(parts)
+        case "stricthostkeychecking":
+            switch parts[1].lowercased() {
+            case "accept-new": acceptNewHostKeys = true
+            case "yes": batchMode = true
+            case "ask": break
+            default: throw UsageError("-o StrictHostKeyChecking takes yes, ask or accept-new, not \"\(parts[1])\"")
+            }
+        case "forwardagent", "forwardx11", "forwardx11trusted", "clearallforwardings":
+            _ = try Self.yesOrNo(parts)
         default:
-            throw UsageError("-o \(parts[0]) is not an option rsh knows (it takes Port, ConnectTimeout, ForwardAgent, ForwardX11, BatchMode)")
+            throw UsageError("-o \(parts[0]) is not an option rsh knows (it takes Port, ConnectTimeout, BatchMode, "
+                             + "StrictHostKeyChecking, and accepts ForwardAgent and ForwardX11)")
+        }
+    }
+
+    private static func yesOrNo(_ parts: [String]) throws(UsageError) -> Bool {
+        switch parts[1].lowercased() {
+        case "yes": return true
+        case "no": return false
+        default: throw UsageError("-o \(parts[0]) takes yes or no, not \"\(parts[1])\"")
         }
     }
 

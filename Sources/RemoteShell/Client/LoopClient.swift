@@ -1,15 +1,15 @@
 import RSHProtocol
 import RSHSystem
 
-/// A v1 connection driven from a coroutine on an `EventLoop`: the socket,
-/// the client's session, and the waits. The fan-out runs one per host, and
+/// A v1 connection driven from a coroutine on an `EventLoop`: the byte
+/// stream (plain, or TLS), the client's session, and the waits. The fan-out runs one per host, and
 /// `rsh cp` its copies over one. Whatever the work, a turn is the same:
 /// write what the session has to send, read what has arrived, and wait
 /// only when neither moved, so the caller decides between turns what to
 /// send next (more stdin, more of a file) from what the server said.
 final class LoopClient {
     let loop: EventLoop
-    let socket: FileDescriptor
+    let stream: any ByteStream
     /// Interrupting it ends a wait of `next` early (Ctrl-C, a host abandoned).
     let handle: EventLoop.WaitHandle
     var session = ClientSession(clientName: RemoteShellVersion.clientName)
@@ -29,10 +29,11 @@ final class LoopClient {
         case interrupted
     }
 
-    /// `socket` is connected and non-blocking; the preface and hello are queued at once.
-    init(loop: EventLoop, socket: FileDescriptor, handle: EventLoop.WaitHandle) {
+    /// `stream` is connected (its TLS handshake done), non-blocking; the
+    /// preface and hello are queued at once.
+    init(loop: EventLoop, stream: any ByteStream, handle: EventLoop.WaitHandle) {
         self.loop = loop
-        self.socket = socket
+        self.stream = stream
         self.handle = handle
         session.queue(wireBytes: session.openingBytes)
     }
@@ -53,24 +54,31 @@ final class LoopClient {
             try send()
             var events: [ClientSession.Event] = []
             var received = false
-            // Read until EAGAIN: the loop is edge-triggered. The bytes are
-            // handed to the session before the next await (the scratch
-            // buffer is the loop's).
-            while true {
-                let count: Int?
+            // Read until it would block: the loop is edge-triggered. (A read
+            // that does not fill the buffer has taken all there was, as the
+            // stream promises.) The bytes are handed to the session before the
+            // next await: the scratch buffer is the loop's.
+            reading: while true {
+                let outcome: ReadOutcome
                 do {
-                    count = try socket.tryRead(into: loop.scratch)
+                    outcome = try stream.read(into: loop.scratch)
                 } catch {
-                    throw Lost(reason: Self.describe(error))
+                    throw Lost(reason: error.description)
                 }
-                guard let count else { break }
-                guard count > 0 else { throw Lost(reason: "the server closed the connection") }
-                received = true
-                events += session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+                switch outcome {
+                case .wouldBlock:
+                    break reading
+                case .endOfFile:
+                    throw Lost(reason: "the server closed the connection")
+                case .bytes(let count):
+                    received = true
+                    events += session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+                    if count < loop.scratch.count { break reading }
+                }
             }
             if received { return .events(events) }
-            var interests: [EventLoop.Interest] = [.readable(socket)]
-            if session.hasBytesToSend { interests.append(.writable(socket)) }
+            var interests: [EventLoop.Interest] = [.readable(stream.descriptor)]
+            if session.hasBytesToSend || stream.hasPendingWrites { interests.append(.writable(stream.descriptor)) }
             switch await loop.wait(interests, until: deadline, handle: handle, isolation: isolation) {
             case .ready: continue
             case .timedOut: return .timedOut
@@ -79,20 +87,22 @@ final class LoopClient {
         }
     }
 
-    /// Writes what the session has to send until the socket is full.
+    /// Writes what the stream has of its own (TLS records), then what the
+    /// session has to send, until the socket is full.
     private func send() throws(Lost) {
-        do {
-            while session.hasBytesToSend {
+        do throws(TransportError) {
+            if stream.hasPendingWrites { try stream.flushPending() }
+            while session.hasBytesToSend, !stream.hasPendingWrites {
                 let bytes = session.bytesToSend()
                 let written = try bytes.withUnsafeBytes { raw in
-                    Result { () throws(Errno) in try socket.trySend(raw) }
+                    Result { () throws(TransportError) in try stream.write(raw) }
                 }.get()
                 guard let written else { return }
                 session.sent(written)
                 if written < bytes.count { return }
             }
         } catch {
-            throw Lost(reason: Self.describe(error))
+            throw Lost(reason: error.description)
         }
     }
 

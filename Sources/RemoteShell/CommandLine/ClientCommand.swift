@@ -24,61 +24,38 @@ public enum ClientCommand {
     }
 
     private static func run(_ options: ClientOptions) throws(ClientError) -> Int32 {
-        if let path = options.keygenPath {
-            do {
-                try KeyFile.generate(path)
-            } catch {
-                // Like ssh-keygen: 1 when the key cannot be written.
-                LocalOutput().message("rsh: \(error)")
-                return 1
-            }
-            LocalOutput().message("rsh: wrote a new key to \(path); give it to rshd with --key-file \(path)")
+        if let request = options.keygen { return Keygen.run(request) }
+        if options.keyscan {
+            let key = try ClientSecurity(options: options).scan(target: options.target, address: options.address)
+            printOutput(KnownHosts.line(name: KnownHosts.name(forTarget: options.target, port: options.port), key: key))
             return 0
         }
-        var authentication: KeyedAuthentication?
-        if let path = options.keyFile {
-            do {
-                authentication = KeyFile.authentication(try KeyFile.load(path))
-            } catch {
-                throw .unusable(error.description)
-            }
+        if let copy = options.copy { return try CopyCommand.run(copy, connection: options) }
+        let preSharedKey = try preSharedKey(options)
+        if var fanOut = options.fanOut {
+            if fanOut.stdin != nil { fanOut.stdin = try readAll(.standardInput) }
+            let security = try ClientSecurity(options: options, preSharedKey: preSharedKey, batch: true)
+            return FanOut.conclude(try FanOut.run(fanOut, work: CommandWork(options: fanOut), security: security,
+                                                  interrupts: interruptReader()), fanOut)
         }
-        if try wantsTerminal(options) { return try runOnTerminal(options, authentication: authentication) }
+        if try wantsTerminal(options) { return try runOnTerminal(options, preSharedKey: preSharedKey) }
         let interactive = options.command.isEmpty && FileDescriptor.standardInput.isTerminal
         if options.classic {
-            guard authentication == nil else {
-                throw .unusable("the classic format cannot authenticate; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
+            guard preSharedKey == nil else {
+                throw .unusable("the classic format cannot use a key; servers with a key refuse it (drop --key-file and RSH_KEY_FILE)")
             }
             var runner = try ClassicRunner(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
                                            timeout: options.timeout)
             if !options.command.isEmpty { return try runner.run(options.command.joined(separator: " ")).status }
             return try runLines(&runner, options: options, interactive: interactive, interrupts: nil)
         }
-        // From here on Ctrl-C is read from a signalfd: it interrupts the
-        // remote command (or the line being typed), not rsh itself.
-        let interrupts: SignalReader?
-        do {
-            try SignalDisposition.block([.interrupt])
-            interrupts = try SignalReader([.interrupt])
-        } catch {
-            interrupts = nil
-        }
-        if let copy = options.copy {
-            guard authentication == nil else {
-                throw .unusable("rsh cp speaks to servers without a pre-shared key; drop --key-file and RSH_KEY_FILE")
-            }
-            return try CopyCommand.run(copy, interrupts: interrupts)
-        }
-        if var fanOut = options.fanOut {
-            guard authentication == nil else {
-                throw .unusable("rsh -w speaks to servers without a pre-shared key; drop --key-file and RSH_KEY_FILE")
-            }
-            if fanOut.stdin != nil { fanOut.stdin = try readAll(.standardInput) }
-            return FanOut.conclude(try FanOut.run(fanOut, work: CommandWork(options: fanOut), interrupts: interrupts), fanOut)
-        }
-        let connection = try ClientConnection(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
-                                              interrupts: interrupts,
-                                              authentication: authentication)
+        // Connected (and the server's key checked, which may ask at the
+        // terminal) while Ctrl-C still simply ends rsh, as in ssh.
+        let security = try ClientSecurity(options: options, preSharedKey: preSharedKey)
+        let stream = try security.connect(target: options.target, address: options.address)
+        let interrupts = interruptReader()
+        let connection = ClientConnection(target: options.target, stream: stream, identity: security.offeredIdentity,
+                                          interrupts: interrupts)
         if !options.command.isEmpty {
             let command: ExecRequest.Command = options.argv ? .argv(options.command) : .shell(options.command.joined(separator: " "))
             let report = try connection.execute(command, environment: options.environment, workingDirectory: options.workingDirectory,
@@ -95,6 +72,27 @@ public enum ClientCommand {
         }
         var runner = CommandRunner(connection: connection, options: options)
         return try runLines(&runner, options: options, interactive: interactive, interrupts: interrupts)
+    }
+
+    /// The pre-shared key of `--key-file` (or RSH_KEY_FILE), if one is given.
+    static func preSharedKey(_ options: ClientOptions) throws(ClientError) -> [UInt8]? {
+        guard let path = options.keyFile else { return nil }
+        do {
+            return try PreSharedKeyFile.load(path)
+        } catch {
+            throw .unusable(error.description)
+        }
+    }
+
+    /// From here on Ctrl-C is read from a signalfd: it interrupts the remote
+    /// command (or the line being typed, or a fan-out, or a copy), not rsh itself.
+    static func interruptReader() -> SignalReader? {
+        do {
+            try SignalDisposition.block([.interrupt])
+            return try SignalReader([.interrupt])
+        } catch {
+            return nil
+        }
     }
 
     /// Everything `fd` holds until its end (`--stdin` of a fan-out: every host gets the same bytes).
@@ -135,10 +133,11 @@ public enum ClientCommand {
 
     /// `rsh -t`: the command, or the login shell, on a remote terminal, with
     /// the local one raw until the end, whatever the end is.
-    private static func runOnTerminal(_ options: ClientOptions, authentication: KeyedAuthentication?) throws(ClientError) -> Int32 {
+    private static func runOnTerminal(_ options: ClientOptions, preSharedKey: [UInt8]?) throws(ClientError) -> Int32 {
         let terminal = try LocalTerminal()
-        let connection = try ClientConnection(target: options.target, address: options.address, connectTimeout: options.connectTimeout,
-                                              interrupts: nil, authentication: authentication)
+        let security = try ClientSecurity(options: options, preSharedKey: preSharedKey)
+        let stream = try security.connect(target: options.target, address: options.address)
+        let connection = ClientConnection(target: options.target, stream: stream, identity: security.offeredIdentity, interrupts: nil)
         let command: ExecRequest.Command
         if options.command.isEmpty {
             command = .loginShell

@@ -6,17 +6,20 @@ import RSHSystem
 /// the copy on the fan-out engine, one host at a time with a progress line,
 /// or on every host of `-w` at once.
 enum CopyCommand {
-    static func run(_ options: CopyOptions, interrupts: SignalReader?) throws(ClientError) -> Int32 {
+    /// `connection`: how hosts are reached (port, timeout, TLS and keys).
+    static func run(_ options: CopyOptions, connection: ClientOptions) throws(ClientError) -> Int32 {
         // Every frame's body is a buffer allocated and freed again: kept, not
         // given back and faulted in anew each time (MemoryAllocator).
         MemoryAllocator.keepFreedMemory(upTo: 32 << 20)
-        return options.hosts.isEmpty ? try single(options, interrupts: interrupts) : try fanOut(options, interrupts: interrupts)
+        let preSharedKey = try ClientCommand.preSharedKey(connection)
+        return options.hosts.isEmpty ? try single(options, connection, preSharedKey: preSharedKey)
+                                     : try fanOut(options, connection, preSharedKey: preSharedKey)
     }
 
     /// `rsh cp SOURCE... HOST:DEST` or `rsh cp HOST:SOURCE... DEST`: each
     /// host in turn (the sources may come from several), failures named as
     /// they happen, the exit status scp's.
-    private static func single(_ options: CopyOptions, interrupts: SignalReader?) throws(ClientError) -> Int32 {
+    private static func single(_ options: CopyOptions, _ connection: ClientOptions, preSharedKey: [UInt8]?) throws(ClientError) -> Int32 {
         let operands = options.operands.map(CopyOperand.init)
         let destination = operands.last!
         let sources = operands.dropLast()
@@ -54,9 +57,17 @@ enum CopyCommand {
         var engine = FanOutOptions()
         engine.hosts = hosts
         engine.window = 1
-        engine.port = options.port
-        engine.connectTimeout = options.connectTimeout
-        let outcome = try FanOut.run(engine, work: work, interrupts: interrupts)
+        engine.port = connection.port
+        if let timeout = connection.connectTimeout { engine.connectTimeout = timeout }
+        // The first host is connected now, its key checked (which may ask at
+        // the terminal) while Ctrl-C still simply ends rsh, as in scp.
+        let security = try ClientSecurity(options: connection, preSharedKey: preSharedKey)
+        guard let address = SocketAddress.parse(hosts[0], defaultPort: engine.port) else {
+            throw .unusable("cannot understand the address \"\(hosts[0])\"")
+        }
+        let first = try security.connect(target: hosts[0], address: address)
+        let outcome = try FanOut.run(engine, work: work, security: security, connected: [hosts[0]: first],
+                                     interrupts: ClientCommand.interruptReader())
         if outcome.interrupted { return ExitStatus.signaled(.interrupt).shellStatus }
         var status: Int32 = 0
         for report in outcome.reports {
@@ -79,7 +90,7 @@ enum CopyCommand {
     /// `rsh cp -w HOSTS FILE... REMOTE_DIR` (pdcp), or with `--gather`
     /// `REMOTE_PATH... LOCAL_DIR` (rpdcp): every host at once, up to `-f`;
     /// the operands are plain paths; the summary and status are `rsh -w`'s.
-    private static func fanOut(_ options: CopyOptions, interrupts: SignalReader?) throws(ClientError) -> Int32 {
+    private static func fanOut(_ options: CopyOptions, _ connection: ClientOptions, preSharedKey: [UInt8]?) throws(ClientError) -> Int32 {
         let destination = options.operands.last!
         let sources = Array(options.operands.dropLast())
         let work: CopyWork
@@ -97,9 +108,10 @@ enum CopyCommand {
         var engine = FanOutOptions()
         engine.hosts = options.hosts
         engine.window = options.window
-        engine.port = options.port
-        engine.connectTimeout = options.connectTimeout
+        engine.port = connection.port
+        if let timeout = connection.connectTimeout { engine.connectTimeout = timeout }
         engine.quiet = options.quiet
-        return FanOut.conclude(try FanOut.run(engine, work: work, interrupts: interrupts), engine)
+        let security = try ClientSecurity(options: connection, preSharedKey: preSharedKey, batch: true)
+        return FanOut.conclude(try FanOut.run(engine, work: work, security: security, interrupts: ClientCommand.interruptReader()), engine)
     }
 }

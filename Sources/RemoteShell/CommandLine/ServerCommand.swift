@@ -25,10 +25,14 @@ public enum ServerCommand {
       --write-stall-timeout SECONDS for a client that reads nothing before it is dropped (default: 30)
       --frame-timeout SECONDS   from the first byte of a frame to its last (default: 10)
       --classic-output-cap BYTES    output kept for one classic command (default: 67108864)
+      --host-key FILE           the server's Ed25519 key, which clients know it by (default:
+                                ~/.rsh/host_ed25519; made, mode 0600, at the first start)
+      --authorized-keys FILE    the public keys that may log in, one OpenSSH line each (default:
+                                ~/.rsh/authorized_keys, if it exists); clients must then use TLS
       --key-file FILE           clients must prove they hold this pre-shared key (make one with
-                                rsh keygen FILE); frames are then integrity-checked. Required to
-                                listen beyond loopback
-      --allow-unauthenticated   listen beyond loopback without a key (anyone can run commands)
+                                rsh keygen --psk FILE); frames are then integrity-checked
+      --allow-unauthenticated   listen beyond loopback with neither authorized_keys nor a
+                                pre-shared key (anyone can run commands)
       --max-unauthenticated N   connections still in their handshake, at most (default: 64)
       --log-level LEVEL         error, warning, notice (start and stop only), info (and a line
                                 per connection and per command) or debug (default: info)
@@ -54,7 +58,7 @@ public enum ServerCommand {
         }
         if let keyFile {
             do {
-                configuration.key = try KeyFile.load(keyFile)
+                configuration.key = try PreSharedKeyFile.load(keyFile)
             } catch {
                 printError("rshd: \(error)")
                 exitProcess(1)
@@ -139,6 +143,8 @@ public enum ServerCommand {
             case "--frame-timeout": configuration.frameTimeout = try scanner.seconds(for: flag)
             case "--classic-output-cap": configuration.classicOutputCap = try scanner.integer(for: flag, in: 0...(1 << 40))
             case "--key-file": keyFile = try scanner.value(for: flag)
+            case "--host-key": configuration.hostKeyPath = try scanner.value(for: flag)
+            case "--authorized-keys": configuration.authorizedKeysPath = try scanner.value(for: flag)
             case "--allow-unauthenticated": configuration.allowUnauthenticated = true
             case "--max-unauthenticated": configuration.maxUnauthenticated = try scanner.integer(for: flag, in: 1...1_000_000)
             case "--log-level":

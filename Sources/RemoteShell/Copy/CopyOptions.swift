@@ -7,9 +7,6 @@ struct CopyOptions {
     var quiet = false
     /// Every operand in order; the last is the destination.
     var operands: [String] = []
-    /// The port of a host given without one (`-P`, as scp's).
-    var port: UInt16 = 8080
-    var connectTimeout: Duration = .seconds(10)
     /// `-w`: the same copy to or from every host, like pdcp and rpdcp.
     var hosts: [String] = []
     /// `-f`: hosts copied to at once, at most.
@@ -39,6 +36,10 @@ struct CopyOptions {
       -q                 no progress line and no summary
       -P PORT            the port of a HOST given without one (default: 8080)
       --connect-timeout SECONDS  give up connecting after this long (default 10)
+      -o OPTION=VALUE    ssh's options that apply, as for rsh (Port, ConnectTimeout,
+                         BatchMode, StrictHostKeyChecking)
+      -i FILE, --known-hosts FILE, --accept-new, --key-file FILE, --plain, --tls
+                         the server's key and ours, as for rsh (rsh --help)
 
     fan-out (the same copy on many hosts, as pdcp and rpdcp):
       -w HOSTS           the hosts, as for rsh -w: HOST[:PORT] separated by
@@ -57,8 +58,11 @@ struct CopyOptions {
     Ctrl-C stops at once; the file under way is dropped on both ends.
     """
 
-    /// The options the arguments (after `cp`) describe; `nil` after `--help`.
-    static func parse(_ arguments: ArraySlice<String>) throws(UsageError) -> CopyOptions? {
+    /// The options the arguments (after `cp`) describe; how hosts are
+    /// reached (the port of a host given without one, `-P` as scp's; the
+    /// connect timeout; TLS and its keys) goes into `connection`, as for
+    /// commands. `nil` after `--help`.
+    static func parse(_ arguments: ArraySlice<String>, connection: inout ClientOptions) throws(UsageError) -> CopyOptions? {
         var scanner = ArgumentScanner(arguments)
         var options = CopyOptions()
         var excluded: [String] = []
@@ -68,9 +72,19 @@ struct CopyOptions {
                 printOutput(usage)
                 return nil
             case "-P":
-                options.port = UInt16(try scanner.integer(for: word, in: 1...65_535))
+                connection.port = UInt16(try scanner.integer(for: word, in: 1...65_535))
             case "--connect-timeout":
-                options.connectTimeout = try scanner.seconds(for: word)
+                connection.connectTimeout = try scanner.seconds(for: word)
+            case "-o":
+                try connection.sshOption(try scanner.value(for: word))
+            case let attached where attached.hasPrefix("-o") && attached.count > 2:
+                try connection.sshOption(String(attached.dropFirst(2)))
+            case "-i": connection.identityPath = try scanner.value(for: word)
+            case "--known-hosts": connection.knownHostsPath = try scanner.value(for: word)
+            case "--accept-new": connection.acceptNewHostKeys = true
+            case "--key-file": connection.keyFile = try scanner.value(for: word)
+            case "--plain": connection.requestedMode = .plain
+            case "--tls": connection.requestedMode = .tls
             case "-w":
                 options.hosts += try ClientOptions.hostList(try scanner.value(for: word)).filter { !options.hosts.contains($0) }
             case "-x":

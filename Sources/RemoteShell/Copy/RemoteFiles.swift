@@ -214,7 +214,7 @@ final class RemoteFiles {
                         throw .refused(error)
                     case .failed(let error):
                         throw .lost("\(error.message) (\(error.code.rawValue))")
-                    case .ready, .send, .pong, .output, .exited, .rejected, .file:
+                    case .ready, .pong, .output, .exited, .rejected, .file:
                         continue
                     }
                 }

@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSpawn
 import RSHSystem
 
@@ -31,11 +32,12 @@ actor CoroutineConnection {
     /// `sendQueued` as the loop's hook, made once (a new closure each time would allocate).
     private lazy var sendBeforeWaiting: () -> Void = { [weak self] in self?.assumeIsolated { $0.sendQueued() } }
 
-    init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
-         handshakeEnded: @escaping () -> Void) {
+    init(loop: EventLoop, socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, security: ServerSecurity,
+         standing: PeerStanding, logger: Logger, handshakeEnded: @escaping () -> Void) {
         self.loop = loop
         unownedExecutor = loop.asUnownedSerialExecutor()
-        connection = Connection(socket: socket, peer: peer, configuration: configuration, logger: logger,
+        connection = Connection(socket: socket, peer: peer, configuration: configuration, security: security, standing: standing,
+                                logger: logger,
                                 handshakeEnded: handshakeEnded, beforeClosing: { [loop] fd in loop.deregister(fd) })
         id = connection.id
     }
@@ -47,7 +49,7 @@ actor CoroutineConnection {
             if let ready, ready.direction == .write, ready.descriptor == connection.stream.descriptor { socketFull = false }
             connection.service({ fd in events(for: fd, ready) }, buffer: loop.scratch, now: .now)
             ready = nil
-            if connection.machine.hasQueuedBytes, !sendScheduled, !socketFull {
+            if connection.hasBytesToSend, !sendScheduled, !socketFull {
                 sendScheduled = true
                 loop.beforeWaiting(sendBeforeWaiting)
             }
@@ -105,7 +107,7 @@ actor CoroutineConnection {
         sendScheduled = false
         let before = (connection.machine.phase, connection.machine.acceptsChildOutput, connection.wantsInput)
         connection.flush()
-        socketFull = connection.machine.hasQueuedBytes
+        socketFull = connection.hasBytesToSend
         let after = (connection.machine.phase, connection.machine.acceptsChildOutput, connection.wantsInput)
         if socketFull || before != after { loop.interrupt(waiting) }
     }

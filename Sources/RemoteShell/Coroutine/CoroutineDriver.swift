@@ -10,6 +10,7 @@ struct CoroutineDriver {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
+    let security: ServerSecurity
     let logger: Logger
 
     func run() throws(ServerError) {
@@ -22,7 +23,7 @@ struct CoroutineDriver {
             }
         }
         let servers = loops.map {
-            LoopServer(loop: $0, listener: listener, shutdown: shutdown, configuration: configuration, logger: logger)
+            LoopServer(loop: $0, listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
         }
         for (index, server) in servers.enumerated() {
             Task(executorPreference: server.loop) { await server.run(dealingTo: index == 0 ? servers : nil) }

@@ -1,3 +1,4 @@
+import RSHProtocol
 import RSHSystem
 
 /// One loop's share of the server: it keeps the connections it was dealt,
@@ -8,16 +9,19 @@ actor LoopServer {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
+    let security: ServerSecurity
     let logger: Logger
     private var connections: [Int: CoroutineConnection] = [:]
     private let acceptor = EventLoop.WaitHandle()
 
-    init(loop: EventLoop, listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, logger: Logger) {
+    init(loop: EventLoop, listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration,
+         security: ServerSecurity, logger: Logger) {
         self.loop = loop
         unownedExecutor = loop.asUnownedSerialExecutor()
         self.listener = listener
         self.shutdown = shutdown
         self.configuration = configuration
+        self.security = security
         self.logger = logger
     }
 
@@ -30,14 +34,14 @@ actor LoopServer {
         var turn = 0
         while !shutdown.isShuttingDown {
             switch servers == nil ? .none : listener.accept() {
-            case .connection(let fd, let peer):
+            case .connection(let fd, let peer, let standing):
                 let server = servers![turn % servers!.count]
                 turn += 1
                 if server === self {
-                    adopt(fd, peer)
+                    adopt(fd, peer, standing)
                 } else {
                     // A job on the other loop's queue: this loop goes on accepting.
-                    Task(executorPreference: server.loop) { await server.adopt(fd, peer) }
+                    Task(executorPreference: server.loop) { await server.adopt(fd, peer, standing) }
                 }
             case .none:
                 _ = await loop.wait(watched.map { .readable($0) }, handle: acceptor)
@@ -54,8 +58,9 @@ actor LoopServer {
     }
 
     /// Serves a connection on this loop.
-    func adopt(_ fd: FileDescriptor, _ peer: SocketAddress) {
-        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, logger: logger,
+    func adopt(_ fd: FileDescriptor, _ peer: SocketAddress, _ standing: PeerStanding) {
+        let connection = CoroutineConnection(loop: loop, socket: fd, peer: peer, configuration: configuration, security: security,
+                                             standing: standing, logger: logger,
                                              handshakeEnded: listener.handshakeEnded)
         logger.debug("conn=\(connection.id) on \(loop.name)")
         let id = connection.id

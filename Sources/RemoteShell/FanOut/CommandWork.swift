@@ -39,7 +39,7 @@ struct CommandWork: FanOutWork {
                     case .output(_, let kind, let bytes): fanOut.deliver(kind, bytes, of: host)
                     case .exited(let report): return .finished(report.outcome)
                     case .rejected(let error), .failed(let error): return .failed(error.message)
-                    case .ready, .send, .pong, .file: continue
+                    case .ready, .pong, .file: continue
                     }
                 }
             case .timedOut:

@@ -16,6 +16,11 @@ actor FanOut {
     let loop: EventLoop
     let options: FanOutOptions
     let work: any FanOutWork
+    /// How every host is reached: TLS with the identity (or the pre-shared
+    /// key) and known_hosts, or plain.
+    private let security: ClientSecurity
+    /// Hosts connected before the loop ran (`run`'s `connected`).
+    private var connected: [String: any ByteStream]
     private let interrupts: SignalReader?
     private var reports: [HostReport?]
     private var running: [Int: HostRun] = [:]
@@ -52,24 +57,30 @@ actor FanOut {
         var interrupted: Bool
     }
 
-    private init(options: FanOutOptions, work: any FanOutWork, loop: EventLoop, interrupts: SignalReader?) {
+    private init(options: FanOutOptions, work: any FanOutWork, security: ClientSecurity, connected: sending [String: any ByteStream],
+                 loop: EventLoop, interrupts: SignalReader?) {
         self.options = options
         self.work = work
+        self.security = security
+        self.connected = connected
         self.loop = loop
         self.interrupts = interrupts
         unownedExecutor = loop.asUnownedSerialExecutor()
         reports = Array(repeating: nil, count: options.hosts.count)
     }
 
-    /// Runs the fan-out on the calling thread.
-    static func run(_ options: FanOutOptions, work: any FanOutWork, interrupts: SignalReader?) throws(ClientError) -> Outcome {
+    /// Runs the fan-out on the calling thread. `connected` holds hosts
+    /// already connected, by name: `rsh cp` connects before the loop runs, so
+    /// that a question about a server's key is asked while Ctrl-C still ends rsh.
+    static func run(_ options: FanOutOptions, work: any FanOutWork, security: ClientSecurity,
+                    connected: sending [String: any ByteStream] = [:], interrupts: SignalReader?) throws(ClientError) -> Outcome {
         let loop: EventLoop
         do {
             loop = try EventLoop(name: "fan-out")
         } catch {
             throw .unusable("cannot start the event loop: \(error)")
         }
-        let fanOut = FanOut(options: options, work: work, loop: loop, interrupts: interrupts)
+        let fanOut = FanOut(options: options, work: work, security: security, connected: connected, loop: loop, interrupts: interrupts)
         let box = OutcomeBox()
         Task(executorPreference: loop) {
             box.value = await fanOut.runAll()
@@ -168,38 +179,97 @@ actor FanOut {
 
     // MARK: One host
 
-    /// Connects, then hands the connection to the work.
+    /// Connects (and shakes hands, with TLS), then hands the connection to the work.
     private func exchange(_ run: HostRun, started: ContinuousClock.Instant) async -> HostReport {
         func ending(_ ending: HostReport.Ending) -> HostReport { HostReport(host: run.host, ending: ending) }
+        let stream: any ByteStream
+        if let ready = connected.removeValue(forKey: run.host) {
+            stream = ready
+        } else {
+            switch await connect(run, started: started) {
+            case .success(let connectedStream): stream = connectedStream
+            case .failure(let failure): return ending(failure.ending)
+            }
+        }
+        defer {
+            loop.deregister(stream.descriptor)
+            stream.close()
+        }
+        return ending(await work.run(run, over: LoopClient(loop: loop, stream: stream, handle: run.handle), in: self))
+    }
+
+    /// Why a host could not be reached.
+    private struct ConnectFailure: Error {
+        let ending: HostReport.Ending
+    }
+
+    /// The connection, and its TLS handshake, within the connect timeout.
+    private func connect(_ run: HostRun, started: ContinuousClock.Instant) async -> Result<any ByteStream, ConnectFailure> {
+        func failure(_ ending: HostReport.Ending) -> Result<any ByteStream, ConnectFailure> { .failure(ConnectFailure(ending: ending)) }
         guard let address = SocketAddress.parse(run.host, defaultPort: options.port) else {
-            return ending(.unreachable("cannot resolve the host name"))
+            return failure(.unreachable("cannot resolve the host name"))
         }
         let socket: FileDescriptor
         do {
             socket = try FileDescriptor.connectingSocket(to: address)
         } catch {
-            return ending(.unreachable(LoopClient.describe(error)))
+            return failure(.unreachable(LoopClient.describe(error)))
         }
+        var handedOver = false
         defer {
-            loop.deregister(socket)
-            socket.closeAfterUse()
+            if !handedOver {
+                loop.deregister(socket)
+                socket.closeAfterUse()
+            }
         }
+        let connectDeadline = started + options.connectTimeout
+        var interests: [EventLoop.Interest] = [.writable(socket)]
         while true {
-            switch await loop.wait([.writable(socket)], until: started + options.connectTimeout, handle: run.handle) {
+            switch await loop.wait(interests, until: connectDeadline, handle: run.handle) {
             case .ready: break
-            case .timedOut: return ending(.unreachable("connection timed out"))
+            case .timedOut: return failure(.unreachable("connection timed out"))
             case .interrupted:
-                if run.abandoned { return ending(.failed("interrupted")) }
+                if run.abandoned { return failure(.failed("interrupted")) }
                 continue
             }
             break
         }
+        let stream: any ByteStream
         do {
-            if let error = try socket.connectionError() { return ending(.unreachable(LoopClient.describe(error))) }
+            if let error = try socket.connectionError() { return failure(.unreachable(LoopClient.describe(error))) }
+            if let tls = try security.startTLS(socket) {
+                while try !security.advanceHandshake(tls) {
+                    if tls.hasPendingWrites { try tls.flushPending() }
+                    interests = [.readable(socket)]
+                    if tls.hasPendingWrites { interests.append(.writable(socket)) }
+                    switch await loop.wait(interests, until: connectDeadline, handle: run.handle) {
+                    case .ready, .interrupted:
+                        if run.abandoned { return failure(.failed("interrupted")) }
+                    case .timedOut:
+                        return failure(.unreachable("the TLS handshake did not finish within \(options.connectTimeout)"))
+                    }
+                    while let count = try socket.tryRead(into: loop.scratch) {
+                        guard count > 0 else { return failure(.unreachable("the server closed the connection during the TLS handshake")) }
+                        tls.session.receive(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+                    }
+                }
+                // Nothing is sent before the server has proven who it is.
+                try security.acceptServer(of: tls, target: run.host)
+                stream = tls
+            } else {
+                stream = PlainStream(socket)
+            }
+        } catch let error as ClientError {
+            return failure(.unreachable(error.description))
+        } catch let error as Errno {
+            return failure(.unreachable(LoopClient.describe(error)))
+        } catch let error as TransportError {
+            return failure(.unreachable(error.description))
         } catch {
-            return ending(.unreachable(LoopClient.describe(error)))
+            return failure(.unreachable("\(error)"))
         }
-        return ending(await work.run(run, over: LoopClient(loop: loop, socket: socket, handle: run.handle), in: self))
+        handedOver = true
+        return .success(stream)
     }
 
     /// Passes a chunk of a host's output on: live with its prefix, held for

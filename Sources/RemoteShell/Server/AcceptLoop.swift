@@ -1,8 +1,9 @@
+import RSHProtocol
 import RSHSystem
 
 /// Accepts until shutdown, waiting in `poll` on the listening sockets and the
 /// shutdown descriptors; `serve` gets each connection.
-func acceptLoop(listener: Listener, shutdown: ShutdownController, serve: (FileDescriptor, SocketAddress) -> Void) {
+func acceptLoop(listener: Listener, shutdown: ShutdownController, serve: (FileDescriptor, SocketAddress, PeerStanding) -> Void) {
     let waits = shutdown.descriptors.map { PollRequest($0, .readable) } + listener.descriptors.map { PollRequest($0, .readable) }
     let shutdownCount = shutdown.descriptors.count
     var requests: [PollRequest] = []
@@ -12,7 +13,7 @@ func acceptLoop(listener: Listener, shutdown: ShutdownController, serve: (FileDe
         if requests.prefix(shutdownCount).contains(where: { !$0.returned.isEmpty }), shutdown.service() { break }
         guard requests.dropFirst(shutdownCount).contains(where: { !$0.returned.isEmpty }) else { continue }
         switch listener.accept() {
-        case .connection(let fd, let peer): serve(fd, peer)
+        case .connection(let fd, let peer, let standing): serve(fd, peer, standing)
         case .none: continue
         case .backoff: _ = try? shutdown.descriptors.first?.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: .now + Listener.backoff))
         }

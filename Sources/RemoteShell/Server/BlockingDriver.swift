@@ -5,13 +5,15 @@ struct BlockingDriver {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
+    let security: ServerSecurity
     let logger: Logger
 
     func run() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         defer { buffer.deallocate() }
-        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let connection = Connection(socket: fd, peer: peer, configuration: configuration, logger: logger,
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
+                                        standing: standing, logger: logger,
                                         handshakeEnded: listener.handshakeEnded)
             SyncConnection(connection: connection, shutdown: shutdown).run(buffer: buffer)
             listener.connectionClosed()

@@ -1,21 +1,34 @@
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTLS
 import Synchronization
 
 /// One client's connection as every driver serves it: the byte stream, the
 /// connection machine (which decides), and the commands it started (which
-/// this carries out). A driver asks it what to wait for (`appendInterests`,
+/// this carries out). The first byte the client sends says what the stream
+/// is (`Transport`): the socket as it is, or TLS over it; the terms the
+/// connection is served on follow from that and from the server's policy
+/// (`AdmissionPolicy`), before the session sees a byte. A driver asks it what to wait for (`appendInterests`,
 /// `nextDeadline`, `hasReadyWork`), waits in its own way, passes what became
 /// ready to `service`, and calls `flush` to send. Only the waiting differs
 /// between the drivers: `poll` for blocking and threaded, the event loop for
 /// coroutine.
 final class Connection {
     let id: Int
-    let stream: any ByteStream
+    private(set) var stream: any ByteStream
     let peer: SocketAddress
     let configuration: ServerConfiguration
+    let security: ServerSecurity
+    /// What the kernel said about the peer's user (`Listener`).
+    let standing: PeerStanding
     let logger: Logger
+    /// Decided by the first byte; `nil` until it arrives.
+    private var transport: Transport?
+    /// The session has its terms: plain from the first byte, TLS once the handshake is done.
+    private var admitted = false
+    /// What the connection's log lines say about the client's authentication, once known.
+    private var authenticationNote = ""
     var machine: ConnectionMachine
     private(set) var children: [Int64: ChildProcess] = [:]
     /// What the file requests in flight hold (Connection+Transfers.swift).
@@ -37,35 +50,25 @@ final class Connection {
     private var completed: [Int64] = []
     /// Whether the socket was being read as of the last event (`noteReading`).
     private var reading = true
-    /// `RSH_CONNECTION` for every command, as sshd sets `SSH_CONNECTION`:
-    /// "client-ip client-port server-ip server-port"; `nil` on a Unix socket.
-    private let connectionVariable: String?
 
     private static let nextID = Atomic<Int>(1)
 
-    init(socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, logger: Logger,
+    init(socket: FileDescriptor, peer: SocketAddress, configuration: ServerConfiguration, security: ServerSecurity,
+         standing: PeerStanding, logger: Logger,
          handshakeEnded: @escaping () -> Void = {}, beforeClosing: @escaping (FileDescriptor) -> Void = { _ in }) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         stream = PlainStream(socket)
         self.peer = peer
         self.configuration = configuration
+        self.security = security
+        self.standing = standing
         self.logger = logger
         self.handshakeEnded = handshakeEnded
         self.beforeClosing = beforeClosing
-        connectionVariable = Self.connectionVariable(peer: peer, local: try? socket.localAddress())
-        var challenge: [UInt8] = []
-        if configuration.key != nil {
-            do {
-                challenge = try randomBytes(Limits.handshakeRandomLength)
-            } catch {
-                // getrandom(2) fails only where it does not exist; there is no safe challenge without it.
-                preconditionFailure("getrandom failed: \(error)")
-            }
-        }
-        machine = ConnectionMachine(session: ServerSession(configuration.sessionConfiguration(), challenge: challenge),
+        machine = ConnectionMachine(session: ServerSession(configuration.sessionConfiguration()),
                                     timeouts: configuration.connectionTimeouts, now: openedAt)
         logger.info("conn=\(id) open peer=\(peer) mode=\(configuration.mode.rawValue)"
-                    + (configuration.isOpenToTheNetwork ? " UNAUTHENTICATED" : ""))
+                    + (security.isOpenToTheNetwork ? " UNAUTHENTICATED" : ""))
     }
 
     // MARK: What the driver waits for
@@ -89,12 +92,15 @@ final class Connection {
         if machine.isConnected {
             var events: PollEvents = []
             if wantsInput, !socketMayHaveInput { events.insert(.readable) }
-            if machine.hasQueuedBytes { events.insert(.writable) }
+            if hasBytesToSend { events.insert(.writable) }
             requests.append(PollRequest(stream.descriptor, events))
         }
         let acceptingOutput = machine.acceptsChildOutput
         for child in children.values { child.appendInterests(to: &requests, acceptingOutput: acceptingOutput) }
     }
+
+    /// Bytes wait to go out: frames the machine queued, or bytes of the stream's own (TLS).
+    var hasBytesToSend: Bool { machine.hasQueuedBytes || stream.hasPendingWrites }
 
     /// Whether something can be served without waiting: input or output
     /// known to be there (edge-triggered waits would not report it again).
@@ -163,9 +169,10 @@ final class Connection {
             do {
                 outcome = try stream.read(into: buffer)
             } catch {
-                apply(machine.peerClosed("read failed: \(error)"), now: now)
+                streamFailed(error, now: now)
                 return
             }
+            if !admitted, transport == .tls { admitAfterHandshake() }
             switch outcome {
             case .wouldBlock:
                 socketMayHaveInput = false
@@ -175,7 +182,12 @@ final class Connection {
                 return
             case .bytes(let count):
                 reads += 1
-                apply(machine.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now), now: now)
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                if transport == nil, chooseTransport(bytes) == .tls {
+                    // The bytes were the start of a TLS handshake: read on, through TLS.
+                    continue
+                }
+                apply(machine.received(bytes, now: now), now: now)
                 // A read that did not fill the buffer took all there was, and the
                 // next wait reports whatever arrives after it: no read into
                 // EAGAIN (nginx's rule). Unless the client has hung up: only a
@@ -185,12 +197,97 @@ final class Connection {
         }
     }
 
-    /// Writes what the socket takes of the queued bytes.
+    /// The connection's first bytes say what it speaks. In clear, the session
+    /// gets its terms now; for TLS, the stream becomes a TLS stream holding
+    /// these bytes, and the terms wait for the end of the handshake.
+    private func chooseTransport(_ firstBytes: UnsafeRawBufferPointer) -> Transport {
+        let chosen = Transport(firstByte: firstBytes[0])
+        transport = chosen
+        switch chosen {
+        case .plain:
+            admit(security.policy.admission(over: .plain, peer: standing, authenticated: .none))
+        case .tls:
+            do {
+                let session = try TLSSession(security.tls)
+                session.receive(firstBytes)
+                stream = TLSStream(stream.descriptor, session: session)
+            } catch {
+                // Only without memory: the connection cannot be served.
+                logger.error("conn=\(id) cannot start TLS: \(error)")
+                apply(machine.peerClosed("cannot start TLS: \(error)"), now: .now)
+            }
+        }
+        return chosen
+    }
+
+    /// Once the TLS handshake is done: who the client is, and on what terms it is served.
+    private func admitAfterHandshake() {
+        guard let tls = stream as? TLSStream, tls.session.isEstablished else { return }
+        let authenticated: ClientAuthentication
+        if tls.session.usedPreSharedKey {
+            authenticated = .preSharedKey
+            authenticationNote = " auth=psk"
+        } else if let key = tls.session.peerKey, security.authorizedKeys != nil {
+            authenticated = .publicKey
+            let comment = security.authorizedKeys?.comment(for: key) ?? ""
+            authenticationNote = " auth=publickey key=\(key.fingerprint) comment=\(Self.quoted(comment))"
+        } else {
+            authenticated = .none
+            authenticationNote = " auth=none"
+        }
+        logger.info("conn=\(id) tls=\(Self.quoted(tls.session.parameters))\(authenticationNote)")
+        admit(security.policy.admission(over: .tls, peer: standing, authenticated: authenticated))
+    }
+
+    /// Gives the session its terms; a refusal is logged here, and carried out by the session.
+    private func admit(_ admission: Admission) {
+        admitted = true
+        if let refusal = admission.refusal {
+            logger.warning("conn=\(id) peer=\(peer) refused (\(refusal.code.rawValue)): \(refusal.message)")
+        }
+        machine.admit(admission)
+    }
+
+    /// `RSH_CONNECTION` for the commands, as sshd sets `SSH_CONNECTION`:
+    /// "client-ip client-port server-ip server-port". Not for a Unix socket,
+    /// which has no addresses to give.
+    private lazy var connectionVariable: String? = {
+        guard let local = try? stream.descriptor.localAddress() else { return nil }
+        switch (peer, local) {
+        case (.ipv4(let clientHost, let clientPort), .ipv4(let serverHost, let serverPort)),
+             (.ipv6(let clientHost, let clientPort), .ipv6(let serverHost, let serverPort)):
+            return "\(clientHost) \(clientPort) \(serverHost) \(serverPort)"
+        default:
+            return nil
+        }
+    }()
+
+    /// The stream failed: a TLS handshake that did not pass, a record that
+    /// was tampered with, or the socket. The log says which, and whose key.
+    private func streamFailed(_ error: TransportError, now: ContinuousClock.Instant) {
+        if case .tls(let failure) = error {
+            let presented = (stream as? TLSStream)?.session.presentedPeerKey
+            switch failure.kind {
+            case .peerKeyRefused:
+                let key = presented.map { "the key \($0.fingerprint)" } ?? "a key that is not Ed25519"
+                logger.warning("conn=\(id) peer=\(peer) refused \(key): not in \(security.authorizedKeys?.path ?? "authorized_keys")")
+            case .peerSentNoKey:
+                logger.warning("conn=\(id) peer=\(peer) refused: the client sent no key")
+            default:
+                logger.warning("conn=\(id) peer=\(peer) TLS failed: \(failure.detail)")
+            }
+        }
+        apply(machine.peerClosed("read failed: \(error)"), now: now)
+    }
+
+    /// Writes what the socket takes of the stream's own bytes, then of the queued ones.
     func flush(now: ContinuousClock.Instant = .now) {
-        guard machine.isConnected, machine.hasQueuedBytes else { return }
+        guard machine.isConnected, hasBytesToSend else { return }
         let written: Int?
         do {
-            written = try machine.withQueuedBytes { (bytes) throws(Errno) in try stream.write(bytes) }
+            if stream.hasPendingWrites { try stream.flushPending() }
+            guard machine.hasQueuedBytes else { return }
+            written = try machine.withQueuedBytes { (bytes) throws(TransportError) in try stream.write(bytes) }
         } catch {
             apply(machine.peerClosed("write failed: \(error)"), now: now)
             return
@@ -215,7 +312,7 @@ final class Connection {
         beforeClosing(stream.descriptor)
         stream.close()
         let seconds = Double(openedAt.duration(to: .now).milliseconds) / 1000
-        var line = "conn=\(id) close peer=\(peer) commands=\(commandsRun) seconds=\(seconds)"
+        var line = "conn=\(id) close peer=\(peer)\(authenticationNote) commands=\(commandsRun) seconds=\(seconds)"
         if case .ended(.lost(let reason)) = machine.phase { line += " reason=\"\(reason)\"" }
         logger.info(line)
     }
@@ -295,18 +392,6 @@ final class Connection {
     private func finish(_ id: Int64, now: ContinuousClock.Instant) {
         guard let child = children.removeValue(forKey: id) else { return }
         apply(machine.childFinished(id, child.finish(), now: now), now: now)
-    }
-
-    /// "client-ip client-port server-ip server-port", or `nil` for a Unix socket.
-    private static func connectionVariable(peer: SocketAddress, local: SocketAddress?) -> String? {
-        func words(_ address: SocketAddress?) -> String? {
-            switch address {
-            case .ipv4(let host, let port)?, .ipv6(let host, let port)?: return "\(host) \(port)"
-            case .unix?, nil: return nil
-            }
-        }
-        guard let client = words(peer), let server = words(local) else { return nil }
-        return client + " " + server
     }
 
     private static func describe(_ outcome: CommandOutcome) -> String {

@@ -8,7 +8,8 @@ import Synchronization
 /// server as many hosts); a driver waits on all of them at once.
 final class Listener: Sendable {
     enum Accepted {
-        case connection(FileDescriptor, SocketAddress)
+        /// A connection, its peer, and what the kernel said of the peer's user.
+        case connection(FileDescriptor, SocketAddress, PeerStanding)
         /// Nothing is waiting.
         case none
         /// Out of descriptors or memory: stop accepting for `Listener.backoff`,
@@ -23,6 +24,9 @@ final class Listener: Sendable {
     let sockets: [(descriptor: FileDescriptor, address: SocketAddress)]
     let maxConnections: Int
     let maxUnauthenticated: Int
+    /// Whether the uid of a peer on a loopback TCP address is asked for: the
+    /// server does not authenticate its clients, so it serves only its own user.
+    private let checksLoopbackPeers: Bool
     private let logger: Logger
     private let active = Atomic<Int>(0)
     /// Connections accepted whose handshake has not finished.
@@ -31,8 +35,9 @@ final class Listener: Sendable {
     /// Where the next `accept` starts looking, so that a busy address does not starve the others.
     private let nextSocket = Atomic<Int>(0)
 
-    init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+    init(configuration: ServerConfiguration, authenticatesClients: Bool, logger: Logger) throws(ServerError) {
         self.logger = logger
+        checksLoopbackPeers = !authenticatesClients
         maxConnections = configuration.maxConnections
         maxUnauthenticated = configuration.maxUnauthenticated
         var sockets: [(descriptor: FileDescriptor, address: SocketAddress)] = []
@@ -103,18 +108,17 @@ final class Listener: Sendable {
             }
             guard let (fd, socketPeer) = result else { return .none }
             var peer = socketPeer
+            var standing = PeerStanding.unchecked
             if case .unix = address {
-                // Only our own user, and root, may use a Unix socket (unix(7), SO_PEERCRED).
-                guard let credentials = try? fd.peerCredentials(),
-                      credentials.uid == ProcessIdentity.effectiveUserID || credentials.uid == 0 else {
-                    let uid = (try? fd.peerCredentials()).map { "\($0.uid)" } ?? "unknown"
-                    logger.warning("refused peer=uid:\(uid) on \(address): only uid \(ProcessIdentity.effectiveUserID) and root may connect")
-                    refuse(fd, .forbidden, "this server serves only its own user")
-                    continue
-                }
-                peer = .unix(path: "uid:\(credentials.uid),pid:\(credentials.pid)")
+                // A Unix socket serves only our own user and root (unix(7), SO_PEERCRED).
+                let credentials = try? fd.peerCredentials()
+                standing = PeerStanding(uid: credentials?.uid, serverUID: ProcessIdentity.effectiveUserID)
+                peer = .unix(path: credentials.map { "uid:\($0.uid),pid:\($0.pid)" } ?? "uid:unknown")
             } else {
                 try? fd.setNoDelay()
+                if checksLoopbackPeers, address.isLoopback {
+                    standing = PeerStanding(uid: try? fd.tcpPeerOwner(), serverUID: ProcessIdentity.effectiveUserID)
+                }
             }
             guard active.wrappingAdd(1, ordering: .relaxed).newValue <= maxConnections else {
                 active.wrappingSubtract(1, ordering: .relaxed)
@@ -129,7 +133,7 @@ final class Listener: Sendable {
                 refuse(fd, .busy, "too many connections are starting; try again later")
                 continue
             }
-            return .connection(fd, peer)
+            return .connection(fd, peer, standing)
         }
     }
 

@@ -8,6 +8,7 @@ public final class Server {
     public let configuration: ServerConfiguration
     public let shutdown: ShutdownController
     let logger: Logger
+    let security: ServerSecurity
     private let listener: Listener
 
     /// Binds the listening socket. `watchSignals` makes SIGTERM/SIGINT stop
@@ -16,13 +17,16 @@ public final class Server {
     public init(configuration: ServerConfiguration, watchSignals: Bool = true) throws(ServerError) {
         self.configuration = configuration
         logger = Logger(level: configuration.logLevel)
-        if configuration.isOpenToTheNetwork, !configuration.allowUnauthenticated {
+        let authorizedKeys = try ServerSecurity.authorizedKeys(configuration, logger: logger)
+        if ServerSecurity.isOpenToTheNetwork(configuration, authorizedKeys: authorizedKeys), !configuration.allowUnauthenticated {
             let open = configuration.listenAddresses.filter { !$0.isLoopback }.map(\.description)
             throw .unsafe("refusing to listen on \(HostList.fold(open)) without a key: anyone who can reach it could run commands "
-                          + "as uid \(ProcessIdentity.effectiveUserID). Make a key with 'rsh keygen FILE' and start rshd with "
-                          + "'--key-file FILE' (clients use the same file), or pass --allow-unauthenticated")
+                          + "as uid \(ProcessIdentity.effectiveUserID). Put the public keys that may log in in ~/.rsh/authorized_keys "
+                          + "(or --authorized-keys FILE; 'rsh keygen' makes a key pair), or share a key with --key-file FILE "
+                          + "('rsh keygen --psk FILE'), or pass --allow-unauthenticated")
         }
-        listener = try Listener(configuration: configuration, logger: logger)
+        security = try ServerSecurity(configuration: configuration, authorizedKeys: authorizedKeys, logger: logger)
+        listener = try Listener(configuration: configuration, authenticatesClients: security.policy.authenticatesClients, logger: logger)
         do {
             shutdown = try ShutdownController(logger: logger, watchSignals: watchSignals)
         } catch {
@@ -39,11 +43,15 @@ public final class Server {
         var details = "mode=\(configuration.mode.rawValue)"
         if configuration.mode == .coroutine { details += " loops=\(max(1, configuration.loops))" }
         details += " scheduling=\(configuration.scheduling.rawValue)"
-        details += configuration.key == nil ? " auth=none" : " auth=\(Handshake.method)"
+        details += " auth=\(security.clientAuthentication)"
+        logger.notice("host key \(security.hostKey.publicKey.fingerprint) (\(security.hostKeyPath))")
+        if let authorizedKeys = security.authorizedKeys {
+            logger.notice("clients log in with the \(authorizedKeys.count) key(s) in \(authorizedKeys.path)")
+        }
         // The addresses folded into ranges: 200 loopback hosts are one word, not 200.
         let listening = HostList.fold(addresses.map(\.description))
         logger.notice("listening on \(listening) \(details) pid=\(ProcessIdentity.processID)")
-        if configuration.isOpenToTheNetwork {
+        if security.isOpenToTheNetwork {
             logger.warning("WARNING: \(listening) is reachable from the network and has NO AUTHENTICATION: "
                            + "anyone who can connect can run commands as uid \(ProcessIdentity.effectiveUserID)")
         }
@@ -53,11 +61,11 @@ public final class Server {
         }
         switch configuration.mode {
         case .blocking:
-            BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, logger: logger).run()
+            BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger).run()
         case .threaded:
-            ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, logger: logger).run()
+            ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger).run()
         case .coroutine:
-            try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, logger: logger).run()
+            try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger).run()
         }
     }
 }

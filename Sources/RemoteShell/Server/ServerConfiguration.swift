@@ -29,8 +29,14 @@ public struct ServerConfiguration: Sendable {
     /// The scheduling policy of the server's threads; `ServerCommand` applies it.
     public var scheduling: ServerScheduling = .batch
     public var logLevel: LogLevel = .info
-    /// The pre-shared key every client must prove it holds (`--key-file`).
+    /// A pre-shared key clients may log in with, as a TLS 1.3 external PSK (`--key-file`).
     public var key: [UInt8]?
+    /// The server's Ed25519 key (`--host-key`); `nil`: `~/.rsh/host_ed25519`.
+    /// Made, with mode 0600, at the first start if the file does not exist.
+    public var hostKeyPath: String?
+    /// The keys that may log in (`--authorized-keys`); `nil`:
+    /// `~/.rsh/authorized_keys` when that file exists.
+    public var authorizedKeysPath: String?
     /// Serve beyond loopback without a key (`--allow-unauthenticated`).
     public var allowUnauthenticated = false
     /// Connections that have not finished their handshake, at most; more are
@@ -43,15 +49,11 @@ public struct ServerConfiguration: Sendable {
     func sessionConfiguration() -> ServerSession.Configuration {
         ServerSession.Configuration(serverName: RemoteShellVersion.serverName, mode: mode.rawValue, maxExecs: maxExecs,
                                     defaultTimeoutMilliseconds: defaultTimeout.map(\.milliseconds),
-                                    classicOutputCap: classicOutputCap, authentication: key.map(KeyFile.authentication))
+                                    classicOutputCap: classicOutputCap)
     }
 
     /// The deadlines every connection starts with.
     var connectionTimeouts: ConnectionMachine.Timeouts {
         ConnectionMachine.Timeouts(handshake: handshakeTimeout, frame: frameTimeout, writeStall: writeStallTimeout, grace: grace)
     }
-
-    /// Whether anyone who can reach the server may run commands: no key, and
-    /// an address beyond this machine.
-    public var isOpenToTheNetwork: Bool { key == nil && listenAddresses.contains { !$0.isLoopback } }
 }

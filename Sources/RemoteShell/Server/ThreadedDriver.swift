@@ -5,12 +5,14 @@ struct ThreadedDriver {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
+    let security: ServerSecurity
     let logger: Logger
 
     func run() {
         let finished = try? EventCounter()
-        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer in
-            let connection = Connection(socket: fd, peer: peer, configuration: configuration, logger: logger,
+        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
+            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
+                                        standing: standing, logger: logger,
                                         handshakeEnded: listener.handshakeEnded)
             let handOver = SendableConnection(connection: connection)
             do {

@@ -8,14 +8,28 @@ final class PlainStream: ByteStream {
         descriptor = socket
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> ReadOutcome {
-        guard let count = try descriptor.tryRead(into: buffer) else { return .wouldBlock }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> ReadOutcome {
+        let count: Int?
+        do {
+            count = try descriptor.tryRead(into: buffer)
+        } catch {
+            throw .system(error)
+        }
+        guard let count else { return .wouldBlock }
         return count == 0 ? .endOfFile : .bytes(count)
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int? {
-        try descriptor.trySend(bytes)
+    func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int? {
+        do {
+            return try descriptor.trySend(bytes)
+        } catch {
+            throw .system(error)
+        }
     }
+
+    var hasPendingWrites: Bool { false }
+
+    func flushPending() {}
 
     func shutdownWriting() {
         // ENOTCONN: the peer is already gone, which the next read reports.

@@ -1,5 +1,6 @@
 import Foundation
 import RSHProtocol
+import RSHTestSupport
 
 /// What a user would check about files, with the tools a user would use
 /// (coreutils' sha256sum and stat, a directory listing): not the code under test.
@@ -45,6 +46,16 @@ enum FileChecks {
     static var unprivilegedLauncher: [String] {
         ProcessInfo.processInfo.environment["USER"] == "root" || getuid() == 0
             ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+    }
+
+    /// `--host-key` for an rshd with another HOME, or run as another user:
+    /// a key of its own, in a directory it may write to (the tests' home is
+    /// root's); ServerProcess reads it and trusts it in known_hosts.
+    static func ownHostKey() throws -> [String] {
+        let keys = Scratch.path("host-key")
+        try createDirectory(keys)
+        guard chmod(keys, 0o777) == 0 else { throw TestFailure("chmod \(keys) failed") }
+        return ["--host-key", keys + "/host_ed25519"]
     }
 
     /// Makes `path` belong to the user the unprivileged launcher runs as.

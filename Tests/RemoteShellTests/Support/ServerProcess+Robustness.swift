@@ -15,7 +15,7 @@ extension ServerProcess {
 
     /// The server answers a command (it is alive and serving).
     func answers() throws -> Bool {
-        let client = try TestClient(port: port, key: nil)
+        let client = try TestClient(port: port)
         try client.handshake()
         return try client.run("echo ok").stdoutText == "ok\n"
     }

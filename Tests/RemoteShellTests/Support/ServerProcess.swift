@@ -3,12 +3,15 @@ import RemoteShell
 import RSHProtocol
 import RSHSystem
 import RSHTestSupport
+import RSHTLS
 
 /// A real `rshd`, started for a test on a free port and stopped with SIGTERM.
 final class ServerProcess: @unchecked Sendable {
     let mode: ServerMode
     let process: TestProcess
     let port: UInt16
+    /// The server's host key (its TLS certificate's key).
+    let hostKey: Ed25519PublicKey
     var address: String { "127.0.0.1:\(port)" }
     var processID: Int32 { process.processID }
     var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
@@ -20,6 +23,7 @@ final class ServerProcess: @unchecked Sendable {
     init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil, launcher: [String] = [],
          listen: String = "127.0.0.1:0") throws {
         self.mode = mode
+        _ = TestHome.hostKey
         let command = launcher + [Binaries.rshd, "--mode", mode.rawValue, "--listen", listen] + extra
         if let descriptorLimit {
             process = try TestProcess(["/bin/sh", "-c", "ulimit -n \(descriptorLimit) && exec \"$@\"", "sh"] + command)
@@ -39,6 +43,15 @@ final class ServerProcess: @unchecked Sendable {
             }
             Thread.sleep(forTimeInterval: 0.01)
         }
+        // rsh connects over TLS: known_hosts gets the server's key, as a user's `rsh keyscan` would.
+        if let index = extra.firstIndex(of: "--host-key"), index + 1 < extra.count {
+            hostKey = try Ed25519PrivateKey(fileContents: readFile(extra[index + 1])).publicKey
+        } else {
+            hostKey = TestHome.hostKey.publicKey
+        }
+        // Every address it listens on is a host to rsh (127.0.0.[1-20]:PORT is twenty).
+        let hosts = (try? HostList.expand(listen)) ?? ["127.0.0.1"]
+        TestHome.trust(hosts: hosts.map { $0.split(separator: ":").first.map(String.init) ?? $0 }, port: port, key: hostKey)
     }
 
     /// SIGTERM, then wait; returns the exit status.

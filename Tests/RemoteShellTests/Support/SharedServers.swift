@@ -5,8 +5,7 @@ enum SharedServers {
     static let servers: [Setup: ServerProcess] = {
         var servers: [Setup: ServerProcess] = [:]
         for setup in Setup.all {
-            servers[setup] = try! ServerProcess(setup.mode, ["--max-execs", "4", "--grace", "1"]
-                                                + (setup.authenticated ? ["--key-file", TestKey.path] : []))
+            servers[setup] = try! ServerProcess(setup.mode, ["--max-execs", "4", "--grace", "1"] + setup.serverOptions)
         }
         return servers
     }()

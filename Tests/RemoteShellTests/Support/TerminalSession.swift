@@ -16,7 +16,7 @@ final class TerminalSession {
     private var transcript: [UInt8] = []
 
     /// `size`: the window's size before rsh starts. `environment`: variables
-    /// to set for rsh (the rest is this process's).
+    /// to set for rsh (the rest is `TestHome.environment`).
     /// `recordingSettings`: keep the terminal's settings from before rsh starts (`initialSettings`).
     init(_ arguments: [String], size: WindowSize? = nil, environment: [String: String] = [:],
          recordingSettings: Bool = false) throws {
@@ -39,7 +39,12 @@ final class TerminalSession {
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var variables = ProcessInfo.processInfo.environment
+        // The tests' home (their known_hosts and identity), as every rsh the tests run has.
+        var variables: [String: String] = [:]
+        for entry in TestHome.environment {
+            guard let equals = entry.firstIndex(of: "=") else { continue }
+            variables[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
         for (name, value) in environment { variables[name] = value }
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }

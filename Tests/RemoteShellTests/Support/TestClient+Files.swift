@@ -1,5 +1,5 @@
-import RSHCrypto
 import RSHProtocol
+import RSHTLS
 
 /// File requests at the byte level (PROTOCOL.md, section 11): what rsh cp
 /// sends, with every part in the test's hands (a wrong hash, a stop halfway).

@@ -1,30 +1,89 @@
 import Foundation
-import RSHCrypto
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// A v1 client for tests, with byte-level control: it can send any bytes,
 /// frames one byte at a time, or garbage, and reads frames with a deadline.
+/// Over TLS it drives the same `TLSSession` transform as rsh and rshd, with
+/// a blocking socket; what it sends and reads is then the plaintext.
 final class TestClient: @unchecked Sendable {
+    /// How the client secures the connection.
+    enum TLSMode {
+        /// TLS offering this key (`nil`: none).
+        case identity(Ed25519PrivateKey?)
+        /// TLS with a pre-shared key.
+        case preSharedKey([UInt8])
+    }
+
     let socket: FileDescriptor
-    /// The pre-shared key to authenticate with, when the server asks.
-    let key: [UInt8]?
+    /// The TLS session, when the client speaks TLS.
+    let tls: TLSSession?
     private var decoder: FrameDecoder
-    private var sealing: FrameIntegrity?
     private var nextID: Int64 = 1
-    /// Every byte sent, for replay tests.
+    /// Every byte sent (plaintext), for replay tests.
     private(set) var transcript: [UInt8] = []
 
-    init(port: UInt16, key: [UInt8]? = nil, classic: Bool = false) throws {
+    init(port: UInt16, classic: Bool = false, tls: TLSMode? = nil) throws {
         socket = try FileDescriptor.connectedSocket(to: .ipv4(host: "127.0.0.1", port: port))
-        self.key = key
         decoder = classic ? ClassicReply.decoder() : FrameDecoder()
+        switch tls {
+        case nil:
+            self.tls = nil
+        case .identity(let identity):
+            self.tls = try TLSSession(TLSContext(role: .client, identity: identity, peerKeys: .anyKey))
+        case .preSharedKey(let psk):
+            self.tls = try TLSSession(TLSContext(role: .client, identity: nil, preSharedKey: psk, peerKeys: .anyKey))
+        }
+        if let session = self.tls {
+            do {
+                try handshakeTLS(session)
+            } catch {
+                socket.closeAfterUse()
+                throw error
+            }
+        }
     }
 
     deinit { socket.closeAfterUse() }
 
-    /// Preface and hello, and the authentication when the server asks for it;
-    /// returns the server's hello.
+    /// A TLS ClientHello as rsh's would be, for tests that send part of one.
+    static func clientHello() throws -> [UInt8] {
+        let session = try TLSSession(TLSContext(role: .client, identity: nil, peerKeys: .anyKey))
+        _ = try session.handshake()
+        return session.withOutbound { Array($0) }
+    }
+
+    /// Runs the TLS handshake to its end on our side (the server finishes it
+    /// when it reads our last flight, which goes out here).
+    private func handshakeTLS(_ session: TLSSession) throws {
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while try !session.handshake() {
+            try sendCiphertext(session)
+            let count = try buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
+            guard count > 0 else { throw ConnectionClosed() }
+            buffer.withUnsafeBytes { session.receive(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
+        try sendCiphertext(session)
+    }
+
+    private func sendCiphertext(_ session: TLSSession) throws {
+        let bytes = session.withOutbound { Array($0) }
+        session.consumeOutbound(bytes.count)
+        try socket.sendAll(bytes)
+    }
+
+    /// The bytes to write to the socket for `plaintext`: itself, or its TLS records.
+    private func onTheWire(_ plaintext: [UInt8]) throws -> [UInt8] {
+        guard let tls else { return plaintext }
+        var offset = 0
+        while offset < plaintext.count { offset += try plaintext[offset...].withUnsafeBytes { try tls.write($0) } }
+        let bytes = tls.withOutbound { Array($0) }
+        tls.consumeOutbound(bytes.count)
+        return bytes
+    }
+
+    /// Preface and hello; returns the server's hello.
     /// `timeout`: how long the server may take to answer (a blocking server
     /// serving others first makes clients wait in the backlog). `stdinWindow`:
     /// ask for stdin flow control (PROTOCOL.md, section 3).
@@ -35,38 +94,30 @@ final class TestClient: @unchecked Sendable {
         try send(Limits.preface + FrameEncoder.encode(type: "hello", members))
         let hello = try readFrame(timeout: timeout)
         guard hello.type == "hello" else { throw TestFailure("expected hello, got \(hello.header)") }
-        guard hello["auth"] == .string(Handshake.method) else { return hello }
-        guard let key, let challenge = hello["challenge"]?.stringValue.flatMap(Hex.decode) else {
-            throw TestFailure("the server asks for a key and the test client has none")
-        }
-        let nonce = try randomBytes(Limits.handshakeRandomLength)
-        let authenticator = HMACSHA256(key: key)
-        try send(.auth(nonce: nonce, proof: Handshake.clientProof(authenticator, challenge: challenge, nonce: nonce)))
-        let ok = try readFrame()
-        guard ok.type == "auth_ok", let proof = ok["proof"]?.stringValue.flatMap(Hex.decode),
-              Handshake.isValidServerProof(proof, authenticator, challenge: challenge, nonce: nonce) else {
-            throw TestFailure("authentication failed: \(ok.header)")
-        }
-        let sessionKey = Handshake.sessionKey(authenticator, challenge: challenge, nonce: nonce)
-        decoder.integrity = FrameIntegrity(HMACSHA256(key: sessionKey), .serverToClient)
-        sealing = FrameIntegrity(HMACSHA256(key: sessionKey), .clientToServer)
         return hello
     }
 
-    /// Raw bytes, as they are: no sealing (for attacks, and before the handshake).
+    /// Bytes, as they are (encrypted over TLS).
     func send(_ bytes: [UInt8]) throws {
         transcript += bytes
-        try socket.sendAll(bytes)
+        try socket.sendAll(try onTheWire(bytes))
     }
 
-    /// A message, sealed once the connection is authenticated.
-    func send(_ message: ClientMessage) throws { try send(sealed(message)) }
+    func send(_ message: ClientMessage) throws { try send(message.encoded) }
+
+    /// The TLS records that carry `plaintext`, as they would go out now (each
+    /// call advances the session's record numbers): for attacks on the records.
+    func records(_ plaintext: [UInt8]) throws -> [UInt8] { try onTheWire(plaintext) }
+
+    /// Bytes straight onto the socket, bypassing TLS.
+    func sendRaw(_ bytes: [UInt8]) throws { try socket.sendAll(bytes) }
 
     /// A message that must be taken by `deadline`: for a server that may
     /// have stopped reading, where a plain send would block for ever.
     func send(_ message: ClientMessage, before deadline: ContinuousClock.Instant) throws {
-        let bytes = sealed(message)
-        transcript += bytes
+        let plaintext = message.encoded
+        transcript += plaintext
+        let bytes = try onTheWire(plaintext)
         try socket.setNonBlocking()
         defer { try? socket.setNonBlocking(false) }
         var offset = 0
@@ -77,21 +128,6 @@ final class TestClient: @unchecked Sendable {
                 throw TestFailure("the server took \(offset) of \(bytes.count) bytes and then stopped reading")
             }
         }
-    }
-
-    /// Raw frame bytes with this client's trailer appended, once authenticated.
-    func sealed(raw bytes: [UInt8]) -> [UInt8] {
-        var bytes = bytes
-        sealing?.sealFrame(in: &bytes, from: 0)
-        return bytes
-    }
-
-    /// A message's bytes as this client would send them now (sealed after the
-    /// handshake); sending them advances the sealing sequence.
-    func sealed(_ message: ClientMessage) -> [UInt8] {
-        var bytes = message.encoded
-        sealing?.sealFrame(in: &bytes, from: 0)
-        return bytes
     }
 
     /// Starts a command; returns its id.
@@ -111,11 +147,26 @@ final class TestClient: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             if let frame = try decoder.next() { return frame }
+            if let tls {
+                // Plaintext already decrypted, or decryptable from what was read, comes first.
+                let result = try buffer.withUnsafeMutableBytes { try tls.read(into: $0) }
+                switch result {
+                case .bytes(let count):
+                    decoder.feed(buffer[..<count])
+                    continue
+                case .closed: throw ConnectionClosed()
+                case .needsInput: break
+                }
+            }
             let events = try socket.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: deadline))
             guard !events.isEmpty else { throw TestFailure("no frame within \(timeout)") }
             let count = try buffer.withUnsafeMutableBytes { raw in try socket.read(into: raw) }
             guard count > 0 else { throw ConnectionClosed() }
-            decoder.feed(buffer[..<count])
+            if let tls {
+                buffer.withUnsafeBytes { tls.receive(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            } else {
+                decoder.feed(buffer[..<count])
+            }
         }
     }
 

@@ -4,9 +4,9 @@ import RemoteShell
 enum TestKey {
     static let path: String = {
         let path = Scratch.path("key")
-        try! KeyFile.generate(path)
+        try! PreSharedKeyFile.generate(path)
         return path
     }()
 
-    static var bytes: [UInt8] { try! KeyFile.load(path) }
+    static var bytes: [UInt8] { try! PreSharedKeyFile.load(path) }
 }

@@ -15,6 +15,7 @@ final class TestProcess: @unchecked Sendable {
     private var status: RSHProtocol.ExitStatus?
 
     /// Starts `arguments`. `stdin`: bytes to feed then close, or nil for /dev/null.
+    /// `environment`: `TestHome.environment` unless given.
     init(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String]? = nil) throws {
         // Feeding stdin to a program that exits without reading it must be an
         // EPIPE for the writer, not a SIGPIPE that ends the whole test run.
@@ -33,7 +34,7 @@ final class TestProcess: @unchecked Sendable {
         let spawned: Int32
         do {
             spawned = try spawnProcess(arguments, SpawnSetup(standardInput: childInput, standardOutput: out, standardError: err,
-                                                             environment: environment, searchPath: true))
+                                                             environment: environment ?? TestHome.environment, searchPath: true))
         } catch {
             pipe?.writeEnd.closeAfterUse()
             throw error

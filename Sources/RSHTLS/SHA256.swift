@@ -1,8 +1,9 @@
-import CLibCrypto
+import CLibSSL
 
-/// SHA-256 from the system's libcrypto (OpenSSL 3's `EVP_Digest*`), fed as
-/// the bytes go by: a file is hashed while it is read or written, never
-/// held whole. One context per file; not thread-safe.
+/// SHA-256 from the system's libcrypto (OpenSSL 3's `EVP_Digest*`): at once
+/// (`digest`, for key fingerprints), or fed as the bytes go by, so that a
+/// copied file is hashed while it is read or written, never held whole. One
+/// hasher per file; not thread-safe.
 public final class SHA256 {
     public static let digestLength = 32
 

@@ -1,8 +1,8 @@
 import Foundation
-import RSHCrypto
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTLS
 import Testing
 
 @Suite("SHA-256")

@@ -1,0 +1,45 @@
+#include "CRSHTLS.h"
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+
+int crsh_tls_configure_context(SSL_CTX *context) {
+    if (SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) != 1) return 0;
+    if (SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) != 1) return 0;
+    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+    // Tickets would let a later connection resume this one (and send early
+    // data); every connection here does a full handshake instead.
+    if (SSL_CTX_set_num_tickets(context, 0) != 1) return 0;
+    SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
+    // A server that verifies clients must name its sessions' context, or
+    // OpenSSL fails every handshake that uses a session: with an external
+    // pre-shared key, all of them.
+    static const unsigned char session_context[] = "rsh";
+    if (SSL_CTX_set_session_id_context(context, session_context, sizeof session_context - 1) != 1) return 0;
+    // RELEASE_BUFFERS: an idle connection keeps no 16 KiB record buffers.
+    // ENABLE_PARTIAL_WRITE and ACCEPT_MOVING_WRITE_BUFFER: SSL_write takes
+    // what it can from the front of a send queue that moves between calls.
+    SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE
+                     | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return 1;
+}
+
+long crsh_tls_memory_bio_contents(BIO *bio, const uint8_t **contents) {
+    char *pointer = NULL;
+    long length = BIO_get_mem_data(bio, &pointer);
+    *contents = (const uint8_t *)pointer;
+    return length;
+}
+
+void crsh_tls_memory_bio_retry_when_empty(BIO *bio) {
+    BIO_set_mem_eof_return(bio, -1);
+}
+
+const char *crsh_tls_key_exchange_group(SSL *ssl) {
+    int nid = SSL_get_negotiated_group(ssl);
+    return nid > 0 ? OBJ_nid2sn(nid) : NULL;
+}
+
+int crsh_tls_error_library(unsigned long code) { return ERR_GET_LIB(code); }
+
+int crsh_tls_error_reason(unsigned long code) { return ERR_GET_REASON(code); }

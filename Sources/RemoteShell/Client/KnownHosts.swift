@@ -1,0 +1,130 @@
+import RSHSystem
+import RSHTLS
+
+/// The servers a user trusts, and their keys: an OpenSSH known_hosts file
+/// (`~/.rsh/known_hosts`). Each line is `NAMES ssh-ed25519 BASE64 [COMMENT]`,
+/// NAMES a comma-separated list of host names or patterns (`*`, `?`, and
+/// `!` to exclude), written `host` for rsh's default port and `[host]:port`
+/// for any other, as ssh writes them. Lines with markers (`@revoked`,
+/// `@cert-authority`), hashed names and other key types are skipped.
+struct KnownHosts {
+    struct Entry {
+        /// 1-based, as an editor counts.
+        let line: Int
+        let names: [Substring]
+        let key: Ed25519PublicKey
+
+        func matches(_ name: String) -> Bool {
+            var matched = false
+            for pattern in names {
+                if pattern.hasPrefix("!") {
+                    if Glob.matches(pattern.dropFirst(), name) { return false }
+                } else if Glob.matches(pattern, name) {
+                    matched = true
+                }
+            }
+            return matched
+        }
+    }
+
+    /// What the file says about a server that presented `key`.
+    enum Verdict: Equatable {
+        /// A line for this name has this key.
+        case known
+        /// Lines for this name have another Ed25519 key: these ones.
+        case changed(lines: [Int])
+        /// No line for this name; the key is known under these other names (line, name).
+        case unknown(otherNames: [String])
+    }
+
+    let path: String
+    let entries: [Entry]
+
+    /// The file's entries; a file that does not exist has none.
+    static func load(_ path: String) throws(KeyFileError) -> KnownHosts {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch .noSuchFile {
+            return KnownHosts(path: path, entries: [])
+        } catch {
+            throw KeyFileError("cannot read \(path): \(error)")
+        }
+        var entries: [Entry] = []
+        for (index, rawLine) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingSpaces
+            guard !line.isEmpty, !line.hasPrefix("#"), !line.hasPrefix("@"), !line.hasPrefix("|") else { continue }
+            let fields = line.split(maxSplits: 1) { $0 == " " || $0 == "\t" }
+            guard fields.count == 2, let parsed = try? OpenSSHPublicKeyLine(parsing: fields[1]) else { continue }
+            entries.append(Entry(line: index + 1, names: fields[0].split(separator: ","), key: parsed.key))
+        }
+        return KnownHosts(path: path, entries: entries)
+    }
+
+    func verdict(for key: Ed25519PublicKey, name: String) -> Verdict {
+        let matching = entries.filter { $0.matches(name) }
+        if matching.contains(where: { $0.key == key }) { return .known }
+        if !matching.isEmpty { return .changed(lines: matching.map(\.line)) }
+        return .unknown(otherNames: entries.filter { $0.key == key }.map { "\(path):\($0.line): \($0.names.joined(separator: ","))" })
+    }
+
+    /// Adds a line for `name` (the file is made, mode 0600, if it does not exist).
+    static func append(_ path: String, name: String, key: Ed25519PublicKey) throws(KeyFileError) {
+        try RSHPaths.createDirectory(for: path)
+        do {
+            try appendToFile(path, mode: 0o600, Array(line(name: name, key: key).utf8) + [UInt8(ascii: "\n")])
+        } catch {
+            throw KeyFileError("cannot add the host key to \(path): \(error)")
+        }
+    }
+
+    /// The line for a server: what `rsh keyscan` prints and `append` writes.
+    static func line(name: String, key: Ed25519PublicKey) -> String {
+        name + " " + key.openSSHLine()
+    }
+
+    /// The name a server is known by: its host as typed (lower-case), and
+    /// `[host]:port` unless the port is rsh's default; `unix:PATH` for a Unix
+    /// socket. `port`: the port of a target that names none (`-p`).
+    static func name(forTarget target: String, port implicitPort: UInt16 = ClientOptions.defaultPort,
+                     defaultPort: UInt16 = ClientOptions.defaultPort) -> String {
+        if target.hasPrefix("unix:") { return target }
+        var host = Substring(target)
+        var port = implicitPort
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            let rest = host[host.index(after: close)...]
+            host = host[host.index(after: host.startIndex)..<close]
+            if rest.hasPrefix(":"), let number = UInt16(rest.dropFirst()) { port = number }
+        } else if let colon = host.lastIndex(of: ":"), host.firstIndex(of: ":") == colon, let number = UInt16(host[host.index(after: colon)...]) {
+            host = host[..<colon]
+            port = number
+        }
+        let lowered = host.lowercased()
+        return port == defaultPort ? lowered : "[\(lowered)]:\(port)"
+    }
+}
+
+/// OpenSSH's host patterns: `*` is any run of characters, `?` any one.
+enum Glob {
+    static func matches(_ pattern: Substring, _ text: String) -> Bool {
+        matches(Array(pattern.lowercased().utf8)[...], Array(text.utf8)[...])
+    }
+
+    private static func matches(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+        guard let first = pattern.first else { return text.isEmpty }
+        switch first {
+        case UInt8(ascii: "*"):
+            let rest = pattern.dropFirst()
+            var candidate = text
+            while true {
+                if matches(rest, candidate) { return true }
+                guard !candidate.isEmpty else { return false }
+                candidate = candidate.dropFirst()
+            }
+        case UInt8(ascii: "?"):
+            return !text.isEmpty && matches(pattern.dropFirst(), text.dropFirst())
+        default:
+            return text.first == first && matches(pattern.dropFirst(), text.dropFirst())
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import RSHSystem
+import RSHTLS
+
+/// A socket carrying TLS: it moves ciphertext between the socket and a
+/// `TLSSession` (a pure transform over memory BIOs), so the connection above
+/// reads and writes plaintext frames, and its driver waits on the same
+/// descriptor as for a plain socket. The socket I/O is here; the TLS is not.
+final class TLSStream: ByteStream {
+    /// The most plaintext encrypted at a time: the ciphertext the stream holds
+    /// when the socket is full stays under this (and one record) per connection.
+    static let maxPlaintextPerWrite = 128 * 1024
+
+    let descriptor: FileDescriptor
+    let session: TLSSession
+    /// close_notify is queued; the socket's sending side is shut once it is out.
+    private var closing = false
+    private var socketShut = false
+
+    /// `session` may already hold ciphertext received on `socket`.
+    init(_ socket: FileDescriptor, session: TLSSession) {
+        descriptor = socket
+        self.session = session
+    }
+
+    /// Decrypts into `buffer` until it is full or the socket has nothing more.
+    /// Ciphertext is read into the part of `buffer` not yet filled with
+    /// plaintext, and handed to the session from there.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> ReadOutcome {
+        var filled = 0
+        var socketDrained = false
+        while filled < buffer.count {
+            let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
+            let result: TLSSession.PlaintextRead
+            do {
+                result = try session.read(into: rest)
+            } catch {
+                // The session has put an alert in its outbound bytes: the peer learns why, if it still listens.
+                try? flushPending()
+                throw .tls(error)
+            }
+            switch result {
+            case .bytes(let count):
+                filled += count
+                continue
+            case .closed:
+                return filled > 0 ? .bytes(filled) : .endOfFile
+            case .needsInput:
+                // A handshake step, a key update: what the session says goes out now.
+                if session.outboundByteCount > 0 { try? flushPending() }
+                if socketDrained { return filled > 0 ? .bytes(filled) : .wouldBlock }
+            }
+            let count: Int?
+            do {
+                count = try descriptor.tryRead(into: rest)
+            } catch {
+                throw .system(error)
+            }
+            guard let count else { return filled > 0 ? .bytes(filled) : .wouldBlock }
+            guard count > 0 else { return filled > 0 ? .bytes(filled) : .endOfFile }
+            session.receive(UnsafeRawBufferPointer(rebasing: rest[..<count]))
+            if count < rest.count { socketDrained = true }
+        }
+        if session.outboundByteCount > 0 { try? flushPending() }
+        return .bytes(filled)
+    }
+
+    /// Encrypts and sends until everything is taken or the socket is full,
+    /// as a socket's own write does: a caller waiting for writability after
+    /// a short write must find the socket full, or no new readiness would come.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int? {
+        guard session.isEstablished else { throw .notEstablished }
+        try flushPending()
+        if hasPendingWrites { return nil }
+        var taken = 0
+        while taken < bytes.count {
+            let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + Self.maxPlaintextPerWrite)])
+            do {
+                taken += try session.write(chunk)
+            } catch {
+                throw .tls(error)
+            }
+            try flushPending()
+            if hasPendingWrites { break }
+        }
+        return taken
+    }
+
+    var hasPendingWrites: Bool { session.outboundByteCount > 0 }
+
+    /// Sends the session's outbound bytes until they are all out or the socket is full.
+    func flushPending() throws(TransportError) {
+        while session.outboundByteCount > 0 {
+            let sent: Int?
+            do {
+                sent = try session.withOutbound { (ciphertext) throws(Errno) in try descriptor.trySend(ciphertext) }
+            } catch {
+                throw .system(error)
+            }
+            guard let sent, sent > 0 else { return }
+            session.consumeOutbound(sent)
+        }
+        if closing, !socketShut {
+            socketShut = true
+            try? descriptor.shutdownWriting()
+        }
+    }
+
+    /// Sends close_notify, then shuts the socket's sending side once all before it is out.
+    func shutdownWriting() {
+        guard !closing else { return }
+        closing = true
+        session.close()
+        try? flushPending()
+    }
+
+    func close() {
+        descriptor.closeAfterUse()
+    }
+}
