@@ -33,6 +33,7 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
 
     /// A new key from libcrypto's random generator.
     public static func generate() throws(KeyFormatError) -> Ed25519PrivateKey {
+        OpenSSLLibrary.initialize()
         guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { throw .libcrypto(OpenSSLErrorQueue.drainText()) }
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
@@ -44,6 +45,7 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
 
     /// The key in `contents`: PEM PKCS#8 or an unencrypted OpenSSH key.
     public convenience init(fileContents contents: [UInt8]) throws(KeyFormatError) {
+        OpenSSLLibrary.initialize()
         let text = String(decoding: contents, as: UTF8.self)
         if text.contains(OpenSSHPrivateKeyContainer.beginLine) {
             let (seed, publicKey, comment) = try OpenSSHPrivateKeyContainer.read(text)

@@ -146,7 +146,7 @@ final class ClientConnection {
             case .endOfFile: throw .connectionLost("the server closed the connection")
             case .bytes(let count):
                 try handle(UnsafeRawBufferPointer(rebasing: buffer[..<count]), state)
-                if count < buffer.count { return }
+                if count < buffer.count, !stream.hasBufferedInput { return }
             }
         }
     }
