@@ -59,6 +59,11 @@ public func makeDirectory(_ path: String, permissions: mode_t = 0o755) throws(Er
     _ = try retryingInterrupts { mkdir(path, permissions) }
 }
 
+/// Removes an empty directory (`rmdir(2)`).
+public func removeDirectory(_ path: String) throws(Errno) {
+    _ = try retryingInterrupts { rmdir(path) }
+}
+
 /// The names in a directory, without "." and ".." (`opendir(3)`, `readdir(3)`).
 public func directoryEntries(_ path: String) -> [String]? {
     guard let directory = opendir(path) else { return nil }

@@ -14,6 +14,8 @@ struct BenchRunner {
     let modes: [ServerMode]
     /// Extra `rshd` options for every server started (`--rshd-arg`).
     let serverArguments: [String]
+    /// The rsh processes' home: a key pair, and known_hosts for the servers.
+    let home: BenchHome
     let log: (String) -> Void
 
     func runAll() throws -> [BenchResult] {
@@ -34,11 +36,14 @@ struct BenchRunner {
         // The raw limit is measured in the same run, next to the server's
         // measurement (interleaved, in `measure`): the machine is shared and
         // its speed drifts from minute to minute.
-        let key = workload == .streamAuthenticated ? try benchKey() : nil
+        // The one-shot over TLS logs in with a key, as a user would; the
+        // others need no client authentication (the TLS stream is compared
+        // with the plain one on the same server).
+        let loginOptions = workload == .oneShot ? ["--authorized-keys", home.authorizedKeys] : []
         let server = try ServerUnderTest(binary: binaries + "/rshd", mode: mode,
-                                         extra: serverArguments + (key.map { ["--key-file", $0.path] } ?? []))
+                                         extra: serverArguments + ["--host-key", home.hostKey] + loginOptions)
         defer { server.stop() }
-        let tls = try key.map { try TLSContext(role: .client, identity: nil, preSharedKey: $0.bytes, peerKeys: .anyKey) }
+        let tls = workload.generatorSpeaksTLS ? try TLSContext(role: .client, identity: home.identity, peerKeys: .anyKey) : nil
         // One command first, so the baseline includes a warmed-up server.
         _ = try generator.run { [address = server.address, loop = generator.loop, tls] in
             try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("true").bytes }
@@ -80,9 +85,9 @@ struct BenchRunner {
         case .stream:
             result.target = ">= 0.6 x raw relay, RSS growth < 16 MiB"
             result.met = (result.ratio ?? 0) >= 0.6 && result.rssGrowthMiB < 16
-        case .streamAuthenticated:
-            result.target = ">= 0.5 x the same stream without a key"
-            result.met = (result.ratio ?? 0) >= 0.5
+        case .streamTLS:
+            result.target = ">= 0.75 x the same stream in plain v1"
+            result.met = (result.ratio ?? 0) >= 0.75
         case .sleep1000:
             guard mode == .coroutine else { return }
             result.target = "<= 1.5 s, RSS < 64 MiB"
@@ -91,7 +96,17 @@ struct BenchRunner {
             guard mode == .coroutine else { return }
             result.target = "RSS < 100 MiB, new client echo < 50 ms"
             result.met = result.peakRSSMiB < 100 && (result.p50 ?? .infinity) < 50
+        case .idleTLS:
+            guard mode == .coroutine else { return }
+            result.target = "RSS < 400 MiB"
+            result.met = result.peakRSSMiB < 400
+        case .burstTLS:
+            result.target = "all 500 served"
+            result.met = result.ratio == 1
         case .oneShot:
+            result.target = "median < 8 ms"
+            result.met = (result.p50 ?? .infinity) < 8
+        case .oneShotPlain:
             result.target = "median < 5 ms"
             result.met = (result.p50 ?? .infinity) < 5
         }
@@ -127,11 +142,25 @@ struct BenchRunner {
                         limit: rawRates.median, ratio: ratios.median)
     }
 
-    /// A key file for the authenticated workload, made once per run.
-    private func benchKey() throws -> (path: String, bytes: [UInt8]) {
-        let path = "/tmp/rsh-bench-\(ProcessIdentity.processID).key"
-        if (try? FileStatus(path: path)) == nil { try PreSharedKeyFile.generate(path) }
-        return (path, try PreSharedKeyFile.load(path))
+    /// The real `rsh` (in its bench home) streams `bytes` of zeros from
+    /// `address` to /dev/null, over TLS or in clear; bytes per second.
+    private func rshStreamRate(_ address: SocketAddress, bytes: Int, plain: Bool) throws -> Double {
+        let start = ContinuousClock.now
+        try runRsh((plain ? ["--plain"] : []) + ["\(address)", "head -c \(bytes) /dev/zero"])
+        return Double(bytes) / start.duration(to: .now).seconds
+    }
+
+    /// Runs the real `rsh` with its output to /dev/null; fails unless it exits 0.
+    private func runRsh(_ arguments: [String]) throws {
+        let null = try FileDescriptor.open("/dev/null", .readWrite)
+        defer { null.closeAfterUse() }
+        let processID = try spawnProcess([binaries + "/rsh"] + arguments,
+                                         SpawnSetup(standardInput: null, standardOutput: null, standardError: null,
+                                                    environment: home.environment, searchPath: false))
+        let exit = try ProcessDescriptor(processID: processID)
+        defer { exit.close() }
+        let status = try exit.reap(block: true)
+        guard status == .exited(0) else { throw BenchError("rsh \(arguments.joined(separator: " ")) ended with \(String(describing: status))") }
     }
 
     /// One client streams `bytes` of zeros from `address`; bytes per second.
@@ -217,24 +246,43 @@ struct BenchRunner {
                             note: "raw relay before and after: \(Int(before / 1_048_576)), \(Int(after / 1_048_576)) MiB/s",
                             limit: max(before, after))
 
-        case .streamAuthenticated:
-            // The limit here is the same stream without a key, on a second
-            // server started next to this one: rounds of (plain, keyed).
-            let bytes = size(1 << 29, 8 << 20)
-            let plain = try ServerUnderTest(binary: binaries + "/rshd", mode: server.mode, extra: serverArguments)
-            defer { plain.stop() }
-            var plainRates: [Double] = [], keyedRates: [Double] = [], ratios: [Double] = []
+        case .streamTLS:
+            // The limit here is the same stream through the same rsh and
+            // server in plain v1: rounds of (plain, TLS).
+            let bytes = size(1 << 30, 8 << 20)
+            var plainRates: [Double] = [], tlsRates: [Double] = [], ratios: [Double] = []
             for _ in 0..<Self.rounds {
-                plainRates.append(try streamRate(plain.address, bytes: bytes, tls: nil))
-                keyedRates.append(try streamRate(address, bytes: bytes, tls: tls))
-                ratios.append(keyedRates.last! / plainRates.last!)
+                plainRates.append(try rshStreamRate(address, bytes: bytes, plain: true))
+                tlsRates.append(try rshStreamRate(address, bytes: bytes, plain: false))
+                ratios.append(tlsRates.last! / plainRates.last!)
             }
-            return Measured(value: keyedRates.median, unit: "bytes/s",
-                            note: "\(Self.rounds) rounds of 512 MiB without and with a key; ratios "
+            return Measured(value: tlsRates.median, unit: "bytes/s",
+                            note: "\(Self.rounds) rounds of 1 GiB through rsh, plain then TLS; ratios "
                                 + ratios.map { String(format2: $0) }.joined(separator: ", "),
                             limit: plainRates.median, ratio: ratios.median)
 
-        case .idle:
+        case .burstTLS:
+            let count = size(500, 20)
+            // Every client connects and starts its handshake as soon as its
+            // coroutine runs, all of them before the first answer is read.
+            let served = try generator.run { [tls] in
+                await withTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<count {
+                        group.addTask {
+                            guard let client = try? BenchClient(address: address, loop: loop, tls: tls) else { return false }
+                            defer { client.close() }
+                            guard (try? await client.startHandshake()) != nil, (try? await client.finishHandshake()) != nil,
+                                  let answer = try? await client.run("echo hi") else { return false }
+                            return answer.bytes == 3
+                        }
+                    }
+                    return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+            }
+            return Measured(value: Double(served), unit: "clients served", note: "\(served) of \(count) clients over TLS, started at once",
+                            limit: Double(count), ratio: Double(served) / Double(count))
+
+        case .idle, .idleTLS:
             let count = size(10_000, 100)
             let batch = 500
             let (echoLatency, open) = try generator.run {
@@ -245,7 +293,7 @@ struct BenchRunner {
                     let slice = min(batch, count - index)
                     var fresh: [BenchClient] = []
                     for _ in 0..<slice {
-                        let client = try BenchClient(address: address, loop: loop)
+                        let client = try BenchClient(address: address, loop: loop, tls: tls)
                         fresh.append(client)
                         try await client.startHandshake()
                     }
@@ -255,21 +303,21 @@ struct BenchRunner {
                 }
                 // With every connection open, a new client connects and runs one command.
                 let start = ContinuousClock.now
-                _ = try await BenchClient.session(to: address, loop: loop) { try await $0.run("echo hi") }
+                _ = try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("echo hi") }
                 return (start.duration(to: .now), clients.count)
             }
             let resident = Double(server.statistics.residentBytes ?? 0) / 1_048_576
             return Measured(value: resident, unit: "MiB resident", latencies: [echoLatency],
                             note: "\(open) connections open; latency is a new client's connect + handshake + echo hi")
 
-        case .oneShot:
+        case .oneShot, .oneShotPlain:
             let runs = size(200, 5)
+            let options = workload == .oneShotPlain ? ["--plain"] : []
             var latencies: [Duration] = []
             for _ in 0..<runs {
                 let start = ContinuousClock.now
-                let run = try ChildProcess.run(CommandSpec(.argv([binaries + "/rsh", "\(address)", "true"])))
+                try runRsh(options + ["\(address)", "true"])
                 latencies.append(start.duration(to: .now))
-                guard run.result.status == .exited(0) else { throw BenchError("rsh true failed: \(String(decoding: run.stderr, as: UTF8.self))") }
             }
             return Measured(value: latencies.percentile(0.5) ?? 0, unit: "ms median", latencies: latencies)
         }

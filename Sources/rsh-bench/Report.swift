@@ -88,13 +88,17 @@ struct Report {
             case .sequentialEcho: return (result.workload.title, result.mode, result.ratio ?? 0, 0.85)
             case .concurrent16, .concurrent64: return (result.workload.title, result.mode, result.ratio ?? 0, result.mode == .blocking ? nil : 0.80)
             case .stream: return (result.workload.title, result.mode, result.ratio ?? 0, 0.6)
-            case .streamAuthenticated: return ("1 GiB, auth on: keyed / plain", result.mode, result.ratio ?? 0, 0.5)
+            case .streamTLS: return ("1 GiB through rsh: TLS / plain", result.mode, result.ratio ?? 0, 0.75)
             case .sleep1000:
                 // The 1.5 s target, as a fraction of this machine's floor.
                 return ("1,000 x sleep 1: floor / time taken", result.mode, result.ratio ?? 0,
                         result.mode == .coroutine ? result.limit.map { $0 / 1.5 } : nil)
-            case .oneShot: return ("one-shot rsh: 5 ms / median", result.mode, 5.0 / max(result.value, 0.001), 1.0)
+            case .oneShot: return ("one-shot rsh over TLS: 8 ms / median", result.mode, 8.0 / max(result.value, 0.001), 1.0)
+            case .oneShotPlain: return ("one-shot rsh --plain: 5 ms / median", result.mode, 5.0 / max(result.value, 0.001), 1.0)
             case .idle: return ("10k idle: 100 MiB / RSS", result.mode, 100.0 / max(result.peakRSSMiB, 0.001), result.mode == .coroutine ? 1.0 : nil)
+            case .idleTLS: return ("10k idle TLS: 400 MiB / RSS", result.mode, 400.0 / max(result.peakRSSMiB, 0.001),
+                                   result.mode == .coroutine ? 1.0 : nil)
+            case .burstTLS: return ("500 TLS clients at once: served / 500", result.mode, result.ratio ?? 0, 1.0)
             }
         }
         let labelWidth = 330.0, barWidth = 420.0, rowHeight = 18.0, scaleMax = 1.5

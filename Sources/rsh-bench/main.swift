@@ -67,8 +67,10 @@ for name in ["rshd", "rsh"] where !FileDescriptor.isExecutable(binaries + "/" + 
 SignalDisposition.ignoreBrokenPipe()
 do {
     let generator = try LoadGenerator()
+    let home = try BenchHome()
+    defer { home.remove() }
     let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes,
-                             serverArguments: serverArguments) { line in
+                             serverArguments: serverArguments, home: home) { line in
         try? FileDescriptor.standardError.writeAll(("rsh-bench: " + line + "\n").utf8)
     }
     let results = try runner.runAll()
