@@ -202,8 +202,7 @@ final class ClientConnection {
     /// Writes what the session has to send until the socket is full.
     private func flush() throws(ClientError) {
         do {
-            if stream.hasPendingWrites { try stream.flushPending() }
-            while session.hasBytesToSend, !stream.hasPendingWrites {
+            while session.hasBytesToSend {
                 let bytes = session.bytesToSend()
                 let sent = try bytes.withUnsafeBytes { raw in
                     Result { () throws(TransportError) in try stream.write(raw) }
@@ -212,6 +211,7 @@ final class ClientConnection {
                 session.sent(sent)
                 if sent < bytes.count { return }
             }
+            if stream.hasPendingWrites { try stream.flushPending() }
         } catch {
             throw failureReason() ?? failure(error)
         }

@@ -59,7 +59,8 @@ final class ClientSecurity {
 
     /// A connection to `address`, ready for the protocol: in clear, or TLS
     /// with the server's key verified (`target` is what the user typed: the
-    /// name known_hosts knows the server by).
+    /// name known_hosts knows the server by). A TLS stream may still hold
+    /// the handshake's last flight: it goes out with the first write.
     func connect(target: String, address: SocketAddress) throws(ClientError) -> any ByteStream {
         let socket = try Self.socket(target: target, address: address)
         guard let context else { return PlainStream(socket) }
@@ -99,7 +100,7 @@ final class ClientSecurity {
             try HostKeyCheck.verify(key, name: KnownHosts.name(forTarget: target, defaultPort: ClientOptions.defaultPort),
                                     knownHostsPath: knownHostsPath, trust: trust)
         }
-        try sendPending(stream)
+        // The last flight goes out with the first bytes of the protocol, in one send.
         return stream
     }
 

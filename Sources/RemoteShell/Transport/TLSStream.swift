@@ -81,10 +81,14 @@ final class TLSStream: ByteStream {
     /// Encrypts and sends until everything is taken or the socket is full,
     /// as a socket's own write does: a caller waiting for writability after
     /// a short write must find the socket full, or no new readiness would come.
+    /// A little ciphertext already waiting (a client's last handshake flight)
+    /// goes out in the same send as the first of these bytes.
     func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int? {
         guard session.isEstablished else { throw .notEstablished }
-        try flushPending()
-        if hasPendingWrites { return nil }
+        if session.outboundByteCount >= Self.maxPlaintextPerWrite {
+            try flushPending()
+            if hasPendingWrites { return nil }
+        }
         var taken = 0
         while taken < bytes.count {
             let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + Self.maxPlaintextPerWrite)])
