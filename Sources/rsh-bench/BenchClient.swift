@@ -62,8 +62,10 @@ final class BenchClient {
         try await sendCiphertext(tls)
     }
 
-    /// Reads the socket once (waiting only after a read took all there was).
-    private func readSocket() async throws -> UnsafeRawBufferPointer {
+    /// Reads the socket once (waiting only after a read took all there was)
+    /// and hands what it read to `consume` at once: the buffer is the loop's,
+    /// shared by all of its coroutines, so no suspension may come between.
+    private func readSocket(_ consume: (UnsafeRawBufferPointer) -> Void) async throws {
         while true {
             // A read that did not fill the buffer took all there was, and
             // epoll reports what arrives after it: wait rather than read into
@@ -80,7 +82,8 @@ final class BenchClient {
             }
             guard count > 0 else { throw ConnectionClosed() }
             mayHaveInput = count == loop.scratch.count || loop.hasHungUp(socket)
-            return UnsafeRawBufferPointer(rebasing: loop.scratch[..<count])
+            consume(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
+            return
         }
     }
 
@@ -88,13 +91,13 @@ final class BenchClient {
         while true {
             if let frame = try decoder.next() { return frame }
             guard let tls else {
-                decoder.feed(try await readSocket())
+                try await readSocket { decoder.feed($0) }
                 continue
             }
             switch try tls.read(into: loop.scratch) {
             case .bytes(let count): decoder.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count]))
             case .closed: throw ConnectionClosed()
-            case .needsInput: tls.receive(try await readSocket())
+            case .needsInput: try await readSocket { tls.receive($0) }
             }
         }
     }
@@ -127,7 +130,7 @@ final class BenchClient {
         if let tls {
             while try !tls.handshake() {
                 try await sendCiphertext(tls)
-                tls.receive(try await readSocket())
+                try await readSocket { tls.receive($0) }
             }
             try await send(Self.opening)
         }
