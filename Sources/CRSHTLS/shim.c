@@ -31,9 +31,9 @@ long crsh_tls_memory_bio_contents(BIO *bio, const uint8_t **contents) {
     return length;
 }
 
-void crsh_tls_memory_bio_retry_when_empty(BIO *bio) {
-    BIO_set_mem_eof_return(bio, -1);
-}
+void crsh_tls_bio_set_retry_read(BIO *bio) { BIO_set_retry_read(bio); }
+
+void crsh_tls_bio_clear_retry_flags(BIO *bio) { BIO_clear_retry_flags(bio); }
 
 const char *crsh_tls_key_exchange_group(SSL *ssl) {
     int nid = SSL_get_negotiated_group(ssl);

@@ -49,15 +49,26 @@ extension ClientSession {
         wireStart < wire.count || !queuedControl.isEmpty || queuedInputStart < queuedInput.count
     }
 
-    /// The bytes to write next: the rest of the frame being written, else
-    /// every queued control message and then at most one stdin or eof frame.
+    /// The bytes to write next: the rest of what was handed out before, with
+    /// every queued control message behind it (unless it holds stdin or eof,
+    /// which control messages never follow); once all of that is written,
+    /// the control messages and then at most one stdin or eof frame.
     /// Report what was written with `sent`.
     public mutating func bytesToSend() -> ArraySlice<UInt8> {
-        if wireStart == wire.count {
+        let allSent = wireStart == wire.count
+        if allSent {
             wire.removeAll(keepingCapacity: wire.capacity <= 4 * Limits.readChunkSize)
             wireStart = 0
+            wireHoldsInput = false
+        }
+        // Control messages join the wire behind what it holds (the opening,
+        // other control frames), so they go out in the same write; never
+        // behind input, which they overtake.
+        if !wireHoldsInput {
             for message in queuedControl { appendToWire(message) }
             queuedControl.removeAll(keepingCapacity: true)
+        }
+        if allSent {
             if queuedInputStart < queuedInput.count {
                 let message = queuedInput[queuedInputStart]
                 queuedInputStart += 1
@@ -66,6 +77,7 @@ extension ClientSession {
                 default: break
                 }
                 appendToWire(message)
+                wireHoldsInput = true
                 // Drop the messages taken once they are half the array: amortized O(1) per message.
                 if queuedInputStart * 2 >= queuedInput.count {
                     queuedInput.removeFirst(queuedInputStart)

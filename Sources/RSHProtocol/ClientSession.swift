@@ -36,6 +36,8 @@ public struct ClientSession {
     /// Bytes in wire order; the first frame may be partly written.
     var wire: [UInt8] = []
     var wireStart = 0
+    /// The wire holds a stdin or eof frame: control messages wait until it is sent.
+    var wireHoldsInput = false
     /// Messages not yet in wire order: control messages go out before queued input.
     var queuedControl: [ClientMessage] = []
     var queuedInput: [ClientMessage] = []

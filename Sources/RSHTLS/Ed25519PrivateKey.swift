@@ -33,6 +33,7 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
 
     /// A new key from libcrypto's random generator.
     public static func generate() throws(KeyFormatError) -> Ed25519PrivateKey {
+        OpenSSLLibrary.initialize()
         guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { throw .libcrypto(OpenSSLErrorQueue.drainText()) }
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
@@ -44,6 +45,7 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
 
     /// The key in `contents`: PEM PKCS#8 or an unencrypted OpenSSH key.
     public convenience init(fileContents contents: [UInt8]) throws(KeyFormatError) {
+        OpenSSLLibrary.initialize()
         let text = String(decoding: contents, as: UTF8.self)
         if text.contains(OpenSSHPrivateKeyContainer.beginLine) {
             let (seed, publicKey, comment) = try OpenSSHPrivateKeyContainer.read(text)
@@ -57,14 +59,17 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
             throw .passphraseProtected
         }
         guard text.contains("-----BEGIN ") else { throw .unrecognized }
-        guard let bio = contents.withUnsafeBytes({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else {
-            throw .libcrypto(OpenSSLErrorQueue.drainText())
-        }
-        defer { BIO_free(bio) }
         // Without a callback libcrypto would prompt on the terminal for a
         // passphrase; this one answers "none", so an encrypted key just fails.
         let noPassphrase: @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = { _, _, _, _ in -1 }
-        guard let key = PEM_read_bio_PrivateKey(bio, nil, noPassphrase, nil) else {
+        // The BIO reads `contents` in place: it lives only inside the closure.
+        let read: OpaquePointer?? = contents.withUnsafeBytes { bytes in
+            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return .none }
+            defer { BIO_free(bio) }
+            return .some(PEM_read_bio_PrivateKey(bio, nil, noPassphrase, nil))
+        }
+        guard let read else { throw .libcrypto(OpenSSLErrorQueue.drainText()) }
+        guard let key = read else {
             _ = OpenSSLErrorQueue.drain()
             throw .unrecognized
         }

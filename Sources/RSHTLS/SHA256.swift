@@ -10,6 +10,7 @@ public final class SHA256 {
     /// The algorithm, fetched once. OpenSSL documents fetched `EVP_MD`
     /// objects as safe to share between threads; only contexts are not.
     nonisolated(unsafe) private static let algorithm: OpaquePointer = {
+        OpenSSLLibrary.initialize()
         guard let digest = EVP_MD_fetch(nil, "SHA256", nil) else { fatalError("libcrypto has no SHA-256") }
         return digest
     }()

@@ -1,5 +1,6 @@
 import CLibSSL
 import CRSHTLS
+import Synchronization
 
 /// One side's TLS settings, made once and shared by all of its connections
 /// (an `SSL_CTX`): TLS 1.3 only, its own key in a self-signed certificate,
@@ -40,8 +41,12 @@ public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     let peerKeys: PeerKeys
     let preSharedKey: [UInt8]?
+    private let identity: Ed25519PrivateKey?
+    /// A client's certificate, once a server has asked for one.
+    private let clientCertificate = Mutex<OpaquePointer?>(nil)
 
     public init(role: Role, identity: Ed25519PrivateKey?, preSharedKey: [UInt8]? = nil, peerKeys: PeerKeys) throws(TLSError) {
+        OpenSSLLibrary.initialize()
         guard let context = SSL_CTX_new(role == .server ? TLS_server_method() : TLS_client_method()) else {
             throw TLSError(.configuration, OpenSSLErrorQueue.drainText())
         }
@@ -50,18 +55,27 @@ public final class TLSContext: @unchecked Sendable {
         self.peerKeys = peerKeys
         self.preSharedKey = preSharedKey
         guard crsh_tls_configure_context(context) == 1 else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
-        if let identity {
+        self.identity = identity
+        let this = Unmanaged.passUnretained(self).toOpaque()
+        SSL_CTX_set_ex_data(context, 0, this)
+        switch (role, identity) {
+        case (.server, let identity?):
             let certificate = try SelfSignedCertificate.make(for: identity)
             defer { X509_free(certificate) }
             guard SSL_CTX_use_certificate(context, certificate) == 1, SSL_CTX_use_PrivateKey(context, identity.key) == 1,
                   SSL_CTX_check_private_key(context) == 1 else {
                 throw TLSError(.configuration, OpenSSLErrorQueue.drainText())
             }
-        } else if role == .server {
+        case (.server, nil):
             throw TLSError(.configuration, "a server needs a host key")
+        case (.client, _?):
+            // Made when a server asks for it: signing a certificate costs
+            // about a millisecond, which a one-shot rsh to a server that asks
+            // for none need not spend.
+            SSL_CTX_set_cert_cb(context, Self.presentCertificate, this)
+        case (.client, nil):
+            break
         }
-        let this = Unmanaged.passUnretained(self).toOpaque()
-        SSL_CTX_set_ex_data(context, 0, this)
         switch peerKeys {
         case .notRequested:
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
@@ -87,9 +101,26 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
-    deinit { SSL_CTX_free(context) }
+    deinit {
+        SSL_CTX_free(context)
+        clientCertificate.withLock { certificate in certificate.map { X509_free($0) } }
+    }
 
     // MARK: Callbacks (called by OpenSSL inside a handshake step)
+
+    /// A client's answer to a certificate request: the identity's
+    /// certificate, made the first time it is needed.
+    private static let presentCertificate: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Int32 = { ssl, argument in
+        guard let ssl, let argument else { return 0 }
+        let context = Unmanaged<TLSContext>.fromOpaque(argument).takeUnretainedValue()
+        guard let identity = context.identity else { return 1 }
+        let certificate: OpaquePointer? = context.clientCertificate.withLock { cached in
+            if cached == nil { cached = try? SelfSignedCertificate.make(for: identity) }
+            return cached
+        }
+        guard let certificate, SSL_use_certificate(ssl, certificate) == 1, SSL_use_PrivateKey(ssl, identity.key) == 1 else { return 0 }
+        return 1
+    }
 
     /// Replaces chain verification (`SSL_CTX_set_cert_verify_callback`):
     /// no CA, no name, no dates; only the key counts.

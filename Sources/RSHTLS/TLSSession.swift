@@ -4,9 +4,12 @@ import CRSHTLS
 /// One TLS connection as a pure byte transform, after SwiftNIO's NIOSSL:
 /// ciphertext from the peer goes in (`receive`), plaintext comes out
 /// (`read`); plaintext goes in (`write`), ciphertext to send comes out
-/// (`withOutbound`, `consumeOutbound`). Both sides of OpenSSL are memory
-/// BIOs, so nothing here touches a socket: the caller moves the bytes, and
-/// waits for its socket in whatever way it waits.
+/// (`withOutbound`, `consumeOutbound`). OpenSSL reads and writes through a
+/// memory BIO of our own (`TLSMemoryBIO`), whose two byte queues are the
+/// session's, so nothing here touches a socket: the caller moves the bytes,
+/// and waits for its socket in whatever way it waits. (OpenSSL's BIO_s_mem
+/// would do the same with more copying: it zeroes the room it grows into on
+/// every write, and its bytes can be taken only by copying them out.)
 ///
 /// Any call may leave ciphertext to send: handshake messages during a
 /// `read`, an alert when the peer misbehaved, close_notify after `close`.
@@ -24,9 +27,9 @@ public final class TLSSession {
     public let role: TLSContext.Role
     private let ssl: OpaquePointer
     /// Ciphertext received and not yet taken by OpenSSL.
-    private let inbound: OpaquePointer
+    var inbound = ByteQueue()
     /// Ciphertext OpenSSL produced and the caller has not yet sent.
-    private let outbound: OpaquePointer
+    var outbound = ByteQueue()
     /// The key the peer's certificate carried, once the handshake has seen it
     /// (set even when it was refused, so that the refusal can name it).
     public internal(set) var presentedPeerKey: Ed25519PublicKey?
@@ -38,16 +41,13 @@ public final class TLSSession {
         self.context = context
         role = context.role
         guard let ssl = SSL_new(context.context) else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
-        guard let inbound = BIO_new(BIO_s_mem()), let outbound = BIO_new(BIO_s_mem()) else {
+        guard let bio = BIO_new(TLSMemoryBIO.method) else {
             SSL_free(ssl)
             throw TLSError(.configuration, OpenSSLErrorQueue.drainText())
         }
-        // An empty inbound buffer means "more is coming", not end of file.
-        crsh_tls_memory_bio_retry_when_empty(inbound)
-        SSL_set_bio(ssl, inbound, outbound)  // the connection owns both from here on
         self.ssl = ssl
-        self.inbound = inbound
-        self.outbound = outbound
+        BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
+        SSL_set_bio(ssl, bio, bio)  // the connection owns it from here on
         SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
         if role == .server { SSL_set_accept_state(ssl) } else { SSL_set_connect_state(ssl) }
     }
@@ -63,41 +63,22 @@ public final class TLSSession {
 
     /// Ciphertext from the peer.
     public func receive(_ ciphertext: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < ciphertext.count {
-            let chunk = min(ciphertext.count - offset, Int(Int32.max))
-            let written = BIO_write(inbound, ciphertext.baseAddress! + offset, Int32(chunk))
-            // A memory BIO takes everything, unless memory runs out.
-            guard written > 0 else {
-                failure = failure ?? TLSError(.configuration, OpenSSLErrorQueue.drainText(or: "out of memory"))
-                return
-            }
-            offset += Int(written)
-        }
+        inbound.append(ciphertext)
     }
 
     /// Bytes to send to the peer.
-    public var outboundByteCount: Int { Int(BIO_ctrl_pending(outbound)) }
+    public var outboundByteCount: Int { outbound.count }
 
     /// Calls `body` with the ciphertext waiting to be sent, from its start, without copying it.
     public func withOutbound<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        var contents: UnsafePointer<UInt8>?
-        let length = crsh_tls_memory_bio_contents(outbound, &contents)
-        return try body(UnsafeRawBufferPointer(start: contents, count: max(0, length)))
+        try body(outbound.bytes)
     }
 
     /// The first `count` bytes of the ciphertext were sent.
     public func consumeOutbound(_ count: Int) {
-        var remaining = count
-        withUnsafeTemporaryAllocation(byteCount: 16_384, alignment: 16) { scratch in
-            while remaining > 0 {
-                let taken = BIO_read(outbound, scratch.baseAddress, Int32(min(remaining, scratch.count)))
-                guard taken > 0 else { return }
-                remaining -= Int(taken)
-            }
-        }
+        outbound.consume(count)
     }
 
     // MARK: The handshake
@@ -160,7 +141,7 @@ public final class TLSSession {
 
     /// Whether received bytes wait inside: decrypted and not yet read, or not
     /// yet decrypted. Then `read` may return more without any new input.
-    public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(inbound) > 0 }
+    public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 || !inbound.isEmpty }
 
     /// Encrypts `plaintext`; returns how many of its bytes were taken (all of
     /// them, once the handshake is complete: the outbound buffer is memory).

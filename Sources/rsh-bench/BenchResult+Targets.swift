@@ -20,18 +20,26 @@ extension BenchResult {
             against(">= 0.80 x the cheapest raw parallel path", (ratio ?? 0) >= 0.80)
         case (.stream, .rshd):
             against(">= 0.6 x raw relay, RSS growth < 16 MiB", (ratio ?? 0) >= 0.6 && (rssGrowthMiB ?? .infinity) < 16)
-        case (.stream, .rsh):
+        case (.stream, .rsh(_, .plain)):
+            peerTargets = [.openSSH: 2]
+        case (.stream, .rsh(_, .tls)):
+            against(">= 0.75 x the same stream through rsh --plain", (plainRatio ?? 0) >= 0.75)
             peerTargets = [.openSSH: 2]
         case (.upload, .rsh), (.download, .rsh):
             against(">= 0.7 x the rsh stdout stream, RSS growth < 16 MiB", (ratio ?? 0) >= 0.7 && (rssGrowthMiB ?? .infinity) < 16)
-        case (.streamAuthenticated, _):
-            against(">= 0.5 x the same stream without a key", (ratio ?? 0) >= 0.5)
         case (.sleep1000, _) where mode == .coroutine:
             against("<= 1.5 s, RSS < 64 MiB", value <= 1.5 && (peakRSSMiB ?? .infinity) < 64)
         case (.idle, _) where mode == .coroutine:
             against("RSS < 100 MiB, new client echo < 50 ms", (peakRSSMiB ?? .infinity) < 100 && (p50 ?? .infinity) < 50)
-        case (.oneShot, .rsh):
+        case (.idleTLS, _) where mode == .coroutine:
+            against("RSS < 400 MiB", (peakRSSMiB ?? .infinity) < 400)
+        case (.burstTLS, _):
+            against("every client served", (ratio ?? 0) >= 1)
+        case (.oneShot, .rsh(_, .plain)):
             against("median < 5 ms", (p50 ?? .infinity) < 5)
+            peerTargets = [.openSSH: 40]
+        case (.oneShot, .rsh(_, .tls)):
+            against("median < 8 ms", (p50 ?? .infinity) < 8)
             peerTargets = [.openSSH: 40]
         default:
             break

@@ -25,6 +25,9 @@ struct BenchResult {
     var limitPath: String?
     /// rshd's ratio to each peer measured in the same rounds, as "times as good".
     var peerRatios: [Contender: Double] = [:]
+    /// For `rsh` over TLS: its ratio to `rsh --plain` against the same server
+    /// in the same rounds, as "times as good".
+    var plainRatio: Double?
     /// The target against the raw limit (or an absolute one), and whether it is met.
     var target: String?
     var met: Bool?

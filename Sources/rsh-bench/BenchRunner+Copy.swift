@@ -31,42 +31,48 @@ extension BenchRunner {
         defer { openSSH?.stop() }
 
         for mode in ServerMode.allCases where modes.contains(mode) {
-            log("copies on \(mode.rawValue): \(rounds(3)) rounds of the stream, rsh cp up and down"
+            log("copies on \(mode.rawValue): \(rounds(3)) rounds of the stream, rsh cp up and down, over TLS and --plain"
                 + (openSSH == nil ? "" : ", scp up and down") + "...")
-            let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: serverArguments)
+            let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: home.serverArguments + serverArguments)
             defer { server.stop() }
-            let rsh = binaries + "/rsh"
             let host = "\(server.address)"
-            let stream = "head -c \(bytes) /dev/zero"
+            func rsh(_ transport: ClientTransport, _ arguments: [String]) -> [String] {
+                [binaries + "/rsh"] + (transport == .plain ? ["--plain"] : []) + arguments
+            }
             // A first copy, so that no round meets a cold server.
-            _ = try Self.timedCopy([rsh, "cp", "-q", source, "\(host):\(root)/received/warm-up"], removing: root + "/received/warm-up")
+            _ = try timedCopy(rsh(.tls, ["cp", "-q", source, "\(host):\(root)/received/warm-up"]), removing: root + "/received/warm-up")
             let baselineRSS = server.statistics.residentBytes ?? 0
 
-            enum Run: CaseIterable { case stream, upload, download, scpUpload, scpDownload }
-            let runs = Run.allCases.filter { openSSH != nil || ($0 != .scpUpload && $0 != .scpDownload) }
+            enum Run: Hashable { case stream(ClientTransport), upload(ClientTransport), download(ClientTransport), scpUpload, scpDownload }
+            var runs: [Run] = ClientTransport.allCases.flatMap { [Run.stream($0), .upload($0), .download($0)] }
+            if openSSH != nil { runs += [.scpUpload, .scpDownload] }
             var rates: [Run: [Double]] = [:]
             var peakRSS = 0
             var serverCPU = 0.0
             for round in 0..<rounds(3) {
                 let rotation = round % runs.count
                 for run in runs[rotation...] + runs[..<rotation] {
-                    let measuresServer = run == .upload || run == .download
+                    var measuresServer = false
+                    if case .upload = run { measuresServer = true }
+                    if case .download = run { measuresServer = true }
                     let sampler = measuresServer ? try Sampler(processID: server.processID) : nil
                     let cpuBefore = server.statistics.cpuSeconds ?? 0
                     let seconds: Double
                     switch run {
-                    case .stream:
-                        seconds = Double(bytes) / (try ClientRuns.streamRate([rsh, host, stream], bytes: bytes))
-                    case .upload:
-                        seconds = try Self.timedCopy([rsh, "cp", "-q", source, "\(host):\(root)/received/up"], removing: root + "/received/up")
-                    case .download:
-                        seconds = try Self.timedCopy([rsh, "cp", "-q", "\(host):\(source)", root + "/down"], removing: root + "/down")
+                    case .stream(let transport):
+                        seconds = Double(bytes) / (try ClientRuns.streamRate(rsh(transport, [host, "head -c \(bytes) /dev/zero"]), bytes: bytes,
+                                                                            environment: home.environment))
+                    case .upload(let transport):
+                        seconds = try timedCopy(rsh(transport, ["cp", "-q", source, "\(host):\(root)/received/up"]),
+                                                removing: root + "/received/up")
+                    case .download(let transport):
+                        seconds = try timedCopy(rsh(transport, ["cp", "-q", "\(host):\(source)", root + "/down"]), removing: root + "/down")
                     case .scpUpload:
-                        seconds = try Self.timedCopy(openSSH!.copy(source, to: "\(OpenSSHPeer.hostAlias):\(root)/received/up"),
-                                                     removing: root + "/received/up")
+                        seconds = try timedCopy(openSSH!.copy(source, to: "\(OpenSSHPeer.hostAlias):\(root)/received/up"),
+                                                removing: root + "/received/up")
                     case .scpDownload:
-                        seconds = try Self.timedCopy(openSSH!.copy("\(OpenSSHPeer.hostAlias):\(source)", to: root + "/down"),
-                                                     removing: root + "/down")
+                        seconds = try timedCopy(openSSH!.copy("\(OpenSSHPeer.hostAlias):\(source)", to: root + "/down"),
+                                                removing: root + "/down")
                     }
                     if let peaks = sampler?.stop() {
                         peakRSS = max(peakRSS, peaks.resident, server.statistics.peakResidentBytes ?? 0)
@@ -75,29 +81,32 @@ extension BenchRunner {
                     rates[run, default: []].append(Double(bytes) / seconds)
                 }
             }
-            let streams = rates[.stream]!
-            func result(_ workload: Workload, _ run: Run, _ scp: Run) -> BenchResult {
+            func result(_ workload: Workload, _ run: Run, _ transport: ClientTransport, _ scp: Run) -> BenchResult {
                 let values = rates[run]!
+                let streams = rates[.stream(transport)]!
                 let ratios = zip(values, streams).map { $0 / $1 }
-                var result = BenchResult(workload: workload, contender: .rsh(mode), value: values.median, unit: "bytes/s",
+                var result = BenchResult(workload: workload, contender: .rsh(mode, transport), value: values.median, unit: "bytes/s",
                                          limit: streams.median, ratio: ratios.median)
                 result.serverCPUSeconds = serverCPU
                 result.peakRSSMiB = Double(peakRSS) / 1_048_576
                 result.rssGrowthMiB = Double(max(0, peakRSS - baselineRSS)) / 1_048_576
                 if let scpRates = rates[scp] { result.peerRatios[.openSSH] = zip(values, scpRates).map { $0 / $1 }.median }
-                result.note = "\(values.count) interleaved rounds of \(bytes >> 20) MiB on tmpfs, with the rsh stdout stream"
+                result.note = "\(values.count) interleaved rounds of \(bytes >> 20) MiB on tmpfs, with the rsh stdout stream of the same transport"
                     + (rates[scp] == nil ? "" : " and scp") + "; ratios to the stream " + ratios.map { String(format2: $0) }.joined(separator: ", ")
+                    + "; server CPU, RSS: all the copies of this mode"
                 result.judge()
                 return result
             }
-            if only.contains(.upload) { outcome.results.append(result(.upload, .upload, .scpUpload)) }
-            if only.contains(.download) { outcome.results.append(result(.download, .download, .scpDownload)) }
-            // scp's own rows, once (they do not depend on rshd's mode): against the same stream.
-            if mode == modes.last, let up = rates[.scpUpload], let down = rates[.scpDownload] {
+            for transport in ClientTransport.allCases {
+                if only.contains(.upload) { outcome.results.append(result(.upload, .upload(transport), transport, .scpUpload)) }
+                if only.contains(.download) { outcome.results.append(result(.download, .download(transport), transport, .scpDownload)) }
+            }
+            // scp's own rows, once (they do not depend on rshd's mode): against the stream over TLS.
+            if mode == modes.last, let up = rates[.scpUpload], let down = rates[.scpDownload], let streams = rates[.stream(.tls)] {
                 for (workload, values) in [(Workload.upload, up), (.download, down)] where only.contains(workload) {
                     var row = BenchResult(workload: workload, contender: .openSSH, value: values.median, unit: "bytes/s",
                                           limit: streams.median, ratio: zip(values, streams).map { $0 / $1 }.median)
-                    row.note = "scp (over the cipher of the OpenSSH notes) in the rounds of rshd \(mode.rawValue)"
+                    row.note = "scp (over the cipher of the OpenSSH notes) in the rounds of rshd \(mode.rawValue), against rsh's TLS stream"
                     outcome.results.append(row)
                 }
             }
@@ -105,8 +114,8 @@ extension BenchRunner {
     }
 
     /// One copy to its end, timed from spawn to reap; the copy is removed after.
-    private static func timedCopy(_ arguments: [String], removing copy: String) throws -> Double {
-        let seconds = try ClientRuns.latencies(arguments, count: 1)[0].seconds
+    private func timedCopy(_ arguments: [String], removing copy: String) throws -> Double {
+        let seconds = try ClientRuns.latencies(arguments, count: 1, environment: home.environment)[0].seconds
         try? removeFile(atPath: copy)
         return seconds
     }

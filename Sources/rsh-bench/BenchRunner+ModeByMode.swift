@@ -4,17 +4,14 @@ import RSHSystem
 import RSHTLS
 
 /// The workloads measured mode by mode, each on a fresh server: the ones
-/// with no peer and a limit of their own (a floor, the same stream without a
-/// key, or none).
+/// with no peer and a limit of their own (a floor, all clients served, or none).
 extension BenchRunner {
     func runAlone(_ workload: Workload, on mode: ServerMode) throws -> BenchResult {
-        let key = workload == .streamAuthenticated ? try benchKey() : nil
-        // The server reads its key file once, at start-up.
-        defer { if let key { try? removeFile(atPath: key.path) } }
-        let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode,
-                                              extra: serverArguments + (key.map { ["--key-file", $0.path] } ?? []))
+        let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: home.serverArguments + serverArguments)
         defer { server.stop() }
-        let tls = try key.map { try TLSContext(role: .client, identity: nil, preSharedKey: $0.bytes, peerKeys: .anyKey) }
+        // The generator's TLS is the transform rsh uses; the server does not
+        // authenticate clients here, and the generator trusts the key it gave it.
+        let tls = workload.generatorSpeaksTLS ? try TLSContext(role: .client, identity: home.identity, peerKeys: .anyKey) : nil
         _ = try generator.run { [address = server.address, loop = generator.loop, tls] in
             try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run("true").bytes }
         }
@@ -33,14 +30,6 @@ extension BenchRunner {
         result.threads = peaks.threads
         result.generatorShare = (LoadGenerator.processCPUSeconds - generatorBefore) / elapsed
         return result
-    }
-
-    /// A new key file for the authenticated workload's servers.
-    private func benchKey() throws -> (path: String, bytes: [UInt8]) {
-        let path = "/tmp/rsh-bench-\(ProcessIdentity.processID).key"
-        try? removeFile(atPath: path)
-        try PreSharedKeyFile.generate(path)
-        return (path, try PreSharedKeyFile.load(path))
     }
 
     private func measureAlone(_ workload: Workload, _ server: ServerUnderTest, mode: ServerMode, tls: TLSContext?) throws -> BenchResult {
@@ -76,25 +65,30 @@ extension BenchRunner {
                 + "(sleep + \(count) spawns at the cheapest raw parallel rate, \(Int(spawnRate))/s)"
             return result
 
-        case .streamAuthenticated:
-            // The limit here is the same stream without a key, on a second
-            // server started next to this one: rounds of (plain, keyed).
-            let bytes = size(1 << 29, 8 << 20)
-            let plain = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: serverArguments)
-            defer { plain.stop() }
-            var plainRates: [Double] = [], keyedRates: [Double] = [], ratios: [Double] = []
-            for _ in 0..<rounds(5) {
-                plainRates.append(try streamRate(plain.address, bytes: bytes, tls: nil))
-                keyedRates.append(try streamRate(address, bytes: bytes, tls: tls))
-                ratios.append(keyedRates.last! / plainRates.last!)
+        case .burstTLS:
+            let count = size(500, 20)
+            // Every client connects and starts its handshake as soon as its
+            // coroutine runs, all of them before the first answer is read.
+            let served = try generator.run { [tls] in
+                await withTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<count {
+                        group.addTask {
+                            guard let client = try? BenchClient(address: address, loop: loop, tls: tls) else { return false }
+                            defer { client.close() }
+                            guard (try? await client.startHandshake()) != nil, (try? await client.finishHandshake()) != nil,
+                                  let answer = try? await client.run(Self.echo) else { return false }
+                            return answer.bytes == 3
+                        }
+                    }
+                    return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
             }
-            var result = BenchResult(workload: workload, contender: contender, value: keyedRates.median, unit: "bytes/s",
-                                     limit: plainRates.median, ratio: ratios.median)
-            result.note = "\(ratios.count) rounds of \(bytes >> 20) MiB without and with a key; ratios "
-                + ratios.map { String(format2: $0) }.joined(separator: ", ")
+            var result = BenchResult(workload: workload, contender: contender, value: Double(served), unit: "clients served",
+                                     limit: Double(count), ratio: Double(served) / Double(count))
+            result.note = "\(served) of \(count) clients over TLS, started at once"
             return result
 
-        case .idle:
+        case .idle, .idleTLS:
             let count = size(10_000, 100)
             let batch = 500
             let (echoLatency, open) = try generator.run {
@@ -105,7 +99,7 @@ extension BenchRunner {
                     let slice = min(batch, count - index)
                     var fresh: [BenchClient] = []
                     for _ in 0..<slice {
-                        let client = try BenchClient(address: address, loop: loop)
+                        let client = try BenchClient(address: address, loop: loop, tls: tls)
                         fresh.append(client)
                         try await client.startHandshake()
                     }
@@ -115,7 +109,7 @@ extension BenchRunner {
                 }
                 // With every connection open, a new client connects and runs one command.
                 let start = ContinuousClock.now
-                _ = try await BenchClient.session(to: address, loop: loop) { try await $0.run(Self.echo) }
+                _ = try await BenchClient.session(to: address, loop: loop, tls: tls) { try await $0.run(Self.echo) }
                 return (start.duration(to: .now), clients.count)
             }
             let resident = Double(server.statistics.residentBytes ?? 0) / 1_048_576

@@ -20,6 +20,8 @@ struct BenchRunner {
     let roundCount: Int?
     /// The commands `spawn-paths` measures.
     let spawnCommands: [String]
+    /// The home of the `rsh` processes started here, and the keys of every `rshd`.
+    let home: BenchHome
     let log: (String) -> Void
 
     struct Outcome {
@@ -41,7 +43,7 @@ struct BenchRunner {
             case .spawnPaths:
                 log("\(workload.rawValue): \(spawnCommands.count) commands...")
                 outcome.spawnPaths = try SpawnPaths(commands: spawnCommands, rounds: rounds(5), count: size(200, 4)).run()
-            case .sleep1000, .streamAuthenticated, .idle:
+            case .sleep1000, .idle, .idleTLS, .burstTLS:
                 for mode in workload.modes where modes.contains(mode) {
                     log("\(workload.rawValue) on \(mode.rawValue)...")
                     var result = try runAlone(workload, on: mode)
@@ -82,9 +84,9 @@ struct BenchRunner {
             switch contender {
             case .raw, .relay:
                 entrants.append(Rounds.Entrant(contender, server: nil))
-            case .rshd(let mode, _), .rsh(let mode):
+            case .rshd(let mode, _), .rsh(let mode, _):
                 if rshd[mode] == nil {
-                    let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: serverArguments)
+                    let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: home.serverArguments + serverArguments)
                     rshd[mode] = server
                     // One command first, so that every round meets a warmed-up server.
                     try warmUp(server, .v1)
@@ -145,7 +147,8 @@ struct BenchRunner {
                 switch entrant.contender {
                 case .relay: return Rounds.Sample(value: try RawLimits.relayRate(bytes: bytes))
                 case .rshd: return Rounds.Sample(value: try streamRate(entrant.server!.address, bytes: bytes, tls: nil))
-                case .rsh: return Rounds.Sample(value: try ClientRuns.streamRate(rshArguments(entrant, stream), bytes: bytes))
+                case .rsh: return Rounds.Sample(value: try ClientRuns.streamRate(rshArguments(entrant, stream), bytes: bytes,
+                                                                                 environment: home.environment))
                 case .openSSH: return Rounds.Sample(value: try ClientRuns.streamRate(openSSH!.client(stream), bytes: bytes))
                 default: throw BenchError("\(entrant.contender) in \(workload)")
                 }
@@ -159,7 +162,7 @@ struct BenchRunner {
                 let latencies: [Duration]
                 switch entrant.contender {
                 case .raw(let path): latencies = try RawSpawn(command, path)!.latencies(count: runs)
-                case .rsh: latencies = try ClientRuns.latencies(rshArguments(entrant, command), count: runs)
+                case .rsh: latencies = try ClientRuns.latencies(rshArguments(entrant, command), count: runs, environment: home.environment)
                 case .openSSH: latencies = try ClientRuns.latencies(openSSH!.client(command), count: sshRuns)
                 default: throw BenchError("\(entrant.contender) in \(workload)")
                 }
@@ -184,9 +187,11 @@ struct BenchRunner {
         }
     }
 
-    /// `rsh` against the entrant's server, running `command`.
+    /// `rsh` against the entrant's server, running `command`: in clear, or
+    /// over TLS (its home's known_hosts lists the bench's host key).
     private func rshArguments(_ entrant: Rounds.Entrant, _ command: String) -> [String] {
-        [binaries + "/rsh"] + BenchKeys.clientArguments + ["\(entrant.server!.address)", command]
+        let plain = entrant.contender == .rsh(entrant.contender.mode ?? .coroutine, .plain)
+        return [binaries + "/rsh"] + (plain ? ["--plain"] : []) + ["\(entrant.server!.address)", command]
     }
 
     /// `connections` clients of the entrant's server at once, each running

@@ -6,10 +6,11 @@ import RSHSystem
 /// per command, timed from its spawn to its reap.
 enum ClientRuns {
     /// `count` runs of `arguments`; how long each took. Each must exit 0.
-    static func latencies(_ arguments: [String], count: Int) throws -> [Duration] {
+    /// `environment`: variables set for the client (rsh's `HOME`).
+    static func latencies(_ arguments: [String], count: Int, environment: [String: String] = [:]) throws -> [Duration] {
         try (0..<count).map { _ in
             let start = ContinuousClock.now
-            let run = try ChildProcess.run(CommandSpec(.argv(arguments)), timeout: .seconds(60))
+            let run = try ChildProcess.run(CommandSpec(.argv(arguments), environment: environment), timeout: .seconds(60))
             let elapsed = start.duration(to: .now)
             guard run.result.status == .exited(0) else {
                 throw BenchError("\(arguments.joined(separator: " ")): \(run.result.status): \(String(decoding: run.stderr, as: UTF8.self))")
@@ -20,9 +21,9 @@ enum ClientRuns {
 
     /// One run of `arguments`, whose command writes `bytes` on stdout, read
     /// by this process as it arrives; bytes per second.
-    static func streamRate(_ arguments: [String], bytes: Int) throws -> Double {
+    static func streamRate(_ arguments: [String], bytes: Int, environment: [String: String] = [:]) throws -> Double {
         let start = ContinuousClock.now
-        let child = try ChildProcess(CommandSpec(.argv(arguments)))
+        let child = try ChildProcess(CommandSpec(.argv(arguments), environment: environment))
         var received = 0
         var errors: [UInt8] = []
         child.drain { kind, chunk in

@@ -10,8 +10,8 @@ enum Contender: Hashable, Sendable {
     case relay
     /// rshd, driven by the load generator in this process.
     case rshd(ServerMode, WireProtocol)
-    /// rshd, driven by the real `rsh` client, one process per command.
-    case rsh(ServerMode)
+    /// rshd, driven by the real `rsh` client, one process per command, in clear or over TLS.
+    case rsh(ServerMode, ClientTransport)
     case python(PythonPeer)
     /// A private `sshd`, driven by the real `ssh` client.
     case openSSH
@@ -20,7 +20,7 @@ enum Contender: Hashable, Sendable {
     var server: String {
         switch self {
         case .raw, .relay: return "raw (no server)"
-        case .rshd(let mode, _), .rsh(let mode): return "rshd \(mode.rawValue)"
+        case .rshd(let mode, _), .rsh(let mode, _): return "rshd \(mode.rawValue)"
         case .python(let peer): return peer.name
         case .openSSH: return "OpenSSH"
         }
@@ -32,7 +32,8 @@ enum Contender: Hashable, Sendable {
         case .raw(let path): return path.rawValue
         case .relay: return "pipe to socket"
         case .rshd(_, let wire): return wire.rawValue
-        case .rsh: return "v1, rsh client"
+        case .rsh(_, .plain): return "v1, rsh --plain"
+        case .rsh(_, .tls): return "v1 over TLS, rsh"
         case .python: return "classic"
         case .openSSH: return "ssh client"
         }
@@ -69,7 +70,7 @@ enum Contender: Hashable, Sendable {
 
     var mode: ServerMode? {
         switch self {
-        case .rshd(let mode, _), .rsh(let mode): return mode
+        case .rshd(let mode, _), .rsh(let mode, _): return mode
         default: return nil
         }
     }

@@ -113,7 +113,13 @@ struct Rounds {
             if entrant.contender.isRSHD {
                 for peer in peers where entrant.contender.isComparable(to: peer.contender) { result.peerRatios[peer.contender] = ratios(entrant.values, over: peer.values).median }
             }
+            if case .rsh(let mode, .tls) = entrant.contender,
+               let plain = entrants.first(where: { $0.contender == .rsh(mode, .plain) }) {
+                let tlsRatios = ratios(entrant.values, over: plain.values)
+                result.plainRatio = tlsRatios.median
+            }
             var notes = ["\(count) interleaved rounds"]
+            if let plainRatio = result.plainRatio { notes.append("TLS / plain \(String(format2: plainRatio))") }
             if !roundRatios.isEmpty { notes.append("ratios " + roundRatios.map { String(format2: $0) }.joined(separator: ", ")) }
             if let limitNote, entrant.contender.isRaw { notes.append(limitNote) }
             result.note = notes.joined(separator: "; ")

@@ -53,7 +53,7 @@ final class ServerUnderTest {
     static func rshd(_ binary: String, mode: ServerMode, extra: [String] = []) throws -> ServerUnderTest {
         try ServerUnderTest(name: "rshd \(mode.rawValue)",
                             arguments: [binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0", "--max-connections", "20000",
-                                        "--max-unauthenticated", "20000", "--log-level", "notice"] + BenchKeys.serverArguments + extra,
+                                        "--max-unauthenticated", "20000", "--log-level", "notice"] + extra,
                             announcement: "listening on 127.0.0.1:")
     }
 

@@ -7,8 +7,9 @@ enum Workload: String, CaseIterable {
     case concurrent64 = "conc64-echo"
     case sleep1000 = "sleep-1000"
     case stream = "stream-1g"
-    case streamAuthenticated = "stream-1g-auth"
     case idle = "idle-10k"
+    case idleTLS = "idle-10k-tls"
+    case burstTLS = "burst-500-tls"
     case oneShot = "oneshot"
     case spawnPaths = "spawn-paths"
     case upload = "upload-1g"
@@ -21,8 +22,9 @@ enum Workload: String, CaseIterable {
         case .concurrent64: return "`echo hi`, 64 connections"
         case .sleep1000: return "1,000 concurrent `sleep 1`"
         case .stream: return "1 GiB on stdout"
-        case .streamAuthenticated: return "stdout stream, auth on vs off (512 MiB rounds)"
         case .idle: return "10,000 idle connections"
+        case .idleTLS: return "10,000 idle TLS connections"
+        case .burstTLS: return "500 TLS clients at once, each `echo hi`"
         case .oneShot: return "one-shot `HOST true`, whole client process"
         case .spawnPaths: return "direct exec against sh -c, per command"
         case .upload: return "1 GiB up, rsh cp (OpenSSH: scp)"
@@ -35,11 +37,14 @@ enum Workload: String, CaseIterable {
     /// never get past the backlog.
     var modes: [ServerMode] {
         switch self {
-        case .sleep1000, .idle: return [.threaded, .coroutine]
+        case .sleep1000, .idle, .idleTLS: return [.threaded, .coroutine]
         case .spawnPaths: return []
         default: return ServerMode.allCases
         }
     }
+
+    /// Whether the load generator's clients of this workload speak TLS.
+    var generatorSpeaksTLS: Bool { self == .idleTLS || self == .burstTLS }
 
     /// Who the workload's interleaved rounds measure, in the order of the
     /// first round; empty for the workloads measured mode by mode.
@@ -47,17 +52,26 @@ enum Workload: String, CaseIterable {
         let modes = self.modes.filter(modes.contains)
         let raw = RawSpawn.Path.allCases.map(Contender.raw)
         let python = PythonPeer.allCases.map(Contender.python).filter(peers.contains)
+        // The real rsh, in clear (--plain) and over TLS, in each mode.
+        let clients = modes.flatMap { mode in ClientTransport.allCases.map { Contender.rsh(mode, $0) } }
+        let ssh: [Contender] = peers.contains(.openSSH) ? [.openSSH] : []
         switch self {
         case .sequentialEcho, .concurrent16:
             return raw + modes.flatMap { mode in WireProtocol.allCases.map { .rshd(mode, $0) } } + python
         case .concurrent64:
             return raw + modes.map { .rshd($0, .v1) }
         case .stream:
-            return [.relay] + modes.map { .rshd($0, .v1) } + modes.map(Contender.rsh) + (peers.contains(.openSSH) ? [.openSSH] : [])
+            return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh
         case .oneShot:
-            return raw + modes.map(Contender.rsh) + (peers.contains(.openSSH) ? [.openSSH] : [])
-        case .sleep1000, .streamAuthenticated, .idle, .spawnPaths, .upload, .download:
+            return raw + clients + ssh
+        case .sleep1000, .idle, .idleTLS, .burstTLS, .spawnPaths, .upload, .download:
             return []
         }
     }
+}
+
+/// How the real `rsh` reaches rshd in a workload: `--plain`, or TLS (its default).
+enum ClientTransport: String, CaseIterable, Hashable, Sendable {
+    case plain
+    case tls
 }

@@ -94,10 +94,11 @@ do {
     let generator = try LoadGenerator()
     let peers = Peers(wanted: wantedPeers, repository: Peers.repositoryRoot(binaries: binaries), log: log)
     for note in peers.notes { log(note) }
+    let home = try BenchHome()
+    defer { home.remove() }
     let runner = BenchRunner(binaries: binaries, smoke: smoke, generator: generator, only: only, modes: modes,
                              serverArguments: serverArguments, peers: peers, roundCount: rounds,
-                             spawnCommands: spawnCommands.isEmpty ? SpawnPaths.defaultCommands : spawnCommands, log: log)
-    defer { BenchKeys.remove() }
+                             spawnCommands: spawnCommands.isEmpty ? SpawnPaths.defaultCommands : spawnCommands, home: home, log: log)
     let outcome = try runner.runAll()
     generator.stop()
     let report = Report(outcome: outcome, machine: Machine(), date: WallClock.timestamp(), serverArguments: serverArguments)

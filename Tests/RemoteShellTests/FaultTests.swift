@@ -5,24 +5,25 @@ import RSHSystem
 import RSHTestSupport
 import Testing
 
-/// Slow, vanishing and overwhelming clients, and misbehaving commands.
-/// SECURITY.md says what each test demonstrates. Every test has a server of its own, so that its
+/// Slow, vanishing and overwhelming clients, and misbehaving commands, in
+/// clear and over TLS. SECURITY.md says what each test demonstrates. Every test has a server of its own, so that its
 /// descriptor and thread counts can be compared with a baseline.
 @Suite("Robustness: faults and load")
 struct FaultTests {
     @Test("slowloris: connections trickling bytes are closed by their deadline; a normal client still gets in; descriptors return",
-          arguments: [ServerMode.threaded, .coroutine])
-    func slowloris(_ mode: ServerMode) throws {
+          arguments: [ServerMode.threaded, .coroutine], Wire.allCases)
+    func slowloris(_ mode: ServerMode, _ wire: Wire) throws {
         let server = try ServerProcess(mode, ["--max-unauthenticated", "20", "--handshake-timeout", "1", "--frame-timeout", "1",
-                                              "--log-level", "notice"])
+                                              "--log-level", "notice"] + wire.serverOptions)
         let baseline = server.descriptorCount
-        let opening = Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
+        // The preface and hello, or a ClientHello: the very first bytes, a byte at a time.
+        let opening = wire.opening
         let port = server.port
         let trickle = try SystemThread.start {
             // 120 connections, 100 more than the cap, each sending one byte every 0.4 s.
             var clients = (0..<120).compactMap { _ in try? TestClient(port: port) }
             for step in 0..<opening.count {
-                clients.removeAll { client in (try? client.send([opening[step]])) == nil }
+                clients.removeAll { client in (try? client.sendRaw([opening[step]])) == nil }
                 if clients.isEmpty { break }
                 SystemThread.pause(for: .milliseconds(400))
             }
@@ -52,24 +53,25 @@ struct FaultTests {
     }
 
     @Test("churn: connect/close cycles and resets in the middle of commands leave no descriptor, zombie or process behind",
-          arguments: ServerMode.allCases)
-    func churn(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
+          arguments: ServerMode.allCases, Wire.allCases)
+    func churn(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"] + wire.serverOptions)
         #expect(try server.answers())
         let baseline = server.descriptorCount
         let port = server.port
+        let opening = Array(wire.opening.prefix(wire == .tls ? 100 : 4))
         let cycles = Torture.size(1_000, 20_000)
         concurrently(4) { worker in
             for index in stride(from: worker, to: cycles, by: 4) {
                 guard let client = try? TestClient(port: port) else { continue }
-                if index % 3 == 0 { try? client.send(Limits.preface) }
+                if index % 3 == 0 { try? client.sendRaw(opening) }
                 if index % 5 == 0 { try? client.socket.setResetOnClose() }
             }
         }
         let resets = Torture.size(100, 5_000)
         concurrently(mode == .blocking ? 1 : 4) { worker in
             for _ in stride(from: worker, to: resets, by: mode == .blocking ? 1 : 4) {
-                guard let client = try? TestClient(port: port), (try? client.handshake()) != nil else { continue }
+                guard let client = try? server.client(), (try? client.handshake()) != nil else { continue }
                 _ = try? client.exec("echo started; sleep 30")
                 _ = try? client.readFrame(timeout: .seconds(10))
                 try? client.socket.setResetOnClose()
@@ -81,17 +83,17 @@ struct FaultTests {
     }
 
     @Test("a client that sends a command and its end of file at once: the server reads both, ends the command and closes",
-          arguments: ServerMode.allCases)
-    func commandThenEndOfFile(_ mode: ServerMode) throws {
+          arguments: ServerMode.allCases, Wire.allCases)
+    func commandThenEndOfFile(_ mode: ServerMode, _ wire: Wire) throws {
         // The request and the FIN reach the server together, so one wake-up
         // reports both: a reader that stops after a short read (the request)
         // must still find the end of file behind it.
-        let server = try ServerProcess(mode)  // info: a log line per finished command
+        let server = try ServerProcess(mode, wire.serverOptions)  // info: a log line per finished command
         #expect(try server.answers())
         let baseline = server.descriptorCount
         let clients = Torture.size(20, 200)
         for _ in 0..<clients {
-            let client = try TestClient(port: server.port)
+            let client = try server.client()
             try client.handshake()
             try client.exec("sleep 30")
             try client.socket.shutdownWriting()
@@ -105,11 +107,13 @@ struct FaultTests {
     }
 
     @Test("out of descriptors: no busy loop while accept fails, and service resumes once descriptors free up",
-          arguments: [ServerMode.threaded, .coroutine])
-    func descriptorExhaustion(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--max-unauthenticated", "1000", "--log-level", "notice"], descriptorLimit: 256)
+          arguments: [ServerMode.threaded, .coroutine], Wire.allCases)
+    func descriptorExhaustion(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--max-unauthenticated", "1000", "--log-level", "notice"] + wire.serverOptions,
+                                       descriptorLimit: 256)
+        let opening = wire.opening
         var clients = try (0..<300).map { _ in try TestClient(port: server.port) }
-        for client in clients { try? client.send(Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded) }
+        for client in clients { try? client.sendRaw(opening) }
         SystemThread.pause(for: .milliseconds(500))
         let before = server.statistics.cpuSeconds ?? 0
         SystemThread.pause(for: .seconds(2))
@@ -121,12 +125,12 @@ struct FaultTests {
     }
 
     @Test("a client that stops reading: memory stays flat, the command blocks, and the stall timeout tears it down",
-          arguments: ServerMode.allCases)
-    func slowReader(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice"])
+          arguments: ServerMode.allCases, Wire.allCases)
+    func slowReader(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice"] + wire.serverOptions)
         #expect(try server.answers())
         let before = server.statistics.residentBytes ?? 0
-        let client = try TestClient(port: server.port)
+        let client = try server.client()
         try client.handshake()
         try client.exec("echo $$; exec cat /dev/zero")
         // The first line is the shell's pid; the first zeros may share its frame.
@@ -144,12 +148,12 @@ struct FaultTests {
     }
 
     @Test("a client that stops reading, then sends a bad frame: the server does not spin, serves others, and the stall timeout ends it",
-          arguments: ServerMode.allCases)
-    func slowReaderThenBadFrame(_ mode: ServerMode) throws {
+          arguments: ServerMode.allCases, Wire.allCases)
+    func slowReaderThenBadFrame(_ mode: ServerMode, _ wire: Wire) throws {
         // One event loop in coroutine mode, so that a stuck loop would also
         // keep the next client out.
-        let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice", "--loops", "1"])
-        let client = try TestClient(port: server.port)
+        let server = try ServerProcess(mode, ["--write-stall-timeout", "3", "--log-level", "notice", "--loops", "1"] + wire.serverOptions)
+        let client = try server.client()
         try client.handshake()
         try client.exec("exec cat /dev/zero")
         _ = try client.readFrame()
@@ -180,30 +184,21 @@ struct FaultTests {
     }
 
     @Test("reap storm: every exit code right, no zombie, descriptors and threads back to where they were",
-          arguments: ServerMode.allCases)
-    func reapStorm(_ mode: ServerMode) throws {
+          arguments: ServerMode.allCases, Wire.allCases)
+    func reapStorm(_ mode: ServerMode, _ wire: Wire) throws {
         // Hundreds of clients connect at once: past the default cap of 64
         // connections in their handshake some would be told `busy`.
-        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
-        // Descriptors and threads after the first command (the first spawn
-        // opens the /dev/null every child's stdin shares), once the threads
-        // have settled: a coroutine server starts its second loop's thread
-        // after it says it listens, and a threaded one ends the first
-        // connection's thread after the connection closes.
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"] + wire.serverOptions)
+        // Descriptors and threads after the first command: the first spawn
+        // opens the /dev/null every child's stdin shares, and the event
+        // loops' threads are all up (the log's "listening" may come first);
+        // in threaded mode, once that command's connection thread is gone.
         #expect(try server.answers())
-        var threads = server.statistics.threadCount ?? 0
-        for _ in 0..<50 {
-            SystemThread.pause(for: .milliseconds(100))
-            let now = server.statistics.threadCount ?? 0
-            if now == threads { break }
-            threads = now
-        }
-        let baseline = (descriptors: server.descriptorCount, threads: threads)
+        let baseline = (descriptors: server.descriptorCount, threads: server.settledThreadCount())
         let clients = Torture.size(20, 200), commands = Torture.size(10, 50)
         let wrong = Tally()
-        let port = server.port
         concurrently(clients) { client in
-            guard let connection = try? TestClient(port: port), (try? connection.handshake(timeout: Self.patience(mode))) != nil else {
+            guard let connection = try? server.client(), (try? connection.handshake(timeout: Self.patience(mode))) != nil else {
                 wrong.add(commands)
                 return
             }
@@ -234,15 +229,14 @@ struct FaultTests {
     }
 
     @Test("nothing lost under load: many clients, 1 MiB on each stream per command, every byte in order",
-          arguments: ServerMode.allCases)
-    func nothingLost(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
+          arguments: ServerMode.allCases, Wire.allCases)
+    func nothingLost(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"] + wire.serverOptions)
         let clients = Torture.size(10, 100), commands = Torture.size(3, 20)
         let wrong = Tally()
-        let port = server.port
         let payloads = Self.payloads
         concurrently(clients) { client in
-            guard let connection = try? TestClient(port: port), (try? connection.handshake(timeout: Self.patience(mode))) != nil else {
+            guard let connection = try? server.client(), (try? connection.handshake(timeout: Self.patience(mode))) != nil else {
                 wrong.add(commands)
                 return
             }
@@ -259,17 +253,16 @@ struct FaultTests {
     }
 
     @Test("clients that close in the middle of a stream never bring the server down (SIGPIPE, EPIPE, ECONNRESET)",
-          arguments: ServerMode.allCases)
-    func brokenPipes(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
+          arguments: ServerMode.allCases, Wire.allCases)
+    func brokenPipes(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"] + wire.serverOptions)
         #expect(try server.answers())
         let baseline = server.descriptorCount
-        let port = server.port
         let clients = Torture.size(100, 1_000)
         concurrently(mode == .blocking ? 1 : 4) { worker in
             let workers = mode == .blocking ? 1 : 4
             for index in stride(from: worker, to: clients, by: workers) {
-                guard let client = try? TestClient(port: port), (try? client.handshake()) != nil else { continue }
+                guard let client = try? server.client(), (try? client.handshake()) != nil else { continue }
                 _ = try? client.exec("cat /dev/zero")
                 _ = try? client.readFrame(timeout: .seconds(10))
                 if index % 2 == 0 { try? client.socket.setResetOnClose() }

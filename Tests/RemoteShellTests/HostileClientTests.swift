@@ -6,20 +6,26 @@ import Testing
 
 /// Clients that flood the server, read slowly, or break the protocol while
 /// their commands run, and a shutdown while such clients hold connections.
-/// Every test has a server of its own, in every mode, so that its memory,
-/// log and process tree are its own.
+/// Every test has a server of its own, in every mode, in clear and over TLS,
+/// so that its memory, log and process tree are its own.
 @Suite("Robustness: hostile clients")
 struct HostileClientTests {
     /// Sends `bytes` over and over for `duration` without reading anything,
     /// never blocking for long: the server may stop reading at any moment.
+    /// Over TLS each round is encrypted anew (a record is never sent twice).
     private static func flood(_ client: TestClient, with bytes: [UInt8], for duration: Duration) throws {
         try client.socket.setNonBlocking()
         let deadline = ContinuousClock.now + duration
+        var wire: [UInt8] = []
         var offset = 0
         while ContinuousClock.now < deadline {
-            let sent = try bytes.withUnsafeBytes { raw in try client.socket.trySend(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+            if offset == wire.count {
+                wire = client.tls == nil ? bytes : try client.records(bytes)
+                offset = 0
+            }
+            let sent = try wire.withUnsafeBytes { raw in try client.socket.trySend(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
             if let sent {
-                offset = (offset + sent) % bytes.count
+                offset += sent
             } else {
                 _ = try client.socket.poll(for: .writable, timeoutMilliseconds: 100)
             }
@@ -33,13 +39,14 @@ struct HostileClientTests {
     private static let memoryBound = 8 << 20
 
     @Test("pings sent at full speed do not grow the server's memory, whether the client reads nothing or 256 KiB a second",
-          arguments: ServerMode.allCases, [0, 256 * 1024])
-    func pingFlood(_ mode: ServerMode, readPerSecond: Int) throws {
-        let server = try ServerProcess(mode, ["--log-level", "notice"])
+          arguments: ServerMode.allCases, Wire.allCases.flatMap { wire in [0, 256 * 1024].map { (wire, $0) } })
+    func pingFlood(_ mode: ServerMode, _ reader: (wire: Wire, readPerSecond: Int)) throws {
+        let (wire, readPerSecond) = reader
+        let server = try ServerProcess(mode, ["--log-level", "notice"] + wire.serverOptions)
         #expect(try server.answers())
         let before = server.statistics.residentBytes ?? 0
         do {
-            let client = try TestClient(port: server.port)
+            let client = try server.client()
             try client.handshake()
             let socket = client.socket
             let reader = try SystemThread.start {
@@ -74,10 +81,10 @@ struct HostileClientTests {
     }
 
     @Test("after a fatal error the server sends nothing more: no output, no exit, only the close",
-          arguments: ServerMode.allCases)
-    func nothingAfterFatalError(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--log-level", "notice"])
-        let client = try TestClient(port: server.port)
+          arguments: ServerMode.allCases, Wire.allCases)
+    func nothingAfterFatalError(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice"] + wire.serverOptions)
+        let client = try server.client()
         try client.handshake()
         try client.send(.exec(ExecRequest(id: 1, command: .argv(["yes"]))))
         SystemThread.pause(for: .milliseconds(500))
@@ -90,13 +97,13 @@ struct HostileClientTests {
     }
 
     @Test("at shutdown, clients that read nothing are dropped once the grace period ends, and their commands torn down",
-          arguments: ServerMode.allCases)
-    func shutdownWithSilentClients(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--log-level", "notice", "--grace", "1"])
+          arguments: ServerMode.allCases, Wire.allCases)
+    func shutdownWithSilentClients(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--grace", "1"] + wire.serverOptions)
         var clients: [TestClient] = []
         // Blocking mode serves one connection at a time; the others wait in the backlog.
         for _ in 0..<(mode == .blocking ? 1 : 5) {
-            let client = try TestClient(port: server.port)
+            let client = try server.client()
             try client.handshake()
             try client.exec("echo $$; trap '' TERM; sleep 100")
             _ = try client.readFrame()

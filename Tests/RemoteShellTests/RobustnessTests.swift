@@ -4,22 +4,28 @@ import RSHProtocol
 import RSHSystem
 import Testing
 
-/// Bad input, in every mode: impossible lengths, lying headers, truncations,
-/// flipped bits, and frames delivered a byte at a time. SECURITY.md says
-/// what each test demonstrates.
+/// Bad input, in every mode, in clear and over TLS: impossible lengths,
+/// lying headers, truncations, flipped bits, and frames delivered a byte at a
+/// time. SECURITY.md says what each test demonstrates.
 @Suite("Robustness: bad input")
 struct BadInputTests {
+    /// A v1 client's first bytes: the preface and hello.
+    static let opening = Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
+
     @Test("impossible header lengths get bad_frame or a close within 1 s; memory stays flat; the server goes on",
-          arguments: ServerMode.allCases)
-    func lengthFields(_ mode: ServerMode) throws {
+          arguments: ServerMode.allCases, Wire.allCases)
+    func lengthFields(_ mode: ServerMode, _ wire: Wire) throws {
         // The cap on connections in their handshake (default 64) would answer
         // some of the 100 `busy`; this test is about the length fields.
-        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"])
+        let server = try ServerProcess(mode, ["--log-level", "notice", "--max-unauthenticated", "1000"] + wire.serverOptions)
         let lengths: [UInt32] = [0, 65_537, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
         let connections = Torture.size(300, 1_000)
-        for batch in stride(from: 0, to: connections, by: 100) {
-            var clients = try (batch..<min(connections, batch + 100)).map { index -> TestClient? in
-                let client = try TestClient(port: server.port)
+        // A blocking server answers one connection at a time, and a TLS
+        // client's handshake waits for its answer: one client at a time then.
+        let batchSize = mode == .blocking && wire == .tls ? 1 : 100
+        for batch in stride(from: 0, to: connections, by: batchSize) {
+            var clients = try (batch..<min(connections, batch + batchSize)).map { index -> TestClient? in
+                let client = try server.client()
                 let length = lengths[index % lengths.count]
                 // Half of them before the hello, half after.
                 let opening = index % 2 == 0 ? Limits.preface : Limits.preface + ClientMessage.hello(version: 1, client: nil).encoded
@@ -35,6 +41,48 @@ struct BadInputTests {
         }
         #expect((server.statistics.peakResidentBytes ?? .max) < 50 << 20)
         #expect(try server.answers())
+    }
+
+    @Test("random bytes after a first byte of 0x16: an alert or a close, within the handshake deadline; no crash, no hang, no leak",
+          arguments: ServerMode.allCases)
+    func garbageAfterTLSByte(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode, ["--handshake-timeout", "1", "--log-level", "notice", "--max-unauthenticated", "1000"])
+        #expect(try server.answers())
+        let baseline = server.descriptorCount
+        var generator = SystemRandomNumberGenerator()
+        // A blocking server holds each connection up to its deadline: fewer there.
+        let connections = Torture.size(mode == .blocking ? 30 : 200, mode == .blocking ? 200 : 2_000)
+        let batchSize = mode == .blocking ? 1 : 100
+        for batch in stride(from: 0, to: connections, by: batchSize) {
+            let indices = batch..<min(connections, batch + batchSize)
+            let clients = try indices.map { index -> TestClient in
+                let client = try TestClient(port: server.port)
+                let garbage = [Transport.tlsHandshakeRecord]
+                    + (0..<Int.random(in: 0...3000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                try? client.sendRaw(garbage)
+                // Most hang up; some stay, silent, for the deadline to cut.
+                if index % 10 != 0 { try? client.socket.shutdownWriting() }
+                return client
+            }
+            let deadline = ContinuousClock.now + .seconds(4)
+            for client in clients {
+                var received: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                var closed = false
+                while !closed, ContinuousClock.now < deadline {
+                    guard let ready = try? client.socket.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: deadline)),
+                          !ready.isEmpty else { break }
+                    let count = (try? buffer.withUnsafeMutableBytes { try client.socket.read(into: $0) }) ?? 0
+                    if count == 0 { closed = true } else { received += buffer[..<count] }
+                }
+                #expect(closed, "the server kept a connection of garbage open past its deadline")
+                // Nothing, or TLS alert records (content type 21).
+                #expect(received.isEmpty || received.first == 21, "\(received.prefix(16))")
+            }
+        }
+        #expect(server.process.isRunning)
+        #expect(try server.answers())
+        #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after")
     }
 
     /// Frames that lie about themselves, each an `exec` that would create a marker.
@@ -87,8 +135,8 @@ struct BadInputTests {
         + ClientMessage.stdin(id: 3, data: Array("three\n".utf8)).encoded + ClientMessage.eof(id: 3).encoded
 
     /// Sends `bytes` then ends the connection's sending side; collects what comes back until the server closes.
-    static func run(_ bytes: [UInt8], port: UInt16, holdOpen: Bool = false) throws -> RunResult {
-        let client = try TestClient(port: port)
+    static func run(_ bytes: [UInt8], on server: ServerProcess, holdOpen: Bool = false) throws -> RunResult {
+        let client = try server.client()
         try client.send(bytes)
         if !holdOpen { try client.socket.shutdownWriting() }
         var result = RunResult()
@@ -97,14 +145,15 @@ struct BadInputTests {
     }
 
     @Test("every truncation of a transcript: a close or an error, never output the full run does not have",
-          arguments: ServerMode.allCases)
-    func truncation(_ mode: ServerMode) throws {
-        let server = try ServerProcess(mode, ["--handshake-timeout", "1", "--frame-timeout", "1", "--log-level", "notice"])
+          arguments: ServerMode.allCases, Wire.allCases)
+    func truncation(_ mode: ServerMode, _ wire: Wire) throws {
+        let server = try ServerProcess(mode, ["--handshake-timeout", "1", "--frame-timeout", "1", "--log-level", "notice"]
+                                       + wire.serverOptions)
         // The full run, read until all three commands have ended (shutting the
         // sending side early would count as a disconnect and tear them down).
         var full = RunResult()
         do {
-            let client = try TestClient(port: server.port)
+            let client = try server.client()
             try client.send(Self.transcript)
             #expect(try client.readFrame().type == "hello")
             for (id, output) in try client.collect([1, 2, 3]) {
@@ -120,14 +169,14 @@ struct BadInputTests {
         // Every point, with the sending side then shut: the server must close promptly.
         for cut in 0..<transcript.count {
             let start = ContinuousClock.now
-            let partial = try Self.run(Array(transcript.prefix(cut)), port: server.port)
+            let partial = try Self.run(Array(transcript.prefix(cut)), on: server)
             #expect(partial.isConsistent(with: full), "cut at \(cut)")
             #expect(start.duration(to: .now) < .seconds(3), "cut at \(cut) took \(start.duration(to: .now))")
         }
         // A few points held open: the handshake or frame deadline closes them.
         for cut in [2, 20, transcript.count - 3] {
             let start = ContinuousClock.now
-            let partial = try Self.run(Array(transcript.prefix(cut)), port: server.port, holdOpen: true)
+            let partial = try Self.run(Array(transcript.prefix(cut)), on: server, holdOpen: true)
             #expect(partial.isConsistent(with: full))
             #expect(start.duration(to: .now) < .seconds(4), "held open at \(cut)")
         }

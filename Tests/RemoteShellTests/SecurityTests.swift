@@ -302,4 +302,37 @@ struct SecurityTests {
         #expect(eventually { server.log.contains("handshake not finished within 0.5 seconds") })
         #expect(try server.rsh(["echo", "still"], options: ["--key-file", TestKey.path]).stdout == "still\n")
     }
+
+    @Test("a proxy's capture of a TLS session holds neither the command nor its output; of a plain one, both",
+          arguments: [Setup.Security.publicKey, .preSharedKey])
+    func captureHasNoPlaintext(_ security: Setup.Security) throws {
+        let setup = Setup(mode: .threaded, security: security)
+        let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
+        let command = "echo \(secret) | rev"
+        let output = String(secret.reversed())
+        func capture(_ options: [String], port: UInt16) throws -> (sent: [UInt8], received: [UInt8]) {
+            let relay = try TLSRelay(to: port)
+            let rsh = try TestProcess.run([Binaries.rsh] + options + ["127.0.0.1:\(relay.port)", command])
+            #expect(rsh.stdout == output + "\n", "\(rsh.stderr)")
+            return (relay.clientBytes, relay.serverBytes)
+        }
+        func holds(_ bytes: [UInt8], _ text: String) -> Bool { bytes.firstRange(of: Array(text.utf8)) != nil }
+        // The relay's port is not the server's: its known_hosts line is the server's key under the relay's name.
+        let relayedKnownHosts = Scratch.path("known_hosts")
+        try createNewFile(relayedKnownHosts, mode: 0o600, Array("[127.0.0.1]:* \(setup.server.hostKey.openSSHLine())\n".utf8))
+        let tls = try capture(setup.rshOptions + ["--known-hosts", relayedKnownHosts], port: setup.server.port)
+        #expect(!holds(tls.sent, secret) && !holds(tls.sent, "echo"))
+        #expect(!holds(tls.received, output) && !holds(tls.received, "stdout"))
+        // The same through a server that speaks in clear: the capture would show both.
+        let plain = try capture(["--plain"], port: Setup(mode: .threaded, security: .plain).server.port)
+        #expect(holds(plain.sent, command), "\(plain.sent)")
+        // The output may come in several frames: read them as anyone on the path could.
+        var decoder = FrameDecoder()
+        decoder.feed(plain.received)
+        var stdout: [UInt8] = []
+        while let frame = try decoder.next() {
+            if frame.type == "stdout" { stdout += frame.body }
+        }
+        #expect(stdout == Array((output + "\n").utf8), "\(plain.received)")
+    }
 }

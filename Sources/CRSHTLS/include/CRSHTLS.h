@@ -18,9 +18,9 @@ int crsh_tls_configure_context(SSL_CTX *context);
 /// BIO_get_mem_data: the unread bytes of a memory BIO, without copying them.
 long crsh_tls_memory_bio_contents(BIO *bio, const uint8_t **contents);
 
-/// BIO_set_mem_eof_return(bio, -1): an empty memory BIO means "retry later",
-/// not end of file.
-void crsh_tls_memory_bio_retry_when_empty(BIO *bio);
+/// BIO_set_retry_read and BIO_clear_retry_flags, for a BIO method's read.
+void crsh_tls_bio_set_retry_read(BIO *bio);
+void crsh_tls_bio_clear_retry_flags(BIO *bio);
 
 /// SSL_get_negotiated_group, by name ("X25519"); NULL when the handshake
 /// had no (EC)DHE key exchange.

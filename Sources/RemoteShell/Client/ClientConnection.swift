@@ -164,7 +164,7 @@ final class ClientConnection {
             case .endOfFile: throw .connectionLost("the server closed the connection")
             case .bytes(let count):
                 try handle(UnsafeRawBufferPointer(rebasing: buffer[..<count]), state)
-                if count < buffer.count { return }
+                if count < buffer.count, !stream.hasBufferedInput { return }
             }
         }
     }
@@ -231,8 +231,7 @@ final class ClientConnection {
     /// Writes what the session has to send until the socket is full.
     private func flush() throws(ClientError) {
         do {
-            if stream.hasPendingWrites { try stream.flushPending() }
-            while session.hasBytesToSend, !stream.hasPendingWrites {
+            while session.hasBytesToSend {
                 let bytes = session.bytesToSend()
                 let sent = try bytes.withUnsafeBytes { raw in
                     Result { () throws(TransportError) in try stream.write(raw) }
@@ -241,6 +240,7 @@ final class ClientConnection {
                 session.sent(sent)
                 if sent < bytes.count { return }
             }
+            if stream.hasPendingWrites { try stream.flushPending() }
         } catch {
             throw failureReason() ?? failure(error)
         }

@@ -68,7 +68,8 @@ final class ClientSecurity: Sendable {
 
     /// A connection to `address`, ready for the protocol: in clear, or TLS
     /// with the server's key verified (`target` is what the user typed: the
-    /// name known_hosts knows the server by).
+    /// name known_hosts knows the server by). A TLS stream may still hold
+    /// the handshake's last flight: it goes out with the first write.
     func connect(target: String, address: SocketAddress) throws(ClientError) -> any ByteStream {
         let socket = try socket(target: target, address: address)
         guard let context else { return PlainStream(socket) }
@@ -95,7 +96,7 @@ final class ClientSecurity: Sendable {
     private func handshake(_ socket: FileDescriptor, _ context: TLSContext, target: String) throws(ClientError) -> TLSStream {
         let stream = try handshakeUntilDone(socket, context)
         try acceptServer(of: stream, target: target)
-        try sendPending(stream)
+        // The last flight goes out with the first bytes of the protocol, in one send.
         return stream
     }
 

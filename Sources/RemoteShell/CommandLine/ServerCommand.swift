@@ -29,8 +29,8 @@ public enum ServerCommand {
                                 ~/.rsh/host_ed25519; made, mode 0600, at the first start)
       --authorized-keys FILE    the public keys that may log in, one OpenSSH line each (default:
                                 ~/.rsh/authorized_keys, if it exists); clients must then use TLS
-      --key-file FILE           clients must prove they hold this pre-shared key (make one with
-                                rsh keygen --psk FILE); frames are then integrity-checked
+      --key-file FILE           clients may log in with this pre-shared key, over TLS (make one
+                                with rsh keygen --psk FILE); clients must then use TLS
       --allow-unauthenticated   listen beyond loopback with neither authorized_keys nor a
                                 pre-shared key (anyone can run commands)
       --max-unauthenticated N   connections still in their handshake, at most (default: 64)
@@ -39,10 +39,12 @@ public enum ServerCommand {
       --help                    show this help
       --version                 show the version
 
+    Connections are TLS 1.3 when the client starts one (rsh does by default).
+    Without authorized_keys or a key file, rshd listens on loopback or a Unix
+    socket only, and serves only its own user (and root), in TLS or in clear.
+
     Stop it with SIGTERM or SIGINT (Ctrl-C): it stops accepting, gives running
     commands the grace period, then tears them down.
-
-    Traffic is not encrypted, even with a key: on an untrusted network, tunnel it.
     """
 
     /// Parses the command line, runs the server, and exits.

@@ -190,9 +190,10 @@ final class Connection {
                 apply(machine.received(bytes, now: now), now: now)
                 // A read that did not fill the buffer took all there was, and the
                 // next wait reports whatever arrives after it: no read into
-                // EAGAIN (nginx's rule). Unless the client has hung up: only a
-                // read finds the end of file behind the data.
-                if count < buffer.count, !peerHungUp { socketMayHaveInput = false }
+                // EAGAIN (nginx's rule). Unless the client has hung up (only a
+                // read finds the end of file behind the data), or the stream
+                // holds bytes already read.
+                if count < buffer.count, !peerHungUp, !stream.hasBufferedInput { socketMayHaveInput = false }
             }
         }
     }

@@ -15,9 +15,13 @@ protocol ByteStream: AnyObject {
     var descriptor: FileDescriptor { get }
 
     /// Reads what the peer sent into `buffer`. As with a socket, a read that
-    /// does not fill the buffer has taken all there was: the next bytes come
-    /// with the next readiness.
+    /// does not fill the buffer has taken all there was, unless
+    /// `hasBufferedInput`: otherwise the next bytes come with the next readiness.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> ReadOutcome
+
+    /// Whether another read may return bytes without the socket becoming
+    /// readable again (TLS: records received and not yet decrypted).
+    var hasBufferedInput: Bool { get }
 
     /// Takes bytes to send from the front of `bytes`; returns how many were
     /// taken, or `nil` when none could be (the socket is full).

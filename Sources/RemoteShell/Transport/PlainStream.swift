@@ -27,6 +27,8 @@ final class PlainStream: ByteStream {
         }
     }
 
+    var hasBufferedInput: Bool { false }
+
     var hasPendingWrites: Bool { false }
 
     func flushPending() {}

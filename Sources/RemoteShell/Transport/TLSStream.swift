@@ -22,17 +22,17 @@ final class TLSStream: ByteStream {
         self.session = session
     }
 
-    /// Decrypts into `buffer` until it is full or the socket has nothing more.
-    /// Ciphertext is read into the part of `buffer` not yet filled with
-    /// plaintext, and handed to the session from there.
+    /// Decrypts what has been received into `buffer`; when nothing is left
+    /// to decrypt, reads the socket into `buffer` (while no plaintext is in
+    /// it yet) and decrypts that. A read that returns less than
+    /// `buffer.count` has taken all there was, unless `hasBufferedInput`.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> ReadOutcome {
         var filled = 0
         var socketDrained = false
         while filled < buffer.count {
-            let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
             let result: TLSSession.PlaintextRead
             do {
-                result = try session.read(into: rest)
+                result = try session.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
             } catch {
                 // The session has put an alert in its outbound bytes: the peer learns why, if it still listens.
                 try? flushPending()
@@ -47,30 +47,48 @@ final class TLSStream: ByteStream {
             case .needsInput:
                 // A handshake step, a key update: what the session says goes out now.
                 if session.outboundByteCount > 0 { try? flushPending() }
-                if socketDrained { return filled > 0 ? .bytes(filled) : .wouldBlock }
             }
+            // Plaintext goes up as soon as there is some; the socket is read next time.
+            if filled > 0 { return .bytes(filled) }
+            if socketDrained { return .wouldBlock }
             let count: Int?
             do {
-                count = try descriptor.tryRead(into: rest)
+                count = try descriptor.tryRead(into: buffer)
             } catch {
                 throw .system(error)
             }
-            guard let count else { return filled > 0 ? .bytes(filled) : .wouldBlock }
-            guard count > 0 else { return filled > 0 ? .bytes(filled) : .endOfFile }
-            session.receive(UnsafeRawBufferPointer(rebasing: rest[..<count]))
-            if count < rest.count { socketDrained = true }
+            guard let count else {
+                lastReadFilledBuffer = false
+                return .wouldBlock
+            }
+            guard count > 0 else { return .endOfFile }
+            session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            // A read that did not fill the buffer took all the socket had (nginx's rule).
+            lastReadFilledBuffer = count == buffer.count
+            socketDrained = !lastReadFilledBuffer
         }
         if session.outboundByteCount > 0 { try? flushPending() }
         return .bytes(filled)
     }
 
+    /// The last socket read filled its buffer: the socket may hold more.
+    private var lastReadFilledBuffer = false
+
+    /// Decrypted bytes not yet read, received ones not yet decrypted, or a
+    /// socket that the last read did not empty.
+    var hasBufferedInput: Bool { session.hasBufferedInput || lastReadFilledBuffer }
+
     /// Encrypts and sends until everything is taken or the socket is full,
     /// as a socket's own write does: a caller waiting for writability after
     /// a short write must find the socket full, or no new readiness would come.
+    /// A little ciphertext already waiting (a client's last handshake flight)
+    /// goes out in the same send as the first of these bytes.
     func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int? {
         guard session.isEstablished else { throw .notEstablished }
-        try flushPending()
-        if hasPendingWrites { return nil }
+        if session.outboundByteCount >= Self.maxPlaintextPerWrite {
+            try flushPending()
+            if hasPendingWrites { return nil }
+        }
         var taken = 0
         while taken < bytes.count {
             let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + Self.maxPlaintextPerWrite)])

@@ -40,13 +40,10 @@ enum FileChecks {
         return bytes
     }
 
-    /// Runs a command for rshd as a user other than root when the tests run
-    /// as root (root may write anywhere, so a read-only directory would not
-    /// be one): nobody, with setpriv. Empty when the tests do not run as root.
-    static var unprivilegedLauncher: [String] {
-        ProcessInfo.processInfo.environment["USER"] == "root" || getuid() == 0
-            ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
-    }
+    /// What rshd is started through to run as nobody when the tests run as
+    /// root (root may write anywhere, so a read-only directory would not be
+    /// one); nothing otherwise, when the tests' own user is not root either.
+    static var unprivilegedLauncher: [String] { Stranger.available ? Stranger.setpriv : [] }
 
     /// `--host-key` for an rshd with another HOME, or run as another user:
     /// a key of its own, in a directory it may write to (the tests' home is
@@ -60,7 +57,7 @@ enum FileChecks {
 
     /// Makes `path` belong to the user the unprivileged launcher runs as.
     static func giveToUnprivilegedUser(_ path: String) throws {
-        guard getuid() == 0 else { return }
+        guard Stranger.available else { return }
         guard chown(path, 65534, 65534) == 0 else { throw TestFailure("chown \(path) failed") }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RSHTestSupport
 
 extension ServerProcess {
@@ -13,9 +14,27 @@ extension ServerProcess {
         eventually(timeout: timeout) { abs(descriptorCount - baseline) <= slack && zombies == 0 }
     }
 
+    /// The thread count once it has stayed the same for 300 ms.
+    func settledThreadCount(timeout: Duration = .seconds(5)) -> Int {
+        let deadline = ContinuousClock.now + timeout
+        var last = statistics.threadCount ?? 0
+        var steady = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            let now = statistics.threadCount ?? 0
+            if now != last {
+                last = now
+                steady = .now
+            } else if steady.duration(to: .now) >= .milliseconds(300) {
+                break
+            }
+        }
+        return last
+    }
+
     /// The server answers a command (it is alive and serving).
     func answers() throws -> Bool {
-        let client = try TestClient(port: port)
+        let client = try client()
         try client.handshake()
         return try client.run("echo ok").stdoutText == "ok\n"
     }

@@ -8,6 +8,8 @@ import RSHTLS
 /// A real `rshd`, started for a test on a free port and stopped with SIGTERM.
 final class ServerProcess: @unchecked Sendable {
     let mode: ServerMode
+    /// The options it was started with (beyond mode and address).
+    let options: [String]
     let process: TestProcess
     let port: UInt16
     /// The server's host key (its TLS certificate's key).
@@ -23,6 +25,7 @@ final class ServerProcess: @unchecked Sendable {
     init(_ mode: ServerMode, _ extra: [String] = [], descriptorLimit: Int? = nil, launcher: [String] = [],
          listen: String = "127.0.0.1:0") throws {
         self.mode = mode
+        options = extra
         _ = TestHome.hostKey
         let command = launcher + [Binaries.rshd, "--mode", mode.rawValue, "--listen", listen] + extra
         if let descriptorLimit {
@@ -52,6 +55,17 @@ final class ServerProcess: @unchecked Sendable {
         // Every address it listens on is a host to rsh (127.0.0.[1-20]:PORT is twenty).
         let hosts = (try? HostList.expand(listen)) ?? ["127.0.0.1"]
         TestHome.trust(hosts: hosts.map { $0.split(separator: ":").first.map(String.init) ?? $0 }, port: port, key: hostKey)
+    }
+
+    /// A test client as this server's clients must be: TLS with the
+    /// pre-shared key or the tests' key when the server authenticates, in
+    /// clear otherwise.
+    func client() throws -> TestClient {
+        if let index = options.firstIndex(of: "--key-file"), index + 1 < options.count {
+            return try TestClient(port: port, tls: .preSharedKey(PreSharedKeyFile.load(options[index + 1])))
+        }
+        if options.contains("--authorized-keys") { return try TestClient(port: port, tls: .identity(TestHome.identity)) }
+        return try TestClient(port: port)
     }
 
     /// SIGTERM, then wait; returns the exit status.

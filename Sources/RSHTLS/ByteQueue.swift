@@ -1,0 +1,78 @@
+/// Bytes in order, appended at the back and taken from the front, for a
+/// session's ciphertext in each direction. Taking bytes moves an index, not
+/// the bytes; the storage grows as needed. When the queue empties, small
+/// storage is given back (an idle connection holds none; a handshake's few
+/// kilobytes cost little to allocate again) and so is very large storage; a
+/// stream's buffer, in between, is kept and reused.
+struct ByteQueue: ~Copyable {
+    /// A queue that empties keeps its storage only within these bounds.
+    static let retainedCapacity = 16 * 1024 + 1...1_048_576
+
+    private var storage: UnsafeMutableRawBufferPointer?
+    private var head = 0
+    private var tail = 0
+
+    init() {}
+
+    deinit { storage?.deallocate() }
+
+    var count: Int { tail - head }
+    var isEmpty: Bool { head == tail }
+
+    /// The bytes from the front.
+    var bytes: UnsafeRawBufferPointer {
+        guard let storage else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: storage[head..<tail])
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        storage!.baseAddress!.advanced(by: tail).copyMemory(from: source, byteCount: bytes.count)
+        tail += bytes.count
+    }
+
+    /// Takes up to `count` bytes from the front into `destination`; returns how many.
+    mutating func take(into destination: UnsafeMutableRawPointer, count wanted: Int) -> Int {
+        let taken = min(wanted, count)
+        guard taken > 0, let storage else { return 0 }
+        destination.copyMemory(from: storage.baseAddress!.advanced(by: head), byteCount: taken)
+        consume(taken)
+        return taken
+    }
+
+    /// Drops `count` bytes from the front.
+    mutating func consume(_ taken: Int) {
+        precondition(taken <= count, "consumed more than the queue holds")
+        head += taken
+        if head == tail {
+            head = 0
+            tail = 0
+            if let storage, !Self.retainedCapacity.contains(storage.count) {
+                storage.deallocate()
+                self.storage = nil
+            }
+        }
+    }
+
+    /// Room for `extra` more bytes at the back: the bytes move to the front
+    /// if that makes room, else the storage grows (doubling).
+    private mutating func reserve(_ extra: Int) {
+        let capacity = storage?.count ?? 0
+        if tail + extra <= capacity { return }
+        if count + extra <= capacity, let storage {
+            storage.baseAddress!.copyMemory(from: storage.baseAddress!.advanced(by: head), byteCount: count)
+            tail = count
+            head = 0
+            return
+        }
+        let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count + extra, 2 * capacity), alignment: 16)
+        if let storage {
+            if count > 0 { grown.baseAddress!.copyMemory(from: storage.baseAddress!.advanced(by: head), byteCount: count) }
+            storage.deallocate()
+        }
+        storage = grown
+        tail = count
+        head = 0
+    }
+}
