@@ -93,8 +93,9 @@ public struct ClientSession {
             }
             stdinWindow = hello.stdinWindow.map { Int(clamping: $0) }
             uploadWindow = hello.stdinWindow == nil ? nil : hello.uploadWindow.map { Int(clamping: $0) } ?? stdinWindow
-            // `auth` says how the server knows us (TLS, below this session, did
-            // the work, or nothing did); the client has no part in it here.
+            // The hello's `auth` names how the server identified this client:
+            // by the TLS layer beneath this session, or not at all. Nothing
+            // here depends on it.
             phase = .ready
             return .ready(hello)
         case (_, .error(let error)) where error.isFatal:
