@@ -28,7 +28,36 @@ public struct ProcessDescriptor: Sendable {
         }
     }
 
+    /// Waits for this child to exit and reaps it, with what the kernel
+    /// counted for it (`wait4(2)` on its ID: glibc's `waitid` passes the
+    /// kernel no `struct rusage`). The ID names no other process until the
+    /// reap, since the zombie holds it.
+    public func reapCountingUsage() throws(Errno) -> (status: ExitStatus, usage: ChildUsage) {
+        var status: Int32 = 0
+        var usage = rusage()
+        _ = try retryingInterrupts { wait4(processID, &status, 0, &usage) }
+        // wait(2)'s WIFEXITED, WEXITSTATUS and WTERMSIG, which Swift cannot call (macros).
+        let exit: ExitStatus = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(Signal(rawValue: status & 0x7f))
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return (exit, ChildUsage(peakResidentBytes: usage.ru_maxrss * 1024, cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime)))
+    }
+
     public func close() { descriptor.closeAfterUse() }
+}
+
+/// What the kernel counted for a reaped child, the descendants it reaped
+/// included (`struct rusage` from `wait4(2)`).
+public struct ChildUsage: Sendable, Equatable {
+    /// The largest resident set of the child, or of one descendant it
+    /// reaped (`ru_maxrss`, which the kernel keeps in KiB), in bytes.
+    public var peakResidentBytes: Int
+    /// User and system CPU time of the child and the descendants it reaped.
+    public var cpuSeconds: Double
+
+    public init(peakResidentBytes: Int, cpuSeconds: Double) {
+        self.peakResidentBytes = peakResidentBytes
+        self.cpuSeconds = cpuSeconds
+    }
 }
 
 /// Waits for and reaps one child by its process ID (`waitpid(2)`), for the
