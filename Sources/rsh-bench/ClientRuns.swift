@@ -19,6 +19,35 @@ enum ClientRuns {
         }
     }
 
+    /// One run of `arguments`, which must exit 0 and print nothing: how long
+    /// it took, and what the kernel counted for it and the children it
+    /// reaped (`wait4`). Its stdout and stderr go to one file, read after.
+    static func silentRun(_ arguments: [String], environment: [String: String] = [:]) throws -> (elapsed: Duration, usage: ChildUsage) {
+        let outputPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-client.out"
+        let output = try FileDescriptor.open(outputPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        let null = try FileDescriptor.open("/dev/null", .readOnly)
+        defer {
+            output.closeAfterUse()
+            null.closeAfterUse()
+            try? removeFile(atPath: outputPath)
+        }
+        let variables = currentEnvironment().filter { entry in !environment.keys.contains { entry.hasPrefix($0 + "=") } }
+            + environment.map { "\($0.key)=\($0.value)" }
+        let start = ContinuousClock.now
+        let processID = try spawnProcess(arguments, SpawnSetup(standardInput: null, standardOutput: output, standardError: output,
+                                                               environment: variables, searchPath: !arguments[0].contains("/")))
+        let exit = try ProcessDescriptor.ofChild(processID)
+        defer { exit.close() }
+        let (status, usage) = try exit.reapCountingUsage()
+        let elapsed = start.duration(to: .now)
+        let printed = (try? readFile(outputPath)) ?? []
+        guard status == .exited(0), printed.isEmpty else {
+            let text = String(decoding: printed.prefix(2048), as: UTF8.self)
+            throw BenchError("\(arguments.joined(separator: " ")): \(status)\(text.isEmpty ? "" : ": " + text)")
+        }
+        return (elapsed, usage)
+    }
+
     /// One run of `arguments`, whose command writes `bytes` on stdout, read
     /// by this process as it arrives; bytes per second.
     static func streamRate(_ arguments: [String], bytes: Int, environment: [String: String] = [:]) throws -> Double {
