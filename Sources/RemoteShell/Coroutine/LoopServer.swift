@@ -31,9 +31,16 @@ actor LoopServer {
     func run(dealingTo servers: [LoopServer]?) async {
         var watched = shutdown.descriptors
         if servers != nil { watched += listener.descriptors }
+        let interests = watched.map { EventLoop.Interest.readable($0) }
+        let listening = Set(servers == nil ? [] : listener.descriptors)
+        // The listening sockets epoll reported readable since they were last
+        // found drained. They are edge-triggered: one that still holds
+        // connections is reported again only when another arrives, so it
+        // stays here until an accept finds it empty.
+        var ready: [FileDescriptor] = []
         var turn = 0
         while !shutdown.isShuttingDown {
-            switch servers == nil ? .none : listener.accept() {
+            switch listener.accept(among: ready) {
             case .connection(let fd, let peer, let standing):
                 let server = servers![turn % servers!.count]
                 turn += 1
@@ -44,7 +51,10 @@ actor LoopServer {
                     Task(executorPreference: server.loop) { await server.adopt(fd, peer, standing) }
                 }
             case .none:
-                _ = await loop.wait(watched.map { .readable($0) }, handle: acceptor)
+                ready.removeAll(keepingCapacity: true)
+                if await loop.wait(interests, handle: acceptor) == .ready, let fd = acceptor.readyInterest?.descriptor, listening.contains(fd) {
+                    ready.append(fd)
+                }
                 shutdown.service()
             case .backoff:
                 _ = await loop.wait(shutdown.descriptors.map { .readable($0) }, until: .now + Listener.backoff, handle: acceptor)
