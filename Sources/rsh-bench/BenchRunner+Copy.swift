@@ -37,7 +37,10 @@ extension BenchRunner {
             defer { server.stop() }
             let host = "\(server.address)"
             func rsh(_ transport: ClientTransport, _ arguments: [String]) -> [String] {
-                [binaries + "/rsh"] + (transport == .plain ? ["--plain"] : []) + arguments
+                let plain = transport == .plain ? ["--plain"] : []
+                // `rsh cp` takes its options after `cp`: before it, rsh would read `cp` as the host.
+                if arguments.first == "cp" { return [binaries + "/rsh", "cp"] + plain + arguments.dropFirst() }
+                return [binaries + "/rsh"] + plain + arguments
             }
             // A first copy, so that no round meets a cold server.
             _ = try timedCopy(rsh(.tls, ["cp", "-q", source, "\(host):\(root)/received/warm-up"]), removing: root + "/received/warm-up")
