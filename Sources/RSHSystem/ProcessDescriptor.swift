@@ -39,25 +39,10 @@ public struct ProcessDescriptor: Sendable {
         // wait(2)'s WIFEXITED, WEXITSTATUS and WTERMSIG, which Swift cannot call (macros).
         let exit: ExitStatus = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(Signal(rawValue: status & 0x7f))
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
-        return (exit, ChildUsage(peakResidentBytes: usage.ru_maxrss * 1024, cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime)))
+        return (exit, ChildUsage(cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime)))
     }
 
     public func close() { descriptor.closeAfterUse() }
-}
-
-/// What the kernel counted for a reaped child, the descendants it reaped
-/// included (`struct rusage` from `wait4(2)`).
-public struct ChildUsage: Sendable, Equatable {
-    /// The largest resident set of the child, or of one descendant it
-    /// reaped (`ru_maxrss`, which the kernel keeps in KiB), in bytes.
-    public var peakResidentBytes: Int
-    /// User and system CPU time of the child and the descendants it reaped.
-    public var cpuSeconds: Double
-
-    public init(peakResidentBytes: Int, cpuSeconds: Double) {
-        self.peakResidentBytes = peakResidentBytes
-        self.cpuSeconds = cpuSeconds
-    }
 }
 
 /// Waits for and reaps one child by its process ID (`waitpid(2)`), for the
@@ -65,4 +50,19 @@ public struct ChildUsage: Sendable, Equatable {
 public func reapProcess(_ processID: Int32) {
     var status: Int32 = 0
     while waitpid(processID, &status, 0) == -1, Errno.current == .interrupted {}
+}
+
+/// What the kernel counted for a reaped child, the descendants it reaped
+/// included (`struct rusage` from `wait4(2)`). Not its peak memory: a child
+/// started with vfork (posix_spawn, `crsh_spawn`) runs in its parent's memory
+/// until it executes, and `ru_maxrss` keeps the larger of that memory's peak
+/// and the new program's (fs/exec.c, `exec_mmap`), so it says the parent's
+/// size whenever the parent is the larger.
+public struct ChildUsage: Sendable, Equatable {
+    /// User and system CPU time of the child and the descendants it reaped.
+    public var cpuSeconds: Double
+
+    public init(cpuSeconds: Double) {
+        self.cpuSeconds = cpuSeconds
+    }
 }

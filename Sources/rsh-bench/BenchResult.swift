@@ -16,9 +16,9 @@ struct BenchResult {
     var rssGrowthMiB: Double?
     var threads: Int?
     /// The client process's CPU time per run (its children's included:
-    /// pdsh's `rsh` processes), median over the rounds, and its largest
-    /// resident set (or its largest child's), from `wait4`; for the workloads
-    /// whose contenders are client processes that `rsh-bench` reaps.
+    /// pdsh's `rsh` processes), median over the rounds, and its own peak
+    /// resident set, the largest over the rounds (`ClientRuns.Run`); for the
+    /// workloads whose contenders are client processes that `rsh-bench` reaps.
     var clientCPUSeconds: Double?
     var clientPeakRSSMiB: Double?
     /// The generator's CPU time over the wall time: near 1.0 would mean the generator, not the server, was the limit.

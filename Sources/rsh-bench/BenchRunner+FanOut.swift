@@ -39,7 +39,7 @@ extension BenchRunner {
         let measurement = Rounds(workload: workload, entrants: entrants, count: roundCount, unit: "s")
         try measurement.run { entrant in
             let run = try ClientRuns.silentRun(fanOutArguments(entrant.contender, hosts: hosts, port: port), environment: home.environment)
-            return Rounds.Sample(value: run.elapsed.seconds, client: run.usage)
+            return Rounds.Sample(value: run.elapsed.seconds, client: run)
         }
         func times(_ contender: Contender) -> [Double] { entrants.first { $0.contender == contender }?.values ?? [] }
         for var result in measurement.results() {

@@ -19,10 +19,19 @@ enum ClientRuns {
         }
     }
 
-    /// One run of `arguments`, which must exit 0 and print nothing: how long
-    /// it took, and what the kernel counted for it and the children it
-    /// reaped (`wait4`). Its stdout and stderr go to one file, read after.
-    static func silentRun(_ arguments: [String], environment: [String: String] = [:]) throws -> (elapsed: Duration, usage: ChildUsage) {
+    /// One client process to its end: how long it took from spawn to reap,
+    /// its CPU time with that of the children it reaped (`wait4`), and its
+    /// own peak resident set: `VmHWM` sampled every 10 ms while it runs
+    /// (`ru_maxrss` would say this process's size: see `ChildUsage`).
+    struct Run {
+        var elapsed: Duration
+        var cpuSeconds: Double
+        var peakResidentBytes: Int
+    }
+
+    /// One run of `arguments`, which must exit 0 and print nothing. Its
+    /// stdout and stderr go to one file, read after.
+    static func silentRun(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let outputPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-client.out"
         let output = try FileDescriptor.open(outputPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
         let null = try FileDescriptor.open("/dev/null", .readOnly)
@@ -34,10 +43,15 @@ enum ClientRuns {
         let variables = currentEnvironment().filter { entry in !environment.keys.contains { entry.hasPrefix($0 + "=") } }
             + environment.map { "\($0.key)=\($0.value)" }
         let start = ContinuousClock.now
+        // The spawn returns once the child has executed (vfork), so every sample is of the client's own memory.
         let processID = try spawnProcess(arguments, SpawnSetup(standardInput: null, standardOutput: output, standardError: output,
                                                                environment: variables, searchPath: !arguments[0].contains("/")))
         let exit = try ProcessDescriptor.ofChild(processID)
         defer { exit.close() }
+        let sampler = try? Sampler(processID: processID)
+        // The sampler stops before the reap, after which the ID may name another process.
+        _ = try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: -1)
+        let memory = sampler?.stop()
         let (status, usage) = try exit.reapCountingUsage()
         let elapsed = start.duration(to: .now)
         let printed = (try? readFile(outputPath)) ?? []
@@ -45,7 +59,7 @@ enum ClientRuns {
             let text = String(decoding: printed.prefix(2048), as: UTF8.self)
             throw BenchError("\(arguments.joined(separator: " ")): \(status)\(text.isEmpty ? "" : ": " + text)")
         }
-        return (elapsed, usage)
+        return Run(elapsed: elapsed, cpuSeconds: usage.cpuSeconds, peakResidentBytes: memory?.highWater ?? 0)
     }
 
     /// One run of `arguments`, whose command writes `bytes` on stdout, read

@@ -9,12 +9,12 @@ import RSHTestSupport
 /// the median of the per-round ratios is reported.
 struct Rounds {
     /// One round's measurement of one contender: a rate (higher is better)
-    /// or a time (lower is better), the latencies behind it, and what the
-    /// kernel counted for the client process when there is one to reap.
+    /// or a time (lower is better), the latencies behind it, and the
+    /// client process's CPU and memory when there is one to reap.
     struct Sample {
         var value: Double
         var latencies: [Duration] = []
-        var client: ChildUsage?
+        var client: ClientRuns.Run?
     }
 
     /// A contender, the server whose CPU and memory are charged to it (none
