@@ -21,7 +21,7 @@ extension BenchRunner {
         let hosts = Self.loopbackHosts(hostCount)
         // rshd holds a listener per host and, per connection in the window, a
         // socket, pipes and a process descriptor; rsh a socket per connection.
-        let descriptorsNeeded = hostCount + Self.fanOutWindow * 8 + 64
+        let descriptorsNeeded = hostCount + min(hostCount, Self.fanOutWindow) * 8 + 64
         guard ProcessIdentity.openFilesLimit >= descriptorsNeeded else {
             throw BenchError("\(workload.rawValue) needs an open-files limit of \(descriptorsNeeded), and the hard limit is "
                              + "\(ProcessIdentity.openFilesLimit) (raise it: ulimit -Hn, /etc/security/limits.conf)")
