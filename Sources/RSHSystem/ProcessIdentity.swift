@@ -14,6 +14,18 @@ public enum ProcessIdentity {
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         return Int(clamping: limit.rlim_cur)
     }
+    /// Raises the soft open-files limit to the hard one (`setrlimit(RLIMIT_NOFILE)`),
+    /// for a process that holds many descriptors; children inherit it. The soft limit after.
+    @discardableResult
+    public static func raiseOpenFilesLimit() throws(Errno) -> Int {
+        var limit = rlimit()
+        _ = try retryingInterrupts { getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = try retryingInterrupts { setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
     /// The value of an environment variable.
     public static func environmentValue(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }

@@ -13,12 +13,13 @@ public struct ProcessStatistics: Sendable {
     public var residentBytes: Int? { statusField("VmRSS:").map { $0 * 1024 } }
     /// `VmHWM:` in bytes: the peak resident set.
     public var peakResidentBytes: Int? { statusField("VmHWM:").map { $0 * 1024 } }
-    /// `Threads:` and `VmRSS:` (in bytes) from one read of the file, for a
-    /// sampler that should cost its target's machine as little as it can.
-    public var threadsAndResidentBytes: (threads: Int, residentBytes: Int)? {
-        let fields = statusFields(["Threads:", "VmRSS:"])
-        guard let threads = fields["Threads:"], let resident = fields["VmRSS:"] else { return nil }
-        return (threads, resident * 1024)
+    /// `Threads:`, `VmRSS:` and `VmHWM:` (in bytes) from one read of the
+    /// file, for a sampler that should cost its target's machine as little
+    /// as it can. `nil` for a zombie, whose memory is gone.
+    public var threadsAndResidentBytes: (threads: Int, residentBytes: Int, peakResidentBytes: Int)? {
+        let fields = statusFields(["Threads:", "VmRSS:", "VmHWM:"])
+        guard let threads = fields["Threads:"], let resident = fields["VmRSS:"], let peak = fields["VmHWM:"] else { return nil }
+        return (threads, resident * 1024, peak * 1024)
     }
 
     /// How many descriptors the process has open (entries of /proc/PID/fd).

@@ -6,7 +6,7 @@ import RSHTLS
 /// The home directory of the rsh processes the bench starts (`HOME`), so that
 /// they never read the user's `~/.rsh`: it holds a key pair of its own
 /// (`~/.rsh/id_ed25519`), the authorized_keys file that lets it in, and a
-/// known_hosts line for each server started.
+/// known_hosts line for every server started.
 final class BenchHome {
     let path: String
     let identity: Ed25519PrivateKey
@@ -22,7 +22,10 @@ final class BenchHome {
         try createFileAtomically(authorizedKeys, mode: 0o600, Array((identity.publicKey.openSSHLine(comment: "rsh-bench") + "\n").utf8))
         let server = try Ed25519PrivateKey.generate()
         try createFileAtomically(hostKey, mode: 0o600, server.pemPKCS8)
-        let line = "[127.0.0.1]:* \(server.publicKey.openSSHLine())\n"
+        // Every bench server has this key and listens on loopback, the
+        // fan-out's on a thousand addresses of 127.0.0.0/8: one pattern names
+        // them all, at any port.
+        let line = "[127.*]:* \(server.publicKey.openSSHLine())\n"
         try createFileAtomically(knownHosts, mode: 0o600, Array(line.utf8))
     }
 

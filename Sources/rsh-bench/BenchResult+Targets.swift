@@ -35,6 +35,9 @@ extension BenchResult {
             against("RSS < 400 MiB", (peakRSSMiB ?? .infinity) < 400)
         case (.burstTLS, _):
             against("every client served", (ratio ?? 0) >= 1)
+        case (.fanOut, .fanOut(_, let transport)):
+            against("< 3 s, rsh's peak RSS < 100 MiB", value < 3 && (clientPeakRSSMiB ?? .infinity) < 100)
+            peerTargets = [.pdsh(transport): 2]
         case (.oneShot, .rsh(_, .plain)):
             against("median < 5 ms", (p50 ?? .infinity) < 5)
             peerTargets = [.openSSH: 40]

@@ -15,6 +15,12 @@ struct BenchResult {
     var peakRSSMiB: Double?
     var rssGrowthMiB: Double?
     var threads: Int?
+    /// The client process's CPU time per run (its children's included:
+    /// pdsh's `rsh` processes), median over the rounds, and its own peak
+    /// resident set, the largest over the rounds (`ClientRuns.Run`); for the
+    /// workloads whose contenders are client processes that `rsh-bench` reaps.
+    var clientCPUSeconds: Double?
+    var clientPeakRSSMiB: Double?
     /// The generator's CPU time over the wall time: near 1.0 would mean the generator, not the server, was the limit.
     var generatorShare: Double?
     /// The raw limit of this run, in `unit`, and the ratio to it as "times

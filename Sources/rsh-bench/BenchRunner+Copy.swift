@@ -36,11 +36,11 @@ extension BenchRunner {
             let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: home.serverArguments + serverArguments)
             defer { server.stop() }
             let host = "\(server.address)"
-            // `--plain` is an option of `rsh cp` itself, so it follows `cp`.
             func rsh(_ transport: ClientTransport, _ arguments: [String]) -> [String] {
                 let plain = transport == .plain ? ["--plain"] : []
-                guard arguments.first == "cp" else { return [binaries + "/rsh"] + plain + arguments }
-                return [binaries + "/rsh", "cp"] + plain + arguments.dropFirst()
+                // `rsh cp` takes its options after `cp`: before it, rsh would read `cp` as the host.
+                if arguments.first == "cp" { return [binaries + "/rsh", "cp"] + plain + arguments.dropFirst() }
+                return [binaries + "/rsh"] + plain + arguments
             }
             // A first copy, so that no round meets a cold server.
             _ = try timedCopy(rsh(.tls, ["cp", "-q", source, "\(host):\(root)/received/warm-up"]), removing: root + "/received/warm-up")

@@ -43,6 +43,8 @@ struct BenchRunner {
             case .spawnPaths:
                 log("\(workload.rawValue): \(spawnCommands.count) commands...")
                 outcome.spawnPaths = try SpawnPaths(commands: spawnCommands, rounds: rounds(5), count: size(200, 4)).run()
+            case .fanOut:
+                try runFanOut(into: &outcome)
             case .sleep1000, .idle, .idleTLS, .burstTLS:
                 for mode in workload.modes where modes.contains(mode) {
                     log("\(workload.rawValue) on \(mode.rawValue)...")
@@ -112,6 +114,8 @@ struct BenchRunner {
                 } catch {
                     outcome.notes.append("OpenSSH on \(workload.rawValue): skipped: \(error)")
                 }
+            case .fanOut, .pdsh:
+                throw BenchError("\(contender.label) runs in \(Workload.fanOut.rawValue) only")
             }
         }
         contenders = entrants.map(\.contender)
@@ -181,7 +185,7 @@ struct BenchRunner {
     }
 
     /// One command on a fresh connection, so that no round meets a cold server.
-    private func warmUp(_ server: ServerUnderTest, _ wire: WireProtocol) throws {
+    func warmUp(_ server: ServerUnderTest, _ wire: WireProtocol) throws {
         _ = try generator.run { [address = server.address, loop = generator.loop] in
             try await BenchClient.session(to: address, loop: loop, wire: wire) { try await $0.run("true").bytes }
         }

@@ -19,6 +19,49 @@ enum ClientRuns {
         }
     }
 
+    /// One client process to its end: how long it took from spawn to reap,
+    /// its CPU time with that of the children it reaped (`wait4`), and its
+    /// own peak resident set: `VmHWM` sampled every 10 ms while it runs
+    /// (`ru_maxrss` would say this process's size: see `ChildUsage`).
+    struct Run {
+        var elapsed: Duration
+        var cpuSeconds: Double
+        var peakResidentBytes: Int
+    }
+
+    /// One run of `arguments`, which must exit 0 and print nothing. Its
+    /// stdout and stderr go to one file, read after.
+    static func silentRun(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let outputPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-client.out"
+        let output = try FileDescriptor.open(outputPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        let null = try FileDescriptor.open("/dev/null", .readOnly)
+        defer {
+            output.closeAfterUse()
+            null.closeAfterUse()
+            try? removeFile(atPath: outputPath)
+        }
+        let variables = currentEnvironment().filter { entry in !environment.keys.contains { entry.hasPrefix($0 + "=") } }
+            + environment.map { "\($0.key)=\($0.value)" }
+        let start = ContinuousClock.now
+        // The spawn returns once the child has executed (vfork), so every sample is of the client's own memory.
+        let processID = try spawnProcess(arguments, SpawnSetup(standardInput: null, standardOutput: output, standardError: output,
+                                                               environment: variables, searchPath: !arguments[0].contains("/")))
+        let exit = try ProcessDescriptor.ofChild(processID)
+        defer { exit.close() }
+        let sampler = try? Sampler(processID: processID)
+        // The sampler stops before the reap, after which the ID may name another process.
+        _ = try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: -1)
+        let memory = sampler?.stop()
+        let (status, usage) = try exit.reapCountingUsage()
+        let elapsed = start.duration(to: .now)
+        let printed = (try? readFile(outputPath)) ?? []
+        guard status == .exited(0), printed.isEmpty else {
+            let text = String(decoding: printed.prefix(2048), as: UTF8.self)
+            throw BenchError("\(arguments.joined(separator: " ")): \(status)\(text.isEmpty ? "" : ": " + text)")
+        }
+        return Run(elapsed: elapsed, cpuSeconds: usage.cpuSeconds, peakResidentBytes: memory?.highWater ?? 0)
+    }
+
     /// One run of `arguments`, whose command writes `bytes` on stdout, read
     /// by this process as it arrives; bytes per second.
     static func streamRate(_ arguments: [String], bytes: Int, environment: [String: String] = [:]) throws -> Double {

@@ -10,6 +10,8 @@ struct Peers {
     private(set) var python: [PythonPeer] = []
     /// `sshd`'s absolute path (it re-executes itself, so it must be started by one).
     private(set) var sshd: String?
+    /// `pdsh`'s path, when it has the `exec` module (`pdsh -R exec`).
+    private(set) var pdsh: String?
     /// Why a wanted peer has no rows ("python gevent: skipped: ...").
     private(set) var notes: [String] = []
     /// `scripts/peers` of this repository.
@@ -17,9 +19,13 @@ struct Peers {
     /// Where pip installs gevent when the system's Python lacks it (`.build/bench-python`).
     let pythonPackages: String
 
-    /// The names `--peers` takes, and the contender each one is.
+    /// The names `--peers` takes, and the contender each one is (pdsh's over
+    /// TLS standing for both of its rows).
     static let choices: [(name: String, contender: Contender)] =
-        PythonPeer.allCases.map { ("python-\($0.rawValue)", .python($0)) } + [("openssh", .openSSH)]
+        PythonPeer.allCases.map { ("python-\($0.rawValue)", .python($0)) } + [("openssh", .openSSH), ("pdsh", .pdsh(.tls))]
+
+    /// The peers table's columns, in order.
+    static let columns: [Contender] = choices.map(\.contender).filter { $0 != .pdsh(.tls) } + ClientTransport.allCases.map(Contender.pdsh)
 
     init(wanted: Set<Contender>, repository: String, log: (String) -> Void) {
         scripts = repository + "/scripts/peers"
@@ -56,12 +62,27 @@ struct Peers {
                 notes.append("OpenSSH: skipped: sshd is not installed (Debian: apt-get install openssh-server)")
             }
         }
+        if wanted.contains(.pdsh(.tls)) {
+            if let pdsh = Self.findProgram("pdsh") {
+                // `pdsh -V` lists the remote command modules it was built with: "rcmd modules: ssh,rsh,exec (default: rsh)".
+                let version = (try? run(["pdsh", "-V"])).map { String(decoding: $0.stdout + $0.stderr, as: UTF8.self) } ?? ""
+                let modules = version.split(separator: "\n").first { $0.hasPrefix("rcmd modules:") } ?? ""
+                if modules.split(whereSeparator: { $0 == " " || $0 == "," }).contains("exec") {
+                    self.pdsh = pdsh
+                } else {
+                    notes.append("pdsh: skipped: \(pdsh) has no exec module (pdsh -V: \(modules.isEmpty ? "no rcmd modules listed" : modules))")
+                }
+            } else {
+                notes.append("pdsh: skipped: pdsh is not installed (Debian: apt-get install pdsh)")
+            }
+        }
     }
 
     func contains(_ contender: Contender) -> Bool {
         switch contender {
         case .python(let peer): return python.contains(peer)
         case .openSSH: return sshd != nil
+        case .pdsh: return pdsh != nil
         default: return false
         }
     }

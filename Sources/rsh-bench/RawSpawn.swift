@@ -82,13 +82,7 @@ struct RawSpawn {
             errors.writeEnd.closeAfterUse()
             throw BenchError("\(path.rawValue) of \(command): \(error)")
         }
-        let exit: ProcessDescriptor
-        do {
-            exit = try ProcessDescriptor(processID: processID)
-        } catch {
-            reapProcess(processID)
-            throw error
-        }
+        let exit = try ProcessDescriptor.ofChild(processID)
         defer { exit.close() }
         var received = 0
         var requests = [PollRequest(output.readEnd, .readable), PollRequest(errors.readEnd, .readable)]

@@ -30,9 +30,9 @@ struct Report {
         }
     }
 
-    /// The peers that have a ratio in some row, in the order of `Peers.choices`.
+    /// The peers that have a ratio in some row, in the order of `Peers.columns`.
     private var peersCompared: [Contender] {
-        Peers.choices.map(\.contender).filter { peer in results.contains { $0.peerRatios[peer] != nil } }
+        Peers.columns.filter { peer in results.contains { $0.peerRatios[peer] != nil } }
     }
 
     var markdown: String {
@@ -47,7 +47,7 @@ struct Report {
 
     var resultsTable: String {
         let header = ["workload", "server", "via", "result", "p50 ms", "p99 ms", "server CPU s", "peak RSS MiB", "RSS growth MiB",
-                      "threads", "generator CPU", "raw limit", "ratio", "target", "met"]
+                      "threads", "client CPU s/run", "client peak RSS MiB", "generator CPU", "raw limit", "ratio", "target", "met"]
         var lines = [Self.row(header), Self.row(header.map { _ in "---" })]
         for result in results {
             var cells: [String] = [result.workload.title, result.contender.server, result.contender.via, Self.format(result.value, result.unit)]
@@ -57,6 +57,8 @@ struct Report {
             cells.append(result.peakRSSMiB.map { String(format1: $0) } ?? "")
             cells.append(result.rssGrowthMiB.map { String(format1: $0) } ?? "")
             cells.append(result.threads.map { String($0) } ?? "")
+            cells.append(result.clientCPUSeconds.map { String(format2: $0) } ?? "")
+            cells.append(result.clientPeakRSSMiB.map { String(format1: $0) } ?? "")
             cells.append(result.generatorShare.map { String(Int(($0 * 100).rounded())) + "%" } ?? "")
             cells.append(result.limit.map { Self.format($0, result.unit) + (result.limitPath.map { " (\($0))" } ?? "") } ?? "")
             cells.append(result.ratio.map { String(format2: $0) } ?? "")
@@ -71,12 +73,12 @@ struct Report {
     /// the peer's rate (or how many times faster than the peer's time).
     var peersTable: String {
         let peers = peersCompared
-        let header = ["workload", "server", "via"] + peers.map { "x " + $0.server } + ["target", "met"]
+        let header = ["workload", "server", "via"] + peers.map { "x " + $0.peerName } + ["target", "met"]
         var lines = [Self.row(header), Self.row(header.map { _ in "---" })]
         for result in results where !result.peerRatios.isEmpty || !result.peerTargets.isEmpty {
             var cells = [result.workload.title, result.contender.server, result.contender.via]
             cells += peers.map { peer in result.peerRatios[peer].map { String(format2: $0) } ?? "" }
-            cells.append(Peers.choices.map(\.contender).filter { result.peerTargets[$0] != nil }.map { ">= \(String(format1: result.peerTargets[$0]!)) x \($0.server)" }
+            cells.append(Peers.columns.filter { result.peerTargets[$0] != nil }.map { ">= \(String(format1: result.peerTargets[$0]!)) x \($0.peerName)" }
                 .joined(separator: ", "))
             cells.append(result.peerTargets.isEmpty ? "" : result.peerTargetsMet.map { $0 ? "yes" : "**no**" } ?? "not measured")
             lines.append(Self.row(cells))
@@ -111,6 +113,8 @@ struct Report {
             if let peak = result.peakRSSMiB { object["peak_rss_mib"] = .number(peak) }
             if let growth = result.rssGrowthMiB { object["rss_growth_mib"] = .number(growth) }
             if let threads = result.threads { object["threads"] = .integer(Int64(threads)) }
+            if let cpu = result.clientCPUSeconds { object["client_cpu_seconds_per_run"] = .number(cpu) }
+            if let peak = result.clientPeakRSSMiB { object["client_peak_rss_mib"] = .number(peak) }
             if let share = result.generatorShare { object["generator_cpu_share"] = .number(share) }
             if let p50 = result.p50 { object["p50_ms"] = .number(p50) }
             if let p99 = result.p99 { object["p99_ms"] = .number(p99) }
@@ -120,10 +124,10 @@ struct Report {
             if let target = result.target { object["target"] = .string(target) }
             if let met = result.met { object["met"] = .bool(met) }
             if !result.peerRatios.isEmpty {
-                object["peer_ratios"] = .object(Dictionary(uniqueKeysWithValues: result.peerRatios.map { ($0.key.server, .number($0.value)) }))
+                object["peer_ratios"] = .object(Dictionary(uniqueKeysWithValues: result.peerRatios.map { ($0.key.peerName, .number($0.value)) }))
             }
             if !result.peerTargets.isEmpty {
-                object["peer_targets"] = .object(Dictionary(uniqueKeysWithValues: result.peerTargets.map { ($0.key.server, .number($0.value)) }))
+                object["peer_targets"] = .object(Dictionary(uniqueKeysWithValues: result.peerTargets.map { ($0.key.peerName, .number($0.value)) }))
                 if let met = result.peerTargetsMet { object["peer_targets_met"] = .bool(met) }
             }
             if let note = result.note { object["note"] = .string(note) }
@@ -153,7 +157,7 @@ struct Report {
     /// A horizontal bar chart: each row's result relative to its raw limit
     /// (rate / limit, or limit / time), peers beside rshd's modes, with the
     /// target marked; for the workloads without a raw limit, the ratio the
-    /// table gives (floor / time, 100 MiB / RSS, keyed / plain).
+    /// table gives (floor / time, 100 MiB / RSS, 3 s / time).
     var svg: String {
         struct Bar {
             var group: String
@@ -193,6 +197,11 @@ struct Report {
             case .upload, .download:
                 group = result.workload.title + ": copy / rsh stdout stream"
                 target = result.target == nil ? nil : 0.7
+            case .fanOut:
+                // No raw limit: the 3 s target over the time taken, pdsh's rows beside rsh -w's.
+                group = result.workload.title + ": 3 s / time taken"
+                value = 3.0 / max(result.value, 0.001)
+                target = result.target == nil ? nil : 1.0
             case .spawnPaths:
                 continue
             }
@@ -235,7 +244,8 @@ struct Report {
     }
 
     /// rshd's modes in grey, orange and blue (lighter on the classic
-    /// protocol and through the rsh client), the peers in greens and purple.
+    /// protocol and through the rsh client, full through rsh -w), the peers
+    /// in greens and purple, pdsh in brown.
     private static func color(_ contender: Contender) -> String {
         switch contender {
         case .rshd(.blocking, .v1): return "#8a8a8a"
@@ -248,6 +258,10 @@ struct Report {
         case .python(.threaded): return "#66bb6a"
         case .python(.gevent): return "#a5d6a7"
         case .openSSH: return "#7b1fa2"
+        case .fanOut(.blocking, _): return "#8a8a8a"
+        case .fanOut(.threaded, _): return "#e07b39"
+        case .fanOut(.coroutine, _): return "#3a7dc9"
+        case .pdsh: return "#8d6e63"
         case .raw, .relay: return "#000000"
         }
     }

@@ -9,10 +9,12 @@ import RSHTestSupport
 /// the median of the per-round ratios is reported.
 struct Rounds {
     /// One round's measurement of one contender: a rate (higher is better)
-    /// or a time in milliseconds (lower is better), and the latencies behind it.
+    /// or a time (lower is better), the latencies behind it, and the
+    /// client process's CPU and memory when there is one to reap.
     struct Sample {
         var value: Double
         var latencies: [Duration] = []
+        var client: ClientRuns.Run?
     }
 
     /// A contender, the server whose CPU and memory are charged to it (none
@@ -29,6 +31,8 @@ struct Rounds {
         fileprivate var peakThreads = 0
         fileprivate var peakResident = 0
         fileprivate let baselineResident: Int
+        fileprivate var clientCPU: [Double] = []
+        fileprivate var clientPeakResident = 0
 
         init(_ contender: Contender, server: ServerUnderTest?) {
             self.contender = contender
@@ -40,10 +44,10 @@ struct Rounds {
     let workload: Workload
     let entrants: [Entrant]
     let count: Int
-    /// The unit of every sample; "ms median" is a time, anything else a rate.
+    /// The unit of every sample; "ms median" and "s" are times, anything else a rate.
     let unit: String
 
-    var higherIsBetter: Bool { unit != "ms median" }
+    var higherIsBetter: Bool { unit != "ms median" && unit != "s" }
 
     /// Runs the rounds; `sample` measures one contender once.
     func run(_ sample: (Entrant) throws -> Sample) throws {
@@ -65,6 +69,10 @@ struct Rounds {
                 }
                 entrant.values.append(measured.value)
                 entrant.latencies += measured.latencies
+                if let client = measured.client {
+                    entrant.clientCPU.append(client.cpuSeconds)
+                    entrant.clientPeakResident = max(entrant.clientPeakResident, client.peakResidentBytes)
+                }
             }
         }
     }
@@ -109,12 +117,15 @@ struct Rounds {
                 result.rssGrowthMiB = Double(max(0, entrant.peakResident - entrant.baselineResident)) / 1_048_576
                 result.threads = entrant.peakThreads
             }
+            if !entrant.clientCPU.isEmpty {
+                result.clientCPUSeconds = entrant.clientCPU.median
+                result.clientPeakRSSMiB = Double(entrant.clientPeakResident) / 1_048_576
+            }
             if !entrant.contender.isRaw { result.generatorShare = entrant.generatorCPU / max(entrant.wall, 1e-9) }
             if entrant.contender.isRSHD {
                 for peer in peers where entrant.contender.isComparable(to: peer.contender) { result.peerRatios[peer.contender] = ratios(entrant.values, over: peer.values).median }
             }
-            if case .rsh(let mode, .tls) = entrant.contender,
-               let plain = entrants.first(where: { $0.contender == .rsh(mode, .plain) }) {
+            if let twin = entrant.contender.plainTwin, let plain = entrants.first(where: { $0.contender == twin }) {
                 let tlsRatios = ratios(entrant.values, over: plain.values)
                 result.plainRatio = tlsRatios.median
             }

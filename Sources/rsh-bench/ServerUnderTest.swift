@@ -14,8 +14,9 @@ final class ServerUnderTest {
     private let logPath: String
 
     /// Starts `arguments` (the program by its path, or searched in `PATH`)
-    /// and waits until its log holds `announcement` followed by the port.
-    init(name: String, arguments: [String], environment: [String]? = nil, announcement: String) throws {
+    /// and waits until its log holds `announcement` followed by the port;
+    /// or only the announcement, for a server told its port (`known`).
+    init(name: String, arguments: [String], environment: [String]? = nil, announcement: String, known: SocketAddress? = nil) throws {
         self.name = name
         logPath = "/tmp/rsh-bench-\(ProcessIdentity.processID)-\(name.replacingAll(" ", with: "-")).log"
         let log = try FileDescriptor.open(logPath, .writeOnly, options: [.create, .truncate], permissions: 0o600)
@@ -35,9 +36,15 @@ final class ServerUnderTest {
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             let text = readTextFile(logPath) ?? ""
-            if let range = text.firstRange(of: announcement), let port = UInt16(text[range.upperBound...].prefix { $0.isNumber }) {
-                address = .ipv4(host: "127.0.0.1", port: port)
-                break
+            if let range = text.firstRange(of: announcement) {
+                if let known {
+                    address = known
+                    break
+                }
+                if let port = UInt16(text[range.upperBound...].prefix { $0.isNumber }) {
+                    address = .ipv4(host: "127.0.0.1", port: port)
+                    break
+                }
             }
             guard ContinuousClock.now < deadline, (try? exit.descriptor.poll(for: .readable, timeoutMilliseconds: 5))?.isEmpty ?? false else {
                 let lastLines = text.split(separator: "\n").suffix(3).joined(separator: " / ")
@@ -52,10 +59,24 @@ final class ServerUnderTest {
     /// (BENCHMARKS.md, "Method") and `extra` options.
     static func rshd(_ binary: String, mode: ServerMode, extra: [String] = []) throws -> ServerUnderTest {
         try ServerUnderTest(name: "rshd \(mode.rawValue)",
-                            arguments: [binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0", "--max-connections", "20000",
-                                        "--max-unauthenticated", "20000", "--log-level", "notice"] + extra,
+                            arguments: [binary, "--mode", mode.rawValue, "--listen", "127.0.0.1:0"] + harnessLimits + extra,
                             announcement: "listening on 127.0.0.1:")
     }
+
+    /// `rshd` in `mode` listening on every address of `hosts` (a range:
+    /// `127.0.[0-3].[1-250]`) at `port`: one server as many hosts. Its
+    /// `address` is the first host's.
+    static func rshd(_ binary: String, mode: ServerMode, hosts: String, port: UInt16, extra: [String] = []) throws -> ServerUnderTest {
+        let names = try HostList.expand(hosts)
+        // rshd announces its addresses folded into ranges, as HostList folds them.
+        let listening = HostList.fold(names.map { "\($0):\(port)" })
+        return try ServerUnderTest(name: "rshd \(mode.rawValue) hosts",
+                                   arguments: [binary, "--mode", mode.rawValue, "--listen", "\(hosts):\(port)"] + harnessLimits + extra,
+                                   announcement: "listening on \(listening) ", known: .ipv4(host: names[0], port: port))
+    }
+
+    /// Connections far beyond any workload's, and a log of starts and stops only.
+    private static let harnessLimits = ["--max-connections", "20000", "--max-unauthenticated", "20000", "--log-level", "notice"]
 
     var statistics: ProcessStatistics { ProcessStatistics(processID: processID) }
 

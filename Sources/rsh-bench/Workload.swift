@@ -14,6 +14,7 @@ enum Workload: String, CaseIterable {
     case spawnPaths = "spawn-paths"
     case upload = "upload-1g"
     case download = "download-1g"
+    case fanOut = "fanout-1000"
 
     var title: String {
         switch self {
@@ -29,15 +30,18 @@ enum Workload: String, CaseIterable {
         case .spawnPaths: return "direct exec against sh -c, per command"
         case .upload: return "1 GiB up, rsh cp (OpenSSH: scp)"
         case .download: return "1 GiB down, rsh cp (OpenSSH: scp)"
+        case .fanOut: return "`true` on 1,000 hosts, 256 at a time"
         }
     }
 
     /// The modes rshd runs in: blocking serves one connection at a time, so
     /// a thousand sleeps would take a thousand seconds, and idle connections
-    /// never get past the backlog.
+    /// never get past the backlog. The fan-out's thousand hosts are one
+    /// server, in the mode made for many connections.
     var modes: [ServerMode] {
         switch self {
         case .sleep1000, .idle, .idleTLS: return [.threaded, .coroutine]
+        case .fanOut: return [.coroutine]
         case .spawnPaths: return []
         default: return ServerMode.allCases
         }
@@ -64,6 +68,14 @@ enum Workload: String, CaseIterable {
             return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh
         case .oneShot:
             return raw + clients + ssh
+        case .fanOut:
+            // rsh -w and pdsh over the same transport side by side, so that
+            // each ratio's two runs are neighbours in every round.
+            return modes.flatMap { mode in
+                ClientTransport.allCases.flatMap { transport in
+                    [Contender.fanOut(mode, transport)] + (peers.contains(.pdsh(transport)) ? [.pdsh(transport)] : [])
+                }
+            }
         case .sleep1000, .idle, .idleTLS, .burstTLS, .spawnPaths, .upload, .download:
             return []
         }

@@ -91,6 +91,12 @@ for name in ["rshd", "rsh"] where !FileDescriptor.isExecutable(binaries + "/" + 
 SignalDisposition.ignoreBrokenPipe()
 do {
     let log = { (line: String) -> Void in _ = try? FileDescriptor.standardError.writeAll(("rsh-bench: " + line + "\n").utf8) }
+    // The load generator holds 10,000 connections, and rshd and rsh (which
+    // inherit the limit) a thousand hosts' worth each in fanout-1000.
+    let softLimit = ProcessIdentity.openFilesLimit
+    if let raised = try? ProcessIdentity.raiseOpenFilesLimit(), raised > softLimit {
+        log("open-files limit raised from \(softLimit) to \(raised) (the hard limit), for rsh-bench and the servers and clients it starts")
+    }
     let generator = try LoadGenerator()
     let peers = Peers(wanted: wantedPeers, repository: Peers.repositoryRoot(binaries: binaries), log: log)
     for note in peers.notes { log(note) }

@@ -1,6 +1,7 @@
 import RSHProtocol
 import RSHSystem
 import RSHTLS
+import Synchronization
 
 /// How rsh reaches a server, in one place for every way of running
 /// commands: the socket; then TLS, with the client's identity (or the
@@ -16,6 +17,10 @@ final class ClientSecurity: Sendable {
     /// "FILE (SHA256:...)", for messages about the key offered.
     private let identityDescription: String?
     private let knownHostsPath: String?
+    /// known_hosts as read for the first server checked, until rsh adds a
+    /// line to it: a fan-out checks a thousand servers against it, and
+    /// reading a file of a line per host for each one would cost ~8 ms a host.
+    private let knownHostsRead = Mutex<KnownHosts?>(nil)
     private let trust: HostKeyCheck.Trust
     private let usesPreSharedKey: Bool
     /// One host among many: refusals name no host, and nothing else is printed.
@@ -113,9 +118,23 @@ final class ClientSecurity: Sendable {
         } else {
             guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
             guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
-            try HostKeyCheck.verify(key, name: KnownHosts.name(forTarget: target, port: port),
-                                    knownHostsPath: knownHostsPath, trust: trust, brief: brief)
+            let added = try HostKeyCheck.verify(key, name: KnownHosts.name(forTarget: target, port: port),
+                                                knownHosts: try knownHosts(knownHostsPath), trust: trust, brief: brief)
+            if added { knownHostsRead.withLock { $0 = nil } }
         }
+    }
+
+    /// The known_hosts file, read once for every server checked.
+    private func knownHosts(_ path: String) throws(ClientError) -> KnownHosts {
+        if let read = knownHostsRead.withLock({ $0 }) { return read }
+        let read: KnownHosts
+        do {
+            read = try KnownHosts.load(path)
+        } catch {
+            throw .unusable(error.description)
+        }
+        knownHostsRead.withLock { $0 = read }
+        return read
     }
 
     /// A connected, non-blocking socket.

@@ -20,18 +20,14 @@ enum HostKeyCheck {
 
     /// `brief`: for one host among many (a fan-out): the refusal names no
     /// host (the summary folds the hosts refused for the same reason) and
-    /// nothing else is printed.
-    static func verify(_ key: Ed25519PublicKey, name: String, knownHostsPath: String, trust: Trust,
-                       brief: Bool = false) throws(ClientError) {
-        let knownHosts: KnownHosts
-        do {
-            knownHosts = try KnownHosts.load(knownHostsPath)
-        } catch {
-            throw .unusable(error.description)
-        }
+    /// nothing else is printed. Whether it added the key to the file.
+    @discardableResult
+    static func verify(_ key: Ed25519PublicKey, name: String, knownHosts: KnownHosts, trust: Trust,
+                       brief: Bool = false) throws(ClientError) -> Bool {
+        let knownHostsPath = knownHosts.path
         switch knownHosts.verdict(for: key, name: name) {
         case .known:
-            return
+            return false
         case .changed(let lines):
             if brief {
                 throw .hostKeyRejected("REMOTE HOST KEY CHANGED: its key \(key.fingerprint) is not the one in "
@@ -63,6 +59,7 @@ enum HostKeyCheck {
                 throw .unusable(error.description)
             }
             if !brief { printError("Warning: Permanently added '\(name)' (ED25519) to the list of known hosts.") }
+            return true
         }
     }
 

@@ -31,9 +31,15 @@ actor LoopServer {
     func run(dealingTo servers: [LoopServer]?) async {
         var watched = shutdown.descriptors
         if servers != nil { watched += listener.descriptors }
+        let interests = watched.map { EventLoop.Interest.readable($0) }
+        // The listening sockets epoll reported readable since they were last
+        // found drained. They are edge-triggered: one that still holds
+        // connections is reported again only when another arrives, so it
+        // stays here until an accept finds it empty.
+        var ready: [FileDescriptor] = []
         var turn = 0
         while !shutdown.isShuttingDown {
-            switch servers == nil ? .none : listener.accept() {
+            switch listener.accept(among: ready) {
             case .connection(let fd, let peer, let standing):
                 let server = servers![turn % servers!.count]
                 turn += 1
@@ -43,9 +49,15 @@ actor LoopServer {
                     // A job on the other loop's queue: this loop goes on accepting.
                     Task(executorPreference: server.loop) { await server.adopt(fd, peer, standing) }
                 }
+                // While connections keep coming, look for other addresses
+                // that have some now and then, so that a busy address does
+                // not starve them (`accept(among:)` takes the ready in turn).
+                if turn % Self.acceptsBetweenLooks == 0, let fd = await readyListener(interests, until: .now), !ready.contains(fd) {
+                    ready.append(fd)
+                }
             case .none:
-                _ = await loop.wait(watched.map { .readable($0) }, handle: acceptor)
-                shutdown.service()
+                ready.removeAll(keepingCapacity: true)
+                if let fd = await readyListener(interests, until: nil) { ready.append(fd) }
             case .backoff:
                 _ = await loop.wait(shutdown.descriptors.map { .readable($0) }, until: .now + Listener.backoff, handle: acceptor)
                 shutdown.service()
@@ -55,6 +67,21 @@ actor LoopServer {
         while !connections.isEmpty { _ = await loop.sleep(until: nil, handle: acceptor) }
         for fd in watched { loop.deregister(fd) }
         loop.stop()
+    }
+
+    /// While connections keep coming, how many are accepted between two
+    /// looks at every listening socket: a look goes over all of them (a
+    /// thousand, for one server as many hosts).
+    private static let acceptsBetweenLooks = 64
+
+    /// Waits until `deadline` for one of `interests` (listening sockets and
+    /// the shutdown's descriptors) to become readable, and serves the
+    /// shutdown's; the listening socket that did, if one did.
+    private func readyListener(_ interests: [EventLoop.Interest], until deadline: ContinuousClock.Instant?) async -> FileDescriptor? {
+        let outcome = await loop.wait(interests, until: deadline, handle: acceptor)
+        shutdown.service()
+        guard outcome == .ready, let fd = acceptor.readyInterest?.descriptor, !shutdown.descriptors.contains(fd) else { return nil }
+        return fd
     }
 
     /// Serves a connection on this loop.

@@ -11,8 +11,9 @@ func acceptLoop(listener: Listener, shutdown: ShutdownController, serve: (FileDe
         requests = waits
         _ = try? poll(&requests, timeoutMilliseconds: -1)
         if requests.prefix(shutdownCount).contains(where: { !$0.returned.isEmpty }), shutdown.service() { break }
-        guard requests.dropFirst(shutdownCount).contains(where: { !$0.returned.isEmpty }) else { continue }
-        switch listener.accept() {
+        let ready = requests.dropFirst(shutdownCount).filter { !$0.returned.isEmpty }.map(\.descriptor)
+        guard !ready.isEmpty else { continue }
+        switch listener.accept(among: ready) {
         case .connection(let fd, let peer, let standing): serve(fd, peer, standing)
         case .none: continue
         case .backoff: _ = try? shutdown.descriptors.first?.poll(for: .readable, timeoutMilliseconds: pollTimeout(until: .now + Listener.backoff))

@@ -32,8 +32,10 @@ final class Listener: Sendable {
     /// Connections accepted whose handshake has not finished.
     private let handshaking = Atomic<Int>(0)
     private let lastExhaustionLog = Mutex<ContinuousClock.Instant?>(nil)
-    /// Where the next `accept` starts looking, so that a busy address does not starve the others.
+    /// Where the next `accept` starts looking among the ready sockets, so that a busy address does not starve the others.
     private let nextSocket = Atomic<Int>(0)
+    /// The address each listening socket is bound to.
+    private let addressOfSocket: [FileDescriptor: SocketAddress]
 
     init(configuration: ServerConfiguration, authenticatesClients: Bool, logger: Logger) throws(ServerError) {
         self.logger = logger
@@ -53,6 +55,7 @@ final class Listener: Sendable {
             }
         }
         self.sockets = sockets
+        addressOfSocket = Dictionary(sockets.map { ($0.descriptor, $0.address) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The descriptors to wait on for new connections.
@@ -80,12 +83,17 @@ final class Listener: Sendable {
 
     var activeConnections: Int { active.load(ordering: .relaxed) }
 
-    /// Accepts one connection, from whichever address has one. Over the cap,
-    /// the client is told `busy` and closed.
-    func accept() -> Accepted {
+    /// Accepts one connection from whichever of `ready` has one: listening
+    /// sockets that poll or epoll reported readable. Only those are tried,
+    /// because a server may listen on a thousand addresses, and trying each
+    /// would cost a failed `accept4` per address for every connection. Over
+    /// the cap, the client is told `busy` and closed.
+    func accept(among ready: [FileDescriptor]) -> Accepted {
+        guard !ready.isEmpty else { return .none }
         let start = nextSocket.wrappingAdd(1, ordering: .relaxed).oldValue
-        for offset in sockets.indices {
-            let (descriptor, address) = sockets[(start + offset) % sockets.count]
+        for offset in ready.indices {
+            let descriptor = ready[(start + offset) % ready.count]
+            guard let address = addressOfSocket[descriptor] else { continue }
             switch accept(from: descriptor, address) {
             case .none: continue
             case let accepted: return accepted
