@@ -45,8 +45,8 @@ let package = Package(
         .executableTarget(name: "rshd", dependencies: ["RemoteShell"]),
         // The client is started once per command (`rsh HOST cmd`), so its start-up is on the
         // critical path: a release build carries the Swift runtime inside the binary instead of
-        // binding ~6,500 symbols from libswiftCore.so at every start (2.4 ms a start instead of
-        // 3.5 ms here, see BENCHMARKS.md). Release only: the debug test bundle links the rsh module and must share
+        // binding ~6,500 symbols from libswiftCore.so at every start, about 1 ms of each start
+        // here (see BENCHMARKS.md on the one-shot). Release only: the debug test bundle links the rsh module and must share
         // the toolchain's one dynamic runtime with the test frameworks.
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
