@@ -325,6 +325,11 @@ struct ClientOptions {
 
     private mutating func setTarget(_ text: String) throws(UsageError) {
         guard fanOutSettings == nil else { throw UsageError("-f, -b, -B, -S, -q, --json and --stdin go with -w") }
+        // `rsh cp`, `rsh keygen` and `rsh keyscan` are read only as the first
+        // word, so `rsh --plain cp ...` lands here with `cp` as its host.
+        if ["cp", "keygen", "keyscan"].contains(text) {
+            throw UsageError("\(text) comes first, before its options: rsh \(text) [OPTIONS] ...")
+        }
         guard let address = SocketAddress.parse(text, defaultPort: port) else {
             throw UsageError("cannot understand the address \"\(text)\"; expected HOST[:PORT] or unix:PATH")
         }
