@@ -61,7 +61,10 @@ struct Report {
             cells.append(result.clientPeakRSSMiB.map { String(format1: $0) } ?? "")
             cells.append(result.generatorShare.map { String(Int(($0 * 100).rounded())) + "%" } ?? "")
             cells.append(result.limit.map { Self.format($0, result.unit) + (result.limitPath.map { " (\($0))" } ?? "") } ?? "")
-            cells.append(result.ratio.map { String(format2: $0) } ?? "")
+            // A TLS row is judged against the same stream through `rsh --plain`,
+            // not against the raw limit: both ratios go in the cell.
+            cells.append((result.ratio.map { String(format2: $0) } ?? "")
+                         + (result.plainRatio.map { "; x --plain " + String(format2: $0) } ?? ""))
             cells.append(result.target ?? "")
             cells.append(result.met.map { $0 ? "yes" : "**no**" } ?? "")
             lines.append(Self.row(cells))
@@ -121,6 +124,7 @@ struct Report {
             if let limit = result.limit { object["raw_limit"] = .number(limit) }
             if let path = result.limitPath { object["raw_limit_path"] = .string(path) }
             if let ratio = result.ratio { object["ratio"] = .number(ratio) }
+            if let ratio = result.plainRatio { object["ratio_to_plain"] = .number(ratio) }
             if let target = result.target { object["target"] = .string(target) }
             if let met = result.met { object["met"] = .bool(met) }
             if !result.peerRatios.isEmpty {
