@@ -75,6 +75,30 @@ struct KnownHostsTests {
         #expect(try server.rsh(["echo", "matched"], options: ["--known-hosts", knownHosts]).stdout == "matched\n")
     }
 
+    @Test("known_hosts names: a !pattern on the line excludes the host; names match whatever their case; a line with the right key is enough")
+    func exclusionsAndCase() throws {
+        let (server, knownHosts) = try Self.fresh()
+        let name = Self.name(server)
+        let key = server.hostKey.openSSHLine()
+        try createNewFile(knownHosts, mode: 0o600, Array("[127.0.0.1]:*,!\(name) \(key)\n".utf8))
+        let excluded = try server.rsh(["true"], options: ["--known-hosts", knownHosts])
+        #expect(excluded.shellStatus == 255)
+        #expect(excluded.stderr.contains("can't be established"), "\(excluded.stderr)")
+
+        let mixedCase = Scratch.path("known_hosts_case")
+        try createNewFile(mixedCase, mode: 0o600, Array("[LocalHost]:\(server.port) \(key)\n".utf8))
+        let local = try TestProcess.run([Binaries.rsh, "--known-hosts", mixedCase, "localhost:\(server.port)", "echo", "matched"])
+        #expect(local.stdout == "matched\n", "\(local.stderr)")
+
+        // A wildcard line with another key, before an exact line with the right one: as in ssh, a
+        // line that names the host with the key it presented is enough.
+        let impostor = try Ed25519PrivateKey.generate().publicKey
+        let ordered = Scratch.path("known_hosts_order")
+        try createNewFile(ordered, mode: 0o600, Array("[127.0.0.?]:* \(impostor.openSSHLine())\n\(name) \(key)\n".utf8))
+        let run = try server.rsh(["echo", "matched"], options: ["--known-hosts", ordered])
+        #expect(run.stdout == "matched\n", "a line with the right key for the name is enough, as in ssh: \(run.stderr)")
+    }
+
     @Test("on a terminal rsh asks as ssh does: 'no' refuses, 'yes' adds the key and connects")
     func prompt() throws {
         let (server, knownHosts) = try Self.fresh()

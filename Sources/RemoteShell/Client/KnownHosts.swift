@@ -39,6 +39,31 @@ struct KnownHosts {
 
     let path: String
     let entries: [Entry]
+    /// Where each literal name of the file (no `*` or `?`) stands, by entry
+    /// index, and the entries with a wildcard in a name: a host is matched
+    /// only against these. `rsh -w` checks each of its hosts against the
+    /// file, and with a line per host (what `--accept-new` leaves) matching
+    /// every line would cost ~0.3 s of CPU in a 1,000-host run.
+    private let byLiteralName: [String: [Int]]
+    private let withWildcards: [Int]
+
+    init(path: String, entries: [Entry]) {
+        self.path = path
+        self.entries = entries
+        var byLiteralName: [String: [Int]] = [:]
+        var withWildcards: [Int] = []
+        for (index, entry) in entries.enumerated() {
+            let positive = entry.names.filter { !$0.hasPrefix("!") }
+            if positive.contains(where: { $0.contains("*") || $0.contains("?") }) {
+                withWildcards.append(index)
+            }
+            for name in Set(positive.filter { !$0.contains("*") && !$0.contains("?") }.map { $0.lowercased() }) {
+                byLiteralName[name, default: []].append(index)
+            }
+        }
+        self.byLiteralName = byLiteralName
+        self.withWildcards = withWildcards
+    }
 
     /// The file's entries; a file that does not exist has none.
     static func load(_ path: String) throws(KeyFileError) -> KnownHosts {
@@ -62,7 +87,10 @@ struct KnownHosts {
     }
 
     func verdict(for key: Ed25519PublicKey, name: String) -> Verdict {
-        let matching = entries.filter { $0.matches(name) }
+        // The candidates, in the file's order, each still matched whole (a
+        // `!pattern` on its line may exclude the name).
+        let candidates = Set(byLiteralName[name.lowercased(), default: []] + withWildcards).sorted()
+        let matching = candidates.map { entries[$0] }.filter { $0.matches(name) }
         if matching.contains(where: { $0.key == key }) { return .known }
         if !matching.isEmpty { return .changed(lines: matching.map(\.line)) }
         return .unknown(otherNames: entries.filter { $0.key == key }.map { "\(path):\($0.line): \($0.names.joined(separator: ","))" })
