@@ -14,7 +14,8 @@ import RSHSystem
 /// - the queued bytes are sent just before the loop sleeps, so that a
 ///   command that wrote and exited in one go costs the client one wake-up,
 ///   not one per frame. Nothing is held back: that is before the loop
-///   waits, so it never waits for more output.
+///   waits, so it never waits for more output; and a connection with more
+///   ready work sends before it yields, since the loop may not sleep soon.
 actor CoroutineConnection {
     nonisolated let unownedExecutor: UnownedSerialExecutor
     nonisolated let id: Int
@@ -55,7 +56,13 @@ actor CoroutineConnection {
             }
             if connection.isFinished { break }
             if connection.hasReadyWork {
-                // Served its share with more to read: let the rest of the loop run.
+                // Served its share with more to read, so the loop may not
+                // sleep for a while: what is queued goes out now. An upload's
+                // acknowledgement held until the loop slept would reach the
+                // client only once its whole window was spent, and every
+                // window would then stop and start again.
+                if connection.hasBytesToSend, !socketFull { sendNow() }
+                // Let the rest of the loop run.
                 await Task.yield()
                 continue
             }
@@ -97,6 +104,13 @@ actor CoroutineConnection {
         var events: PollEvents = ready.direction == .read ? .readable : .writable
         if loop.hasHungUp(fd) { events.insert(.hangup) }
         return events
+    }
+
+    /// Sends what is queued while the coroutine runs on; a `sendQueued`
+    /// already due still comes before the loop waits.
+    private func sendNow() {
+        connection.flush()
+        socketFull = connection.hasBytesToSend
     }
 
     /// Sends what was queued since the loop last waited, in one write. The
