@@ -92,10 +92,9 @@ public struct ClientSession {
                 throw ProtocolError(.unsupportedVersion, "server speaks version \(hello.version)")
             }
             stdinWindow = hello.stdinWindow.map { Int(clamping: $0) }
+            // An upload window comes only with a stdin window; without one of
+            // its own, uploads have the stdin window (PROTOCOL.md, section 9).
             uploadWindow = hello.stdinWindow == nil ? nil : hello.uploadWindow.map { Int(clamping: $0) } ?? stdinWindow
-            // The hello's `auth` names how the server identified this client:
-            // by the TLS layer beneath this session, or not at all. Nothing
-            // here depends on it.
             phase = .ready
             return .ready(hello)
         case (_, .error(let error)) where error.isFatal:
