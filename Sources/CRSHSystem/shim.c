@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/close_range.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sched.h>
 #include <signal.h>
@@ -168,6 +170,18 @@ int crsh_get_window_size(int fd, struct winsize *size) {
 
 int crsh_set_window_size(int fd, const struct winsize *size) {
     return ioctl(fd, TIOCSWINSZ, size);
+}
+
+static int remove_entry(const char *path, const struct stat *status, int kind, struct FTW *position) {
+    (void)status;
+    (void)kind;
+    (void)position;
+    remove(path); // what cannot be removed is left, and the walk goes on
+    return 0;
+}
+
+int crsh_remove_tree(const char *path) {
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int crsh_keep_freed_memory(int bytes) {

@@ -41,3 +41,10 @@ public func symbolicLinkTarget(_ path: String, in directory: FileDescriptor? = n
     let length = try retryingInterrupts { readlinkat(directory?.rawValue ?? AT_FDCWD, path, &buffer, buffer.count) }
     return buffer[..<length].map { UInt8(bitPattern: $0) }
 }
+
+/// Removes `path` and, if it is a directory, everything under it, as
+/// `rm -rf` does: depth first, links removed and not followed, names that
+/// are not UTF-8 as well. What cannot be removed is left.
+public func removeTree(_ path: String) {
+    _ = crsh_remove_tree(path)
+}

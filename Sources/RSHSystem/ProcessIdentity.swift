@@ -76,3 +76,9 @@ public enum ProcessIdentity {
 public func exitProcess(_ status: Int32) -> Never {
     exit(status)
 }
+
+/// Runs `body` when the process ends with `exit(3)` or by returning from
+/// main (`atexit(3)`), not when a signal kills it.
+public func runAtProcessExit(_ body: @escaping @convention(c) () -> Void) {
+    atexit(body)
+}

@@ -4,11 +4,9 @@ import RSHSpawn
 import RSHSystem
 import RSHTestSupport
 
-/// A new empty directory for one test, under the system's temporary directory.
+/// A new empty directory for one test, in the test run's scratch directory.
 func scratchDirectory(_ name: String = #function) throws -> String {
-    let path = NSTemporaryDirectory() + "rsh-files-\(ProcessIdentity.processID)/" + name.prefix { $0 != "(" } + "-" + UUID().uuidString.prefix(8)
-    try createDirectory(path)
-    return path
+    try ScratchSpace.directory("files-" + name.prefix { $0 != "(" })
 }
 
 /// The names in a directory, sorted (Foundation's listing: not the code under test).
@@ -32,7 +30,7 @@ func sha256sum(_ path: String) throws -> String { String(try tool("sha256sum", p
 
 /// The SHA-256 of bytes as sha256sum computes it, in hex.
 func sha256sum(of bytes: [UInt8]) throws -> [UInt8] {
-    let path = NSTemporaryDirectory() + "rsh-files-\(ProcessIdentity.processID)-digest-" + UUID().uuidString
+    let path = ScratchSpace.path("digest")
     try writeFile(path, bytes)
     defer { try? FileManager.default.removeItem(atPath: path) }
     return Hex.decode(try sha256sum(path))!

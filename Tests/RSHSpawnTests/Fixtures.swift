@@ -6,7 +6,7 @@ import RSHTestSupport
 enum Fixtures {
     /// A regular file without any execute bit.
     static let notExecutable: String = {
-        let path = NSTemporaryDirectory() + "rsh-not-executable-\(ProcessIdentity.processID)"
+        let path = ScratchSpace.path("not-executable")
         _ = FileManager.default.createFile(atPath: path, contents: Data("echo should not run\n".utf8),
                                        attributes: [.posixPermissions: 0o644])
         return path
@@ -14,7 +14,7 @@ enum Fixtures {
 
     /// A symbolic link to a directory: its path names the directory without being the directory's own path.
     static let symbolicLinkToDirectory: String = {
-        let directory = NSTemporaryDirectory() + "rsh-directory-\(ProcessIdentity.processID)"
+        let directory = ScratchSpace.path("directory")
         let link = directory + "-link"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: directory)

@@ -2,6 +2,7 @@ import Foundation
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTestSupport
 import RSHTLS
 import Testing
 
@@ -36,7 +37,7 @@ struct SHA256Tests {
         var generator = SystemRandomNumberGenerator()
         for round in 0..<10 {
             let message = (0..<Int.random(in: 0...300_000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let path = NSTemporaryDirectory() + "rsh-sha256-\(ProcessIdentity.processID)-\(round)"
+            let path = ScratchSpace.path("sha256-\(round)")
             try Data(message).write(to: URL(fileURLWithPath: path))
             defer { try? FileManager.default.removeItem(atPath: path) }
             let tool = try ChildProcess.run(CommandSpec(.argv(["sha256sum", path])))

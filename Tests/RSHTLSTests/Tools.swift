@@ -2,6 +2,7 @@ import Foundation
 import RSHProtocol
 import RSHSpawn
 import RSHSystem
+import RSHTestSupport
 
 /// What an independent tool (openssl, ssh-keygen) printed.
 struct ToolRun {
@@ -18,12 +19,8 @@ func tool(_ arguments: [String]) throws -> ToolRun {
     return ToolRun(status: run.result.status, stdout: run.stdout, stderr: String(decoding: run.stderr, as: UTF8.self))
 }
 
-/// A fresh path in a scratch directory of this test run.
-func scratchPath(_ name: String) -> String {
-    let directory = NSTemporaryDirectory() + "rsh-tls-tests-\(ProcessIdentity.processID)"
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    return directory + "/" + name + "-" + UUID().uuidString.prefix(8)
-}
+/// A fresh path in the test run's scratch directory.
+func scratchPath(_ name: String) -> String { ScratchSpace.path("tls-" + name) }
 
 func writeScratch(_ name: String, _ bytes: [UInt8]) throws -> String {
     let path = scratchPath(name)

@@ -47,6 +47,8 @@ struct CopyTests {
         let local = try Self.directory("up")
         let remote = try Self.directory("remote")
         let back = try Self.directory("back")
+        // 300 MiB a case, nine cases, some at once: each gives its disk back.
+        defer { for directory in [local, remote, back] { removeTree(directory) } }
         let sizes = [0, 1, 65_537, 100 << 20]
         for size in sizes { try Self.randomFile("\(local)/\(size).bin", size: size) }
         let up = try Self.copy(transport.rshOptions + sizes.map { "\(local)/\($0).bin" } + ["\(setup.server.address):\(remote)"])
@@ -77,10 +79,7 @@ struct CopyTests {
     func past4GiB(_ setup: Setup) throws {
         let remote = try Self.directory("sparse-remote")
         let local = try Self.directory("sparse-back")
-        defer {
-            try? FileManager.default.removeItem(atPath: remote)
-            try? FileManager.default.removeItem(atPath: local)
-        }
+        defer { for directory in [remote, local] { removeTree(directory) } }
         let up = try Self.copy(["-q", Self.sparseImage.path, "\(setup.server.address):\(remote)/disk.img"], timeout: .seconds(600))
         #expect(up.shellStatus == 0, "\(up.stderr)")
         #expect(try FileChecks.stat("%s", remote + "/disk.img") == "5368709120")
@@ -196,6 +195,7 @@ struct CopyTests {
     func racingCopies(_ setup: Setup) throws {
         let local = try Self.directory("race")
         let remote = try Self.directory("race-remote")
+        defer { for directory in [local, remote] { removeTree(directory) } }
         try Self.randomFile(local + "/one", size: 30 << 20)
         try Self.randomFile(local + "/two", size: 40 << 20)
         let first = try TestProcess([Binaries.rsh, "cp", local + "/one", "\(setup.server.address):\(remote)/same"])

@@ -64,6 +64,11 @@ int crsh_set_window_size(int fd, const struct winsize *size);
 /// returns. Returns 0 or an errno value (a failed execve's too); ENOSYS if
 /// this kernel cannot unshare a descriptor table that way. With an error,
 /// `*directory_failed` says whether it was the child's fchdir that failed.
+/// Removes `path` and everything under it, depth first, links removed and
+/// not followed (nftw(3) with FTW_DEPTH | FTW_PHYS; ftw.h is not in Swift's
+/// Glibc module). What cannot be removed is left; returns -1 only when the
+/// walk itself fails (no such path).
+int crsh_remove_tree(const char *path);
 /// mallopt(3)'s M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, both set to `bytes`
 /// (malloc.h is not in Swift's Glibc module). Returns 1 on success.
 int crsh_keep_freed_memory(int bytes);

@@ -1,13 +1,8 @@
-import Foundation
-import RSHSystem
+import RSHTestSupport
 
-/// A scratch directory for one test run.
+/// Paths for one test run, in its scratch directory (removed when the run ends).
 enum Scratch {
-    static let directory: String = {
-        let path = NSTemporaryDirectory() + "rsh-tests-\(ProcessIdentity.processID)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    static var directory: String { ScratchSpace.root }
 
-    static func path(_ name: String) -> String { directory + "/" + name + "-" + UUID().uuidString.prefix(8) }
+    static func path(_ name: String) -> String { ScratchSpace.path(name) }
 }
