@@ -47,6 +47,21 @@ struct KnownHostsTests {
         #expect(second.stderr.isEmpty)
     }
 
+    @Test("--accept-new after a last line without its newline: that line stays whole, and the new one is a line of its own")
+    func acceptNewAfterUnendedLine() throws {
+        let (server, knownHosts) = try Self.fresh()
+        let other = "other.example \(try Ed25519PrivateKey.generate().publicKey.openSSHLine())"
+        try createNewFile(knownHosts, mode: 0o600, Array(other.utf8))
+        let rsh = try server.rsh(["echo", "ran"], options: ["--known-hosts", knownHosts, "--accept-new"])
+        #expect(rsh.stdout == "ran\n", "\(rsh.stderr)")
+        #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == other + "\n\(Self.name(server)) \(server.hostKey.openSSHLine())\n")
+        // ssh-keygen, which reads the file its own way, finds both hosts.
+        for name in ["other.example", Self.name(server)] {
+            let found = try TestProcess.run(["ssh-keygen", "-F", name, "-f", knownHosts])
+            #expect(found.shellStatus == 0, "\(name): \(found.stdout) \(found.stderr)")
+        }
+    }
+
     @Test("a changed host key: 255 and ssh's warning naming the known_hosts file and line, even with --accept-new; nothing runs",
           arguments: [false, true])
     func changedKey(acceptNew: Bool) throws {

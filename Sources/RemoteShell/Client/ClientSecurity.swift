@@ -118,9 +118,9 @@ final class ClientSecurity: Sendable {
         } else {
             guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
             guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
-            let added = try HostKeyCheck.verify(key, name: KnownHosts.name(forTarget: target, port: port),
-                                                knownHosts: try knownHosts(knownHostsPath), trust: trust, brief: brief)
-            if added { knownHostsRead.withLock { $0 = nil } }
+            let name = KnownHosts.name(forTarget: target, port: port)
+            let added = try HostKeyCheck.verify(key, name: name, knownHosts: try knownHosts(knownHostsPath), trust: trust, brief: brief)
+            if added { knownHostsRead.withLock { $0?.appended(name: name, key: key) } }
         }
     }
 

@@ -54,7 +54,7 @@ enum HostKeyCheck {
                 }
             }
             do {
-                try KnownHosts.append(knownHostsPath, name: name, key: key)
+                try knownHosts.append(name: name, key: key)
             } catch {
                 throw .unusable(error.description)
             }

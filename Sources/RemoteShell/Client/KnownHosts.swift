@@ -38,31 +38,46 @@ struct KnownHosts {
     }
 
     let path: String
-    let entries: [Entry]
+    private(set) var entries: [Entry] = []
     /// Where each literal name of the file (no `*` or `?`) stands, by entry
     /// index, and the entries with a wildcard in a name: a host is matched
     /// only against these. `rsh -w` checks each of its hosts against the
     /// file, and with a line per host (what `--accept-new` leaves) matching
     /// every line would cost ~0.3 s of CPU in a 1,000-host run.
-    private let byLiteralName: [String: [Int]]
-    private let withWildcards: [Int]
+    private var byLiteralName: [String: [Int]] = [:]
+    private var withWildcards: [Int] = []
+    /// The number of the file's last line.
+    private var lastLine: Int
+    /// Whether the file's last line lacks its newline (an editor may leave
+    /// it so): a line added must then start on a new line of its own.
+    private var lastLineIsOpen: Bool
 
-    init(path: String, entries: [Entry]) {
+    init(path: String, entries: [Entry], lastLine: Int, lastLineIsOpen: Bool = false) {
         self.path = path
-        self.entries = entries
-        var byLiteralName: [String: [Int]] = [:]
-        var withWildcards: [Int] = []
-        for (index, entry) in entries.enumerated() {
-            let positive = entry.names.filter { !$0.hasPrefix("!") }
-            if positive.contains(where: { $0.contains("*") || $0.contains("?") }) {
-                withWildcards.append(index)
-            }
-            for name in Set(positive.filter { !$0.contains("*") && !$0.contains("?") }.map { $0.lowercased() }) {
-                byLiteralName[name, default: []].append(index)
-            }
+        self.lastLine = lastLine
+        self.lastLineIsOpen = lastLineIsOpen
+        for entry in entries { index(entry) }
+    }
+
+    private mutating func index(_ entry: Entry) {
+        let index = entries.count
+        entries.append(entry)
+        let positive = entry.names.filter { !$0.hasPrefix("!") }
+        if positive.contains(where: { $0.contains("*") || $0.contains("?") }) {
+            withWildcards.append(index)
         }
-        self.byLiteralName = byLiteralName
-        self.withWildcards = withWildcards
+        for name in Set(positive.filter { !$0.contains("*") && !$0.contains("?") }.map { $0.lowercased() }) {
+            byLiteralName[name, default: []].append(index)
+        }
+    }
+
+    /// Takes in the line `append` added for `name`, as reading the file
+    /// again would: `--accept-new` over 1,000 new hosts adds 1,000 lines,
+    /// and reading the file after each would be quadratic.
+    mutating func appended(name: String, key: Ed25519PublicKey) {
+        lastLine += 1
+        lastLineIsOpen = false
+        index(Entry(line: lastLine, names: [Substring(name)], key: key))
     }
 
     /// The file's entries; a file that does not exist has none.
@@ -71,19 +86,23 @@ struct KnownHosts {
         do {
             bytes = try readFile(path)
         } catch .noSuchFile {
-            return KnownHosts(path: path, entries: [])
+            return KnownHosts(path: path, entries: [], lastLine: 0)
         } catch {
             throw KeyFileError("cannot read \(path): \(error)")
         }
         var entries: [Entry] = []
-        for (index, rawLine) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, rawLine) in lines.enumerated() {
             let line = rawLine.trimmingSpaces
             guard !line.isEmpty, !line.hasPrefix("#"), !line.hasPrefix("@"), !line.hasPrefix("|") else { continue }
             let fields = line.split(maxSplits: 1) { $0 == " " || $0 == "\t" }
             guard fields.count == 2, let parsed = try? OpenSSHPublicKeyLine(parsing: fields[1]) else { continue }
             entries.append(Entry(line: index + 1, names: fields[0].split(separator: ","), key: parsed.key))
         }
-        return KnownHosts(path: path, entries: entries)
+        // A last newline ends the last line; it does not start another.
+        let open = !bytes.isEmpty && bytes.last != UInt8(ascii: "\n")
+        return KnownHosts(path: path, entries: entries, lastLine: bytes.isEmpty ? 0 : open ? lines.count : lines.count - 1,
+                          lastLineIsOpen: open)
     }
 
     func verdict(for key: Ed25519PublicKey, name: String) -> Verdict {
@@ -96,11 +115,13 @@ struct KnownHosts {
         return .unknown(otherNames: entries.filter { $0.key == key }.map { "\(path):\($0.line): \($0.names.joined(separator: ","))" })
     }
 
-    /// Adds a line for `name` (the file is made, mode 0600, if it does not exist).
-    static func append(_ path: String, name: String, key: Ed25519PublicKey) throws(KeyFileError) {
+    /// Adds a line for `name` to the file (made, mode 0600, if it does not
+    /// exist); `appended` then takes it in.
+    func append(name: String, key: Ed25519PublicKey) throws(KeyFileError) {
         try RSHPaths.createDirectory(for: path)
+        let line = (lastLineIsOpen ? "\n" : "") + Self.line(name: name, key: key) + "\n"
         do {
-            try appendToFile(path, mode: 0o600, Array(line(name: name, key: key).utf8) + [UInt8(ascii: "\n")])
+            try appendToFile(path, mode: 0o600, Array(line.utf8))
         } catch {
             throw KeyFileError("cannot add the host key to \(path): \(error)")
         }
