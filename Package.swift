@@ -37,7 +37,10 @@ let package = Package(
         .target(name: "RSHProtocol"),
         .target(name: "RSHSystem", dependencies: ["CRSHSystem", "RSHProtocol"]),
         .target(name: "RSHSpawn", dependencies: ["RSHSystem", "RSHProtocol"]),
-        .systemLibrary(name: "CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL's headers (libssl-dev); nothing links libssl or libcrypto:
+        // CRSHTLS loads them on the first call to one of their functions
+        // (openssl.c says why).
+        .systemLibrary(name: "CLibSSL"),
         .target(name: "CRSHTLS", dependencies: ["CLibSSL"]),
         .target(name: "RSHTLS", dependencies: ["CLibSSL", "CRSHTLS", "RSHProtocol"]),
         .target(name: "RSHFiles", dependencies: ["RSHSystem", "RSHProtocol", "RSHTLS"]),

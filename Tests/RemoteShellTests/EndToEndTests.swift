@@ -72,6 +72,29 @@ struct EndToEndTests {
         #expect(outside.shellStatus == 255)
     }
 
+    /// The file names of the shared objects a running process has mapped.
+    static func mappedObjects(_ processID: Int32) -> [String] {
+        (readTextFile("/proc/\(processID)/maps") ?? "").split(separator: "\n").compactMap { line in
+            guard let path = line.split(separator: " ").last, path.hasPrefix("/") else { return nil }
+            return path.split(separator: "/").last.map(String.init)
+        }
+    }
+
+    @Test("rsh loads OpenSSL only when it speaks TLS: not with --plain")
+    func openSSLOnlyForTLS() throws {
+        for (options, loaded) in [(["--plain"], false), ([], true)] {
+            let rsh = try TestProcess([Binaries.rsh] + options + [Self.server.address, "echo ready; sleep 5"])
+            defer {
+                rsh.signal(.interrupt)
+                _ = rsh.wait()
+            }
+            #expect(eventually { rsh.stdout == "ready\n" }, "\(rsh.stderr)")
+            let objects = Self.mappedObjects(rsh.processID)
+            #expect(objects.contains { $0.hasPrefix("libssl.so") } == loaded, "\(options): \(Set(objects).sorted())")
+            #expect(objects.contains { $0.hasPrefix("libcrypto.so") } == loaded, "\(options): \(Set(objects).sorted())")
+        }
+    }
+
     @Test("a malformed --listen range is a usage error: status 2 and one line")
     func malformedListenRange() throws {
         let rshd = try TestProcess.run([Binaries.rshd, "--listen", "127.0.0.[5-1]:9000"])
