@@ -10,8 +10,8 @@ import PackageDescription
 //   RSHSpawn     posix_spawn, pipes, process groups, exit watching, teardown.
 //   RSHTLS       TLS 1.3 as a pure byte transform over memory BIOs, and Ed25519 keys and their
 //                formats, from the system's libssl and libcrypto (CLibSSL; CRSHTLS wraps the
-//                macros Swift cannot call). The one home of everything cryptographic: SHA-256
-//                for file copies too.
+//                macros Swift cannot call, and loads the libraries at their first use). The one
+//                home of everything cryptographic: SHA-256 for file copies too.
 //   RSHFiles     the file side of a copy: a file received into place atomically, a regular
 //                file read for sending, a directory's entries, SHA-256 as the bytes go by.
 //   CLineEditor  the prompt's line editor: libedit, loaded when the prompt starts.

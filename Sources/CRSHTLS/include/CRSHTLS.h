@@ -1,6 +1,8 @@
 // What Swift cannot call in OpenSSL: its function-like macros (options,
 // modes, protocol versions, BIO controls) and its variadic functions. Each
 // wrapper is one line over the macro it names. Only RSHTLS imports this.
+// openssl.c loads libssl and libcrypto when one of their functions is first
+// called: nothing links them.
 #ifndef CRSH_TLS_H
 #define CRSH_TLS_H
 
