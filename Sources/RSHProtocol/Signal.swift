@@ -19,6 +19,9 @@ public struct Signal: Hashable, Sendable, CustomStringConvertible {
     public static let brokenPipe = Signal(rawValue: 13)
     public static let terminate = Signal(rawValue: 15)
     public static let child = Signal(rawValue: 17)
+    /// SIGCONT and SIGSTOP: a stopped process holds still, whatever comes in.
+    public static let resume = Signal(rawValue: 18)
+    public static let stop = Signal(rawValue: 19)
     public static let windowChanged = Signal(rawValue: 28)
 
     /// The signals a client may send to a command's process group (`signal` frames).

@@ -95,6 +95,54 @@ struct EndToEndTests {
         }
     }
 
+    @Test("without a loadable libssl: over TLS, status 255 and one line saying so; --plain still works")
+    func withoutOpenSSL() throws {
+        // A directory whose libssl.so.3 is no library: the loader finds it
+        // first (LD_LIBRARY_PATH) and refuses it, as it would a missing one.
+        let libraries = Scratch.path("broken-libssl")
+        try createDirectory(libraries)
+        try writeFile(libraries + "/libssl.so.3", Array("not a library\n".utf8))
+        let environment = TestHome.environment + ["LD_LIBRARY_PATH=" + libraries]
+        let tls = try TestProcess.run([Binaries.rsh, Self.server.address, "echo ran"], environment: environment)
+        #expect(tls.shellStatus == 255)
+        #expect(tls.stderr.hasPrefix("rsh: cannot load OpenSSL: ") && tls.stderr.split(separator: "\n").count == 1, "\(tls.stderr)")
+        #expect(tls.stdout.isEmpty)
+        let plain = try TestProcess.run([Binaries.rsh, "--plain", Self.server.address, "echo ran"], environment: environment)
+        #expect(plain.stdout == "ran\n", "\(plain.stderr)")
+        #expect(plain.shellStatus == 0)
+    }
+
+    @Test("a busy address does not starve another: with 500 connections waiting on one, the one on the other is among the first taken",
+          arguments: [ServerMode.threaded, .coroutine])
+    func busyAddressDoesNotStarveAnother(_ mode: ServerMode) throws {
+        // The blocking mode serves one connection at a time, so it takes no
+        // other until that one ends: fairness between addresses is not its.
+        var server: ServerProcess?
+        for _ in 0..<5 where server == nil {
+            let port = UInt16.random(in: 20_000...60_000)
+            server = try? ServerProcess(mode, ["--max-connections", "1000", "--max-unauthenticated", "1000"],
+                                        listen: "127.0.0.[1-2]:\(port)")
+        }
+        let running = try #require(server)
+        // While the server is stopped, the kernel completes the connections
+        // into each address's backlog: 500 on the first, then one on the second.
+        try signalProcess(running.processID, .stop)
+        var waiting: [FileDescriptor] = []
+        defer { for fd in waiting { fd.closeAfterUse() } }
+        for _ in 0..<500 { waiting.append(try FileDescriptor.connectedSocket(to: .ipv4(host: "127.0.0.1", port: running.port))) }
+        let other = try FileDescriptor.connectedSocket(to: .ipv4(host: "127.0.0.2", port: running.port))
+        waiting.append(other)
+        let otherPeer = try other.localAddress()
+        try signalProcess(running.processID, .resume)
+        // The log's "conn=N open peer=..." lines are in the order of the accepts.
+        #expect(eventually(timeout: .seconds(20)) { running.log.components(separatedBy: " open peer=").count > 501 }, "\(running.log.suffix(500))")
+        let opened = running.log.split(separator: "\n").filter { $0.contains(" open peer=") }
+        let position = try #require(opened.firstIndex { $0.contains(" open peer=\(otherPeer) ") }, "\(otherPeer) never opened")
+        // In turn with the busy address (threaded), or at the first look
+        // around after 64 accepts from it (coroutine); never after all 500.
+        #expect(position < 150, "the connection to the other address was accepted \(position + 1)th of 501")
+    }
+
     @Test("a malformed --listen range is a usage error: status 2 and one line")
     func malformedListenRange() throws {
         let rshd = try TestProcess.run([Binaries.rshd, "--listen", "127.0.0.[5-1]:9000"])

@@ -169,6 +169,20 @@ public final class EventLoop: @unchecked Sendable {
 
     private static let batchesBeforePolling = 16
 
+    /// Takes in what epoll reports now, without waiting: edges wake their
+    /// tasks or are kept, as in the loop's own wait. The loop waits only once
+    /// its jobs are done, so a task that keeps it busy (the acceptor in a
+    /// burst of connections) calls this to learn of the edges that came
+    /// meanwhile: a connection on another address, say.
+    public func takeReadyEvents() {
+        precondition(isCurrent, "EventLoop.takeReadyEvents called off the loop's thread")
+        do {
+            try epoll.wait(timeoutMilliseconds: 0) { token, events in dispatch(token, events) }
+        } catch {
+            preconditionFailure("epoll_wait failed: \(error)")
+        }
+    }
+
     /// Runs `body` once, on this loop's thread, when the jobs queued now (and
     /// the ones they queue) have run and the loop is about to wait again.
     public func beforeWaiting(_ body: @escaping () -> Void) {

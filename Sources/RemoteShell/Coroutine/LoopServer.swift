@@ -52,8 +52,13 @@ actor LoopServer {
                 // While connections keep coming, look for other addresses
                 // that have some now and then, so that a busy address does
                 // not starve them (`accept(among:)` takes the ready in turn).
-                if turn % Self.acceptsBetweenLooks == 0, let fd = await readyListener(interests, until: .now), !ready.contains(fd) {
-                    ready.append(fd)
+                // The loop has not waited since this burst began, so it is
+                // asked what epoll has for it first.
+                if turn % Self.acceptsBetweenLooks == 0 {
+                    loop.takeReadyEvents()
+                    while let fd = await readyListener(interests, until: .now) {
+                        if !ready.contains(fd) { ready.append(fd) }
+                    }
                 }
             case .none:
                 ready.removeAll(keepingCapacity: true)
