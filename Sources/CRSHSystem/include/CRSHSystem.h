@@ -52,6 +52,15 @@ int crsh_open_pseudo_terminal(char *name, size_t length);
 int crsh_get_window_size(int fd, struct winsize *size);
 int crsh_set_window_size(int fd, const struct winsize *size);
 
+/// Removes `path` and everything under it, depth first, links removed and
+/// not followed (nftw(3) with FTW_DEPTH | FTW_PHYS; ftw.h is not in Swift's
+/// Glibc module). What cannot be removed is left; returns -1 only when the
+/// walk itself fails (no such path).
+int crsh_remove_tree(const char *path);
+/// mallopt(3)'s M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, both set to `bytes`
+/// (malloc.h is not in Swift's Glibc module). Returns 1 on success.
+int crsh_keep_freed_memory(int bytes);
+
 /// posix_spawn with POSIX_SPAWN_SETSID, every signal at its default action and
 /// none blocked, `stdio` as the child's 0, 1 and 2 (or, when `terminal` is not
 /// NULL, that terminal opened after setsid, which makes it the child's
@@ -64,14 +73,6 @@ int crsh_set_window_size(int fd, const struct winsize *size);
 /// returns. Returns 0 or an errno value (a failed execve's too); ENOSYS if
 /// this kernel cannot unshare a descriptor table that way. With an error,
 /// `*directory_failed` says whether it was the child's fchdir that failed.
-/// Removes `path` and everything under it, depth first, links removed and
-/// not followed (nftw(3) with FTW_DEPTH | FTW_PHYS; ftw.h is not in Swift's
-/// Glibc module). What cannot be removed is left; returns -1 only when the
-/// walk itself fails (no such path).
-int crsh_remove_tree(const char *path);
-/// mallopt(3)'s M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, both set to `bytes`
-/// (malloc.h is not in Swift's Glibc module). Returns 1 on success.
-int crsh_keep_freed_memory(int bytes);
 int crsh_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                const int stdio[3], const char *terminal, int directory, int keep_below, int policy, void *stack, size_t stack_size,
                int *directory_failed);
