@@ -177,7 +177,11 @@ public final class EventLoop: @unchecked Sendable {
     public func takeReadyEvents() {
         precondition(isCurrent, "EventLoop.takeReadyEvents called off the loop's thread")
         do {
-            try epoll.wait(timeoutMilliseconds: 0) { token, events in dispatch(token, events) }
+            // The wakeup stays for the loop's own wait (its eventfd is
+            // level-triggered): that wait moves the jobs other threads queued.
+            try epoll.wait(timeoutMilliseconds: 0) { token, events in
+                if token != Self.wakeupToken { dispatch(token, events) }
+            }
         } catch {
             preconditionFailure("epoll_wait failed: \(error)")
         }
