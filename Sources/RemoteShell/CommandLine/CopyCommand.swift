@@ -1,6 +1,7 @@
 import RSHFiles
 import RSHProtocol
 import RSHSystem
+import RSHTLS
 
 /// `rsh cp`: works out which way the files go and to which hosts, and runs
 /// the copy on the fan-out engine, one host at a time with a progress line,
@@ -11,6 +12,9 @@ enum CopyCommand {
         // Every frame's body is a buffer allocated and freed again: kept, not
         // given back and faulted in anew each time (MemoryAllocator).
         MemoryAllocator.keepFreedMemory(upTo: 32 << 20)
+        // Every copy hashes with libcrypto, `--plain` too: load it now, so
+        // that an install without it fails before any file is touched.
+        _ = SHA256.digest([])
         let preSharedKey = try ClientCommand.preSharedKey(connection)
         return options.hosts.isEmpty ? try single(options, connection, preSharedKey: preSharedKey)
                                      : try fanOut(options, connection, preSharedKey: preSharedKey)
