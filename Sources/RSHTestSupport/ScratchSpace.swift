@@ -17,6 +17,10 @@ public enum ScratchSpace {
         for name in directoryEntries(parent) ?? [] where name.hasPrefix(prefix) {
             guard let processID = Int32(name.dropFirst(prefix.count)), processID != ProcessIdentity.processID,
                   !processExists(processID) else { continue }
+            // Only a directory of this user's, not a link to elsewhere or a
+            // directory someone else left in a shared /tmp.
+            guard let status = try? FileStatus(linkAt: parent + "/" + name), status.isDirectory,
+                  status.owner == ProcessIdentity.effectiveUserID else { continue }
             removeTree(parent + "/" + name)
         }
         let path = parent + "/" + prefix + "\(ProcessIdentity.processID)"

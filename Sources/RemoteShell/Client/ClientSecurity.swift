@@ -17,9 +17,10 @@ final class ClientSecurity: Sendable {
     /// "FILE (SHA256:...)", for messages about the key offered.
     private let identityDescription: String?
     private let knownHostsPath: String?
-    /// known_hosts as read for the first server checked, until rsh adds a
-    /// line to it: a fan-out checks a thousand servers against it, and
-    /// reading a file of a line per host for each one would cost ~8 ms a host.
+    /// known_hosts, read once for the first server checked, with the lines
+    /// rsh adds taken in as it adds them: a fan-out checks a thousand
+    /// servers against it, and reading a file of a line per host for each
+    /// one would cost ~8 ms a host.
     private let knownHostsRead = Mutex<KnownHosts?>(nil)
     private let trust: HostKeyCheck.Trust
     private let usesPreSharedKey: Bool
