@@ -22,6 +22,15 @@ public struct ProcessStatistics: Sendable {
         return (threads, resident * 1024, peak * 1024)
     }
 
+    /// The file names of what the process has mapped (/proc/PID/maps):
+    /// "libc.so.6", "libssl.so.3", its own binary's; empty once it is gone.
+    public var mappedFileNames: Set<String> {
+        Set((readTextFile("/proc/\(processID)/maps") ?? "").split(separator: "\n").compactMap { line in
+            guard let path = line.split(separator: " ").last, path.hasPrefix("/") else { return nil }
+            return path.split(separator: "/").last.map(String.init)
+        })
+    }
+
     /// How many descriptors the process has open (entries of /proc/PID/fd).
     public var openDescriptorCount: Int? {
         directoryEntries("/proc/\(processID)/fd")?.count

@@ -56,13 +56,7 @@ struct EndToEndTests {
     @Test("rshd listens on every address of a range, and each one serves; its log folds them into one word",
           arguments: ServerMode.allCases)
     func severalAddresses(_ mode: ServerMode) throws {
-        // A free port on 127.0.0.1 is almost always free on 127.0.0.2-20 too; try a few.
-        var server: ServerProcess?
-        for _ in 0..<5 where server == nil {
-            let port = UInt16.random(in: 20_000...60_000)
-            server = try? ServerProcess(mode, listen: "127.0.0.[1-20]:\(port)")
-        }
-        let running = try #require(server)
+        let running = try ServerProcess.onEvery("127.0.0.[1-20]", mode)
         #expect(running.log.contains("listening on 127.0.0.[1-20]:\(running.port) "))
         for host in [1, 7, 20] {
             let rsh = try TestProcess.run([Binaries.rsh, "127.0.0.\(host):\(running.port)", "echo served"])
@@ -70,14 +64,6 @@ struct EndToEndTests {
         }
         let outside = try TestProcess.run([Binaries.rsh, "127.0.0.21:\(running.port)", "true"])
         #expect(outside.shellStatus == 255)
-    }
-
-    /// The file names of the shared objects a running process has mapped.
-    static func mappedObjects(_ processID: Int32) -> [String] {
-        (readTextFile("/proc/\(processID)/maps") ?? "").split(separator: "\n").compactMap { line in
-            guard let path = line.split(separator: " ").last, path.hasPrefix("/") else { return nil }
-            return path.split(separator: "/").last.map(String.init)
-        }
     }
 
     @Test("rsh loads OpenSSL only when it speaks TLS: not with --plain")
@@ -89,10 +75,10 @@ struct EndToEndTests {
                 _ = rsh.wait()
             }
             #expect(eventually { rsh.stdout == "ready\n" }, "\(rsh.stderr)")
-            let objects = Self.mappedObjects(rsh.processID)
+            let objects = ProcessStatistics(processID: rsh.processID).mappedFileNames
             #expect(objects.contains("libc.so.6"), "the maps of a running rsh: \(objects)")
-            #expect(objects.contains { $0.hasPrefix("libssl.so") } == loaded, "\(options): \(Set(objects).sorted())")
-            #expect(objects.contains { $0.hasPrefix("libcrypto.so") } == loaded, "\(options): \(Set(objects).sorted())")
+            #expect(objects.contains { $0.hasPrefix("libssl.so") } == loaded, "\(options): \(objects.sorted())")
+            #expect(objects.contains { $0.hasPrefix("libcrypto.so") } == loaded, "\(options): \(objects.sorted())")
         }
     }
 
@@ -128,13 +114,7 @@ struct EndToEndTests {
     func busyAddressDoesNotStarveAnother(_ mode: ServerMode) throws {
         // The blocking mode serves one connection at a time, so it takes no
         // other until that one ends: fairness between addresses is not its.
-        var server: ServerProcess?
-        for _ in 0..<5 where server == nil {
-            let port = UInt16.random(in: 20_000...60_000)
-            server = try? ServerProcess(mode, ["--max-connections", "1000", "--max-unauthenticated", "1000"],
-                                        listen: "127.0.0.[1-2]:\(port)")
-        }
-        let running = try #require(server)
+        let running = try ServerProcess.onEvery("127.0.0.[1-2]", mode, ["--max-connections", "1000", "--max-unauthenticated", "1000"])
         // While the server is stopped, the kernel completes the connections
         // into each address's backlog: 500 on the first, then one on the
         // second. The first ones usually wake the acceptor before the stop

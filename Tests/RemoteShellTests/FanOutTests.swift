@@ -10,16 +10,7 @@ import Testing
 /// and every command learns which one it was reached on from RSH_CONNECTION.
 @Suite("Fan-out: rsh -w", .serialized)
 struct FanOutTests {
-    static let server: ServerProcess = {
-        // A free port on 127.0.0.1 is almost always free on the others too; try a few.
-        for _ in 0..<10 {
-            if let server = try? ServerProcess(.coroutine, ["--max-unauthenticated", "1000"],
-                                               listen: "127.0.0.[1-50]:\(UInt16.random(in: 20_000...60_000))") {
-                return server
-            }
-        }
-        fatalError("no port was free on 127.0.0.1-50")
-    }()
+    static let server = try! ServerProcess.onEvery("127.0.0.[1-50]", .coroutine, ["--max-unauthenticated", "1000"])
 
     static var port: UInt16 { server.port }
     static func hosts(_ range: String) -> String { "127.0.0.[\(range)]:\(port)" }

@@ -99,10 +99,10 @@ struct KnownHosts {
             guard fields.count == 2, let parsed = try? OpenSSHPublicKeyLine(parsing: fields[1]) else { continue }
             entries.append(Entry(line: index + 1, names: fields[0].split(separator: ","), key: parsed.key))
         }
-        // A last newline ends the last line; it does not start another.
+        // A last newline ends the last line, it does not start another; an
+        // empty file splits into one empty "line", which is none.
         let open = !bytes.isEmpty && bytes.last != UInt8(ascii: "\n")
-        return KnownHosts(path: path, entries: entries, lastLine: bytes.isEmpty ? 0 : open ? lines.count : lines.count - 1,
-                          lastLineIsOpen: open)
+        return KnownHosts(path: path, entries: entries, lastLine: open ? lines.count : lines.count - 1, lastLineIsOpen: open)
     }
 
     func verdict(for key: Ed25519PublicKey, name: String) -> Verdict {

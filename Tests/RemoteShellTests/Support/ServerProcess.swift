@@ -68,6 +68,16 @@ final class ServerProcess: @unchecked Sendable {
         return try TestClient(port: port)
     }
 
+    /// A server on every address of `hosts` ("127.0.0.[1-20]"), on one
+    /// port: a free port on 127.0.0.1 is almost always free on the others
+    /// too, so a few random ones are tried.
+    static func onEvery(_ hosts: String, _ mode: ServerMode, _ extra: [String] = []) throws -> ServerProcess {
+        for _ in 0..<10 {
+            if let server = try? ServerProcess(mode, extra, listen: "\(hosts):\(UInt16.random(in: 20_000...60_000))") { return server }
+        }
+        throw TestFailure("no port was free on every address of \(hosts)")
+    }
+
     /// SIGTERM, then wait; returns the exit status.
     @discardableResult
     func stop(timeout: Duration = .seconds(20)) -> RSHProtocol.ExitStatus? {
