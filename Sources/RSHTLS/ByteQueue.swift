@@ -32,6 +32,37 @@ struct ByteQueue: ~Copyable {
         tail += bytes.count
     }
 
+    /// Lets `fill` write up to `count` bytes at the back, in place, and keeps
+    /// the number it returns (`nil` or 0: none). Storage made for a fill that
+    /// brought nothing is given back, so that an idle queue still holds none.
+    mutating func append<Failure: Error>(
+        upTo count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
+    ) throws(Failure) -> Int? {
+        let hadStorage = storage != nil
+        reserve(count)
+        let room = UnsafeMutableRawBufferPointer(rebasing: storage![tail..<tail + count])
+        let filled: Int?
+        do {
+            filled = try fill(room)
+        } catch {
+            releaseUnused(hadStorage: hadStorage)
+            throw error
+        }
+        if let filled, filled > 0 {
+            precondition(filled <= count, "filled more than the room given")
+            tail += filled
+        } else {
+            releaseUnused(hadStorage: hadStorage)
+        }
+        return filled
+    }
+
+    private mutating func releaseUnused(hadStorage: Bool) {
+        guard !hadStorage, isEmpty, let storage else { return }
+        storage.deallocate()
+        self.storage = nil
+    }
+
     /// Takes up to `count` bytes from the front into `destination`; returns how many.
     mutating func take(into destination: UnsafeMutableRawPointer, count wanted: Int) -> Int {
         let taken = min(wanted, count)

@@ -66,6 +66,14 @@ public final class TLSSession {
         inbound.append(ciphertext)
     }
 
+    /// Ciphertext from the peer, which `read` puts straight into the
+    /// session's queue (up to `count` bytes) and counts; `nil` or 0 when it had none.
+    public func receive<Failure: Error>(
+        upTo count: Int, _ read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
+    ) throws(Failure) -> Int? {
+        try inbound.append(upTo: count, read)
+    }
+
     /// Bytes to send to the peer.
     public var outboundByteCount: Int { outbound.count }
 

@@ -23,9 +23,10 @@ final class TLSStream: ByteStream {
     }
 
     /// Decrypts what has been received into `buffer`; when nothing is left
-    /// to decrypt, reads the socket into `buffer` (while no plaintext is in
-    /// it yet) and decrypts that. A read that returns less than
-    /// `buffer.count` has taken all there was, unless `hasBufferedInput`.
+    /// to decrypt, reads the socket (while no plaintext is in `buffer` yet;
+    /// at most as many bytes as it holds) into the session, and decrypts
+    /// that. A read that returns less than `buffer.count` has taken all
+    /// there was, unless `hasBufferedInput`.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> ReadOutcome {
         var filled = 0
         var socketDrained = false
@@ -51,9 +52,10 @@ final class TLSStream: ByteStream {
             // Plaintext goes up as soon as there is some; the socket is read next time.
             if filled > 0 { return .bytes(filled) }
             if socketDrained { return .wouldBlock }
+            // The socket's bytes go straight into the session's queue, as many as `buffer` holds.
             let count: Int?
             do {
-                count = try descriptor.tryRead(into: buffer)
+                count = try session.receive(upTo: buffer.count) { (room) throws(Errno) in try descriptor.tryRead(into: room) }
             } catch {
                 throw .system(error)
             }
@@ -62,7 +64,6 @@ final class TLSStream: ByteStream {
                 return .wouldBlock
             }
             guard count > 0 else { return .endOfFile }
-            session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             // A read that did not fill the buffer took all the socket had (nginx's rule).
             lastReadFilledBuffer = count == buffer.count
             socketDrained = !lastReadFilledBuffer
@@ -90,12 +91,22 @@ final class TLSStream: ByteStream {
             if hasPendingWrites { return nil }
         }
         var taken = 0
-        while taken < bytes.count {
-            let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + Self.maxPlaintextPerWrite)])
-            do {
-                taken += try session.write(chunk)
-            } catch {
-                throw .tls(error)
+        var sessionTakesMore = true
+        while taken < bytes.count, sessionTakesMore {
+            // Records are encrypted until a send's worth is waiting, then sent
+            // in one call: a send per 16 KiB record would cost a system call
+            // per record (65,536 for a GiB).
+            while taken < bytes.count, session.outboundByteCount < Self.maxPlaintextPerWrite {
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + Self.maxPlaintextPerWrite)])
+                let encrypted: Int
+                do {
+                    encrypted = try session.write(chunk)
+                } catch {
+                    throw .tls(error)
+                }
+                sessionTakesMore = encrypted > 0
+                guard sessionTakesMore else { break }
+                taken += encrypted
             }
             try flushPending()
             if hasPendingWrites { break }
