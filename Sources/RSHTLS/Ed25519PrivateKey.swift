@@ -29,6 +29,13 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
         self.publicKey = publicKey
     }
 
+    /// The key whose RFC 8032 private key (the 32-byte seed) is `seed`.
+    private convenience init(seed: [UInt8], comment: String) throws(KeyFormatError) {
+        let key = seed.withUnsafeBufferPointer { EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count) }
+        guard let key else { throw .libcrypto(OpenSSLErrorQueue.drainText()) }
+        try self.init(taking: key, comment: comment)
+    }
+
     deinit { EVP_PKEY_free(key) }
 
     /// A new key from libcrypto's random generator.
@@ -46,12 +53,14 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
     /// The key in `contents`: PEM PKCS#8 or an unencrypted OpenSSH key.
     public convenience init(fileContents contents: [UInt8]) throws(KeyFormatError) {
         OpenSSLLibrary.initialize()
+        if let seed = PKCS8Ed25519.seed(in: contents) {
+            try self.init(seed: seed, comment: "")
+            return
+        }
         let text = String(decoding: contents, as: UTF8.self)
         if text.contains(OpenSSHPrivateKeyContainer.beginLine) {
             let (seed, publicKey, comment) = try OpenSSHPrivateKeyContainer.read(text)
-            let key = seed.withUnsafeBufferPointer { EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count) }
-            guard let key else { throw .libcrypto(OpenSSLErrorQueue.drainText()) }
-            try self.init(taking: key, comment: comment)
+            try self.init(seed: seed, comment: comment)
             guard self.publicKey == publicKey else { throw .malformed("the private key does not match its public key") }
             return
         }

@@ -41,6 +41,31 @@ struct KeyFormatTests {
         #expect(key.publicKey.bytes == (try Self.opensslPublicKey(path)))
     }
 
+    @Test("a PEM PKCS#8 key reads as the same key in every spelling: CRLF, text around it, a damaged prefix")
+    func pkcs8Spellings() throws {
+        let path = scratchPath("spellings.pem")
+        #expect(try tool(["openssl", "genpkey", "-algorithm", "ED25519", "-out", path]).status == .exited(0))
+        let expected = try Self.opensslPublicKey(path)
+        let pem = String(decoding: try readScratch(path), as: UTF8.self)
+        let lines = pem.split(separator: "\n").map(String.init)
+        #expect(try Ed25519PrivateKey(fileContents: Array(pem.utf8)).publicKey.bytes == expected)
+        #expect(try Ed25519PrivateKey(fileContents: Array(lines.joined(separator: "\r\n").utf8)).publicKey.bytes == expected)
+        // Text before the block is left to libcrypto's reader, which skips it.
+        #expect(try Ed25519PrivateKey(fileContents: Array(("a note\n" + pem).utf8)).publicKey.bytes == expected)
+        // A flipped bit in the DER before the seed: refused, or (where the
+        // DER still reads) the same key; never another key, never a crash.
+        let der = try #require(Base64.decode(lines.dropFirst().dropLast().joined()))
+        #expect(der.count == 48)
+        for index in 0..<16 {
+            for bit in 0..<8 {
+                var flipped = der
+                flipped[index] ^= UInt8(1) << UInt8(bit)
+                let armored = lines[0] + "\n" + Base64.encode(flipped) + "\n" + lines.last! + "\n"
+                if let key = try? Ed25519PrivateKey(fileContents: Array(armored.utf8)) { #expect(key.publicKey.bytes == expected) }
+            }
+        }
+    }
+
     @Test("the public-key line and fingerprint are ssh-keygen's")
     func publicLineAndFingerprint() throws {
         for _ in 0..<5 {
