@@ -114,12 +114,27 @@ public final class TLSContext: @unchecked Sendable {
         guard let ssl, let argument else { return 0 }
         let context = Unmanaged<TLSContext>.fromOpaque(argument).takeUnretainedValue()
         guard let identity = context.identity else { return 1 }
-        let certificate: OpaquePointer? = context.clientCertificate.withLock { cached in
+        guard let certificate = context.identityCertificate(), SSL_use_certificate(ssl, certificate) == 1,
+              SSL_use_PrivateKey(ssl, identity.key) == 1 else { return 0 }
+        return 1
+    }
+
+    /// The identity's certificate, made on the first call; `nil` without an identity.
+    private func identityCertificate() -> OpaquePointer? {
+        guard let identity else { return nil }
+        return clientCertificate.withLock { cached in
             if cached == nil { cached = try? SelfSignedCertificate.make(for: identity) }
             return cached
         }
-        guard let certificate, SSL_use_certificate(ssl, certificate) == 1, SSL_use_PrivateKey(ssl, identity.key) == 1 else { return 0 }
-        return 1
+    }
+
+    /// Makes a client's certificate now, if it has an identity and none is
+    /// made yet: a client that has sent its hello does it while the server
+    /// works on the answer (~0.3 ms of X.509 encoding and an Ed25519
+    /// signature), instead of after the answer arrives.
+    public func prepareCertificate() {
+        guard role == .client else { return }
+        _ = identityCertificate()
     }
 
     /// Replaces chain verification (`SSL_CTX_set_cert_verify_callback`):

@@ -163,6 +163,8 @@ final class ClientSecurity: Sendable {
         while true {
             if try advanceHandshake(stream) { break }
             try sendPending(stream)
+            // The hello is out: the certificate is made while the server answers it.
+            context.prepareCertificate()
             try wait(socket, for: .readable)
             let count: Int?
             do {
