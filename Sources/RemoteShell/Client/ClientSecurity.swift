@@ -120,22 +120,26 @@ final class ClientSecurity: Sendable {
             guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
             guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
             let name = KnownHosts.name(forTarget: target, port: port)
-            let added = try HostKeyCheck.verify(key, name: name, knownHosts: try knownHosts(knownHostsPath), trust: trust, brief: brief)
-            if added { knownHostsRead.withLock { $0?.appended(name: name, key: key) } }
+            // Read, checked and extended under one lock: two connections to
+            // one new server (threads of one run) add it once, and never
+            // check against a copy that misses the other's line.
+            try knownHostsRead.withLock { (read) throws(ClientError) in
+                var knownHosts: KnownHosts
+                if let cached = read { knownHosts = cached } else { knownHosts = try Self.loadKnownHosts(knownHostsPath) }
+                if try HostKeyCheck.verify(key, name: name, knownHosts: knownHosts, trust: trust, brief: brief) {
+                    knownHosts.appended(name: name, key: key)
+                }
+                read = knownHosts
+            }
         }
     }
 
-    /// The known_hosts file, read once for every server checked.
-    private func knownHosts(_ path: String) throws(ClientError) -> KnownHosts {
-        if let read = knownHostsRead.withLock({ $0 }) { return read }
-        let read: KnownHosts
+    private static func loadKnownHosts(_ path: String) throws(ClientError) -> KnownHosts {
         do {
-            read = try KnownHosts.load(path)
+            return try KnownHosts.load(path)
         } catch {
             throw .unusable(error.description)
         }
-        knownHostsRead.withLock { $0 = read }
-        return read
     }
 
     /// A connected, non-blocking socket.
