@@ -38,29 +38,44 @@ struct ByteQueue: ~Copyable {
     mutating func append<Failure: Error>(
         upTo count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
     ) throws(Failure) -> Int? {
-        let hadStorage = storage != nil
+        let capacityBefore = storage?.count ?? 0
         reserve(count)
         let room = UnsafeMutableRawBufferPointer(rebasing: storage![tail..<tail + count])
         let filled: Int?
         do {
             filled = try fill(room)
         } catch {
-            releaseUnused(hadStorage: hadStorage)
+            fitStorage(grownFrom: capacityBefore)
             throw error
         }
         if let filled, filled > 0 {
             precondition(filled <= count, "filled more than the room given")
             tail += filled
-        } else {
-            releaseUnused(hadStorage: hadStorage)
         }
+        fitStorage(grownFrom: capacityBefore)
         return filled
     }
 
-    private mutating func releaseUnused(hadStorage: Bool) {
-        guard !hadStorage, isEmpty, let storage else { return }
+    /// Storage grown for a fill that brought little (a handshake message, a
+    /// command) is traded for storage of the bytes' size, which `consume`
+    /// gives back once they are taken; large storage would be kept, and an
+    /// idle connection would hold it. A stream's fills are large: they keep
+    /// the storage they were read into, and no byte is copied.
+    private mutating func fitStorage(grownFrom capacityBefore: Int) {
+        guard let storage, storage.count > capacityBefore, count < Self.retainedCapacity.lowerBound else { return }
+        if isEmpty {
+            storage.deallocate()
+            self.storage = nil
+            head = 0
+            tail = 0
+            return
+        }
+        let fitted = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        fitted.baseAddress!.copyMemory(from: storage.baseAddress!.advanced(by: head), byteCount: count)
         storage.deallocate()
-        self.storage = nil
+        self.storage = fitted
+        tail = count
+        head = 0
     }
 
     /// Takes up to `count` bytes from the front into `destination`; returns how many.

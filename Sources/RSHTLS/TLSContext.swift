@@ -69,9 +69,9 @@ public final class TLSContext: @unchecked Sendable {
         case (.server, nil):
             throw TLSError(.configuration, "a server needs a host key")
         case (.client, _?):
-            // Made when a server asks for it: signing a certificate costs
-            // about a millisecond, which a one-shot rsh to a server that asks
-            // for none need not spend.
+            // Presented when a server asks for it. It is made once, by
+            // `prepareCertificate` while the client waits for the server's
+            // first answer (so the signing costs no wait), or else here.
             SSL_CTX_set_cert_cb(context, Self.presentCertificate, this)
         case (.client, nil):
             break
