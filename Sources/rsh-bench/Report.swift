@@ -63,8 +63,8 @@ struct Report {
             cells.append(result.limit.map { Self.format($0, result.unit) + (result.limitPath.map { " (\($0))" } ?? "") } ?? "")
             // A TLS row is judged against the same stream through `rsh --plain`,
             // not against the raw limit: both ratios go in the cell.
-            cells.append((result.ratio.map { String(format2: $0) } ?? "")
-                         + (result.plainRatio.map { "; x --plain " + String(format2: $0) } ?? ""))
+            cells.append((result.ratio.map { String(ratio: $0) } ?? "")
+                         + (result.plainRatio.map { "; x --plain " + String(ratio: $0) } ?? ""))
             cells.append(result.target ?? "")
             cells.append(result.met.map { $0 ? "yes" : "**no**" } ?? "")
             lines.append(Self.row(cells))
@@ -80,7 +80,7 @@ struct Report {
         var lines = [Self.row(header), Self.row(header.map { _ in "---" })]
         for result in results where !result.peerRatios.isEmpty || !result.peerTargets.isEmpty {
             var cells = [result.workload.title, result.contender.server, result.contender.via]
-            cells += peers.map { peer in result.peerRatios[peer].map { String(format2: $0) } ?? "" }
+            cells += peers.map { peer in result.peerRatios[peer].map { String(ratio: $0) } ?? "" }
             cells.append(Peers.columns.filter { result.peerTargets[$0] != nil }.map { ">= \(String(format1: result.peerTargets[$0]!)) x \($0.peerName)" }
                 .joined(separator: ", "))
             cells.append(result.peerTargets.isEmpty ? "" : result.peerTargetsMet.map { $0 ? "yes" : "**no**" } ?? "not measured")

@@ -5,12 +5,16 @@ extension String {
     init(format2 value: Double) { self = Self.fixed(value, 2) }
     /// Three decimal places.
     init(format3 value: Double) { self = Self.fixed(value, 3) }
+    /// A ratio judged against an "at least" target, to two decimal places
+    /// rounded down: a ratio shown at the target's value has met it (1.997
+    /// against "2x" shows 1.99, not a 2.00 marked "no").
+    init(ratio value: Double) { self = Self.fixed(value, 2, rounding: .down) }
 
-    private static func fixed(_ value: Double, _ places: Int) -> String {
+    private static func fixed(_ value: Double, _ places: Int, rounding: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> String {
         guard value.isFinite else { return "\(value)" }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
+        let scaled = (abs(value) * scale).rounded(value < 0 && rounding == .down ? .up : rounding)
         let whole = Int(scaled / scale), fraction = Int(scaled.truncatingRemainder(dividingBy: scale))
         var digits = String(fraction)
         while digits.count < places { digits = "0" + digits }
