@@ -1,9 +1,12 @@
 /// Bytes in order, appended at the back and taken from the front, for a
 /// session's ciphertext in each direction. Taking bytes moves an index, not
 /// the bytes; the storage grows as needed. When the queue empties, small
-/// storage is given back (an idle connection holds none; a handshake's few
-/// kilobytes cost little to allocate again) and so is very large storage; a
-/// stream's buffer, in between, is kept and reused.
+/// storage is given back (a handshake's few kilobytes cost little to
+/// allocate again) and so is very large storage; a stream's buffer, in
+/// between, is kept and reused while the stream runs. An idle connection
+/// holds none: the inbound queue gives its storage back when a read finds
+/// the socket drained, and the outbound one once all of it is sent
+/// (`releaseStorage`).
 struct ByteQueue: ~Copyable {
     /// A queue that empties keeps its storage only within these bounds.
     static let retainedCapacity = 16 * 1024 + 1...1_048_576
@@ -38,6 +41,7 @@ struct ByteQueue: ~Copyable {
     mutating func append<Failure: Error>(
         upTo count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
     ) throws(Failure) -> Int? {
+        precondition(count > 0, "a fill needs room")
         let capacityBefore = storage?.count ?? 0
         reserve(count)
         let room = UnsafeMutableRawBufferPointer(rebasing: storage![tail..<tail + count])
@@ -51,9 +55,28 @@ struct ByteQueue: ~Copyable {
         if let filled, filled > 0 {
             precondition(filled <= count, "filled more than the room given")
             tail += filled
+        } else if isEmpty {
+            // Nothing came and nothing waits: the reader has drained its source.
+            releaseStorage()
+            return filled
         }
         fitStorage(grownFrom: capacityBefore)
         return filled
+    }
+
+    /// Room for `extra` more bytes at the back now, in one allocation (a
+    /// queue filled piece by piece would otherwise grow, and copy, by doubling).
+    mutating func reserveCapacity(_ extra: Int) {
+        reserve(extra)
+    }
+
+    /// Gives the storage back if the queue is empty.
+    mutating func releaseStorage() {
+        guard isEmpty, let storage else { return }
+        storage.deallocate()
+        self.storage = nil
+        head = 0
+        tail = 0
     }
 
     /// Storage grown for a fill that brought little (a handshake message, a
@@ -64,10 +87,7 @@ struct ByteQueue: ~Copyable {
     private mutating func fitStorage(grownFrom capacityBefore: Int) {
         guard let storage, storage.count > capacityBefore, count < Self.retainedCapacity.lowerBound else { return }
         if isEmpty {
-            storage.deallocate()
-            self.storage = nil
-            head = 0
-            tail = 0
+            releaseStorage()
             return
         }
         let fitted = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)

@@ -42,7 +42,7 @@ public final class TLSContext: @unchecked Sendable {
     let peerKeys: PeerKeys
     let preSharedKey: [UInt8]?
     private let identity: Ed25519PrivateKey?
-    /// A client's certificate, once a server has asked for one.
+    /// A client's certificate, made once (`identityCertificate`).
     private let clientCertificate = Mutex<OpaquePointer?>(nil)
 
     public init(role: Role, identity: Ed25519PrivateKey?, preSharedKey: [UInt8]? = nil, peerKeys: PeerKeys) throws(TLSError) {
@@ -109,7 +109,7 @@ public final class TLSContext: @unchecked Sendable {
     // MARK: Callbacks (called by OpenSSL inside a handshake step)
 
     /// A client's answer to a certificate request: the identity's
-    /// certificate, made the first time it is needed.
+    /// certificate (made already by `prepareCertificate`, or made here).
     private static let presentCertificate: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Int32 = { ssl, argument in
         guard let ssl, let argument else { return 0 }
         let context = Unmanaged<TLSContext>.fromOpaque(argument).takeUnretainedValue()
@@ -131,7 +131,10 @@ public final class TLSContext: @unchecked Sendable {
     /// Makes a client's certificate now, if it has an identity and none is
     /// made yet: a client that has sent its hello does it while the server
     /// works on the answer (X.509 encoding and an Ed25519 signature, ~0.5
-    /// ms here), instead of after the answer arrives.
+    /// ms here), instead of after the answer arrives. A server that asks for
+    /// no certificate (no authorized_keys) never needs it: that client spends
+    /// the signing for nothing, on the second core, during a wait it has
+    /// anyway; a server that does ask is the usual case beyond loopback.
     public func prepareCertificate() {
         guard role == .client else { return }
         _ = identityCertificate()

@@ -67,7 +67,8 @@ public final class TLSSession {
     }
 
     /// Ciphertext from the peer, which `read` puts straight into the
-    /// session's queue (up to `count` bytes) and counts; `nil` or 0 when it had none.
+    /// session's queue (up to `count` bytes, `count` > 0) and counts; `nil`
+    /// or 0 when it had none.
     public func receive<Failure: Error>(
         upTo count: Int, _ read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
     ) throws(Failure) -> Int? {
@@ -87,6 +88,18 @@ public final class TLSSession {
     /// The first `count` bytes of the ciphertext were sent.
     public func consumeOutbound(_ count: Int) {
         outbound.consume(count)
+    }
+
+    /// Room for the ciphertext of `count` bytes of plaintext, in one
+    /// allocation: a TLS 1.3 record carries at most 16 KiB of plaintext, and
+    /// adds a 5-byte header, the content type byte and a 16-byte tag.
+    public func reserveOutbound(forPlaintext count: Int) {
+        outbound.reserveCapacity(count + (count / 16_384 + 1) * 22)
+    }
+
+    /// Gives the outbound storage back once everything in it has been sent.
+    public func releaseOutboundStorage() {
+        outbound.releaseStorage()
     }
 
     // MARK: The handshake

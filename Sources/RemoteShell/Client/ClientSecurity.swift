@@ -120,16 +120,15 @@ final class ClientSecurity: Sendable {
             guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
             guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
             let name = KnownHosts.name(forTarget: target, port: port)
-            // Read, checked and extended under one lock: two connections to
-            // one new server (threads of one run) add it once, and never
-            // check against a copy that misses the other's line.
+            // Read, checked and extended under one lock: ClientSecurity is
+            // Sendable, and two threads must neither both add one new server
+            // nor check against a copy that misses the other's line. (A
+            // prompt holds it too: one question at a time.)
             try knownHostsRead.withLock { (read) throws(ClientError) in
-                var knownHosts: KnownHosts
-                if let cached = read { knownHosts = cached } else { knownHosts = try Self.loadKnownHosts(knownHostsPath) }
-                if try HostKeyCheck.verify(key, name: name, knownHosts: knownHosts, trust: trust, brief: brief) {
-                    knownHosts.appended(name: name, key: key)
+                if read == nil { read = try Self.loadKnownHosts(knownHostsPath) }
+                if try HostKeyCheck.verify(key, name: name, knownHosts: read!, trust: trust, brief: brief) {
+                    read!.appended(name: name, key: key)
                 }
-                read = knownHosts
             }
         }
     }
@@ -164,11 +163,15 @@ final class ClientSecurity: Sendable {
         let stream = try startTLS(socket, context)
         let session = stream.session
         var buffer = [UInt8](repeating: 0, count: 16_384)
+        var helloSent = false
         while true {
             if try advanceHandshake(stream) { break }
             try sendPending(stream)
-            // The hello is out: the certificate is made while the server answers it.
-            context.prepareCertificate()
+            if !helloSent {
+                // The hello is out: the certificate is made while the server answers it.
+                helloSent = true
+                context.prepareCertificate()
+            }
             try wait(socket, for: .readable)
             let count: Int?
             do {

@@ -6,8 +6,11 @@ import RSHTLS
 /// reads and writes plaintext frames, and its driver waits on the same
 /// descriptor as for a plain socket. The socket I/O is here; the TLS is not.
 final class TLSStream: ByteStream {
-    /// The most plaintext encrypted at a time: the ciphertext the stream holds
-    /// when the socket is full stays under this (and one record) per connection.
+    /// The most plaintext encrypted before a send: records are encrypted
+    /// until this much waits, then sent in one call (a send per 16 KiB record
+    /// would be a system call per record, 65,536 for a GiB). The ciphertext a
+    /// connection holds when the socket is full stays under this plus the
+    /// records' overhead; once it is all sent, its storage is given back.
     static let maxPlaintextPerWrite = 128 * 1024
 
     let descriptor: FileDescriptor
@@ -91,22 +94,29 @@ final class TLSStream: ByteStream {
             if hasPendingWrites { return nil }
         }
         var taken = 0
-        var sessionTakesMore = true
-        while taken < bytes.count, sessionTakesMore {
-            // Records are encrypted until a send's worth is waiting, then sent
-            // in one call: a send per 16 KiB record would cost a system call
-            // per record (65,536 for a GiB).
+        while taken < bytes.count {
+            // SSL_write returns after each record (partial-write mode): records
+            // are encrypted until a send's worth waits.
+            var encrypted = 0
+            session.reserveOutbound(forPlaintext: min(bytes.count - taken, Self.maxPlaintextPerWrite - session.outboundByteCount))
             while taken < bytes.count, session.outboundByteCount < Self.maxPlaintextPerWrite {
-                let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + Self.maxPlaintextPerWrite)])
-                let encrypted: Int
+                let room = Self.maxPlaintextPerWrite - session.outboundByteCount
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[taken..<min(bytes.count, taken + room)])
+                let count: Int
                 do {
-                    encrypted = try session.write(chunk)
+                    count = try session.write(chunk)
                 } catch {
                     throw .tls(error)
                 }
-                sessionTakesMore = encrypted > 0
-                guard sessionTakesMore else { break }
-                taken += encrypted
+                guard count > 0 else { break }
+                taken += count
+                encrypted += count
+            }
+            // An established TLS 1.3 session over memory takes every byte;
+            // one that took none and has nothing to send would have the
+            // caller wait for a writable socket forever.
+            guard encrypted > 0 || hasPendingWrites else {
+                throw .tls(TLSError(.protocolViolation, "the TLS session took no bytes to send"))
             }
             try flushPending()
             if hasPendingWrites { break }
@@ -128,6 +138,8 @@ final class TLSStream: ByteStream {
             guard let sent, sent > 0 else { return }
             session.consumeOutbound(sent)
         }
+        // All sent: an idle connection holds no ciphertext storage.
+        session.releaseOutboundStorage()
         if closing, !socketShut {
             socketShut = true
             try? descriptor.shutdownWriting()
