@@ -36,8 +36,9 @@ struct ByteQueue: ~Copyable {
     }
 
     /// Lets `fill` write up to `count` bytes at the back, in place, and keeps
-    /// the number it returns (`nil` or 0: none). Storage made for a fill that
-    /// brought nothing is given back, so that an idle queue still holds none.
+    /// the number it returns (`nil` or 0: none). A fill that brings nothing
+    /// into an empty queue has drained its source: the storage is given
+    /// back, so that an idle queue holds none.
     mutating func append<Failure: Error>(
         upTo count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
     ) throws(Failure) -> Int? {
