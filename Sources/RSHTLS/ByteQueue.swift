@@ -50,18 +50,14 @@ struct ByteQueue: ~Copyable {
         do {
             filled = try fill(room)
         } catch {
-            fitStorage(grownFrom: capacityBefore)
+            settleStorage(grownFrom: capacityBefore)
             throw error
         }
         if let filled, filled > 0 {
             precondition(filled <= count, "filled more than the room given")
             tail += filled
-        } else if isEmpty {
-            // Nothing came and nothing waits: the reader has drained its source.
-            releaseStorage()
-            return filled
         }
-        fitStorage(grownFrom: capacityBefore)
+        settleStorage(grownFrom: capacityBefore)
         return filled
     }
 
@@ -80,17 +76,19 @@ struct ByteQueue: ~Copyable {
         tail = 0
     }
 
-    /// Storage grown for a fill that brought little (a handshake message, a
-    /// command) is traded for storage of the bytes' size, which `consume`
-    /// gives back once they are taken; large storage would be kept, and an
-    /// idle connection would hold it. A stream's fills are large: they keep
-    /// the storage they were read into, and no byte is copied.
-    private mutating func fitStorage(grownFrom capacityBefore: Int) {
-        guard let storage, storage.count > capacityBefore, count < Self.retainedCapacity.lowerBound else { return }
+    /// After a fill: an empty queue (nothing came, nothing waits: the reader
+    /// has drained its source) holds no storage. Storage grown for a fill
+    /// that brought little (a handshake message, a command) is traded for
+    /// storage of the bytes' size, which `consume` gives back once they are
+    /// taken; large storage would be kept, and an idle connection would hold
+    /// it. A stream's fills are large: they keep the storage they were read
+    /// into, and no byte is copied.
+    private mutating func settleStorage(grownFrom capacityBefore: Int) {
         if isEmpty {
             releaseStorage()
             return
         }
+        guard let storage, storage.count > capacityBefore, count < Self.retainedCapacity.lowerBound else { return }
         let fitted = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
         fitted.baseAddress!.copyMemory(from: storage.baseAddress!.advanced(by: head), byteCount: count)
         storage.deallocate()

@@ -17,7 +17,7 @@ extension String {
         // Rounding down: 1.15 * 100 is 114.999... in binary; one part in
         // 10^12 more keeps such a value at the digits it is written with.
         let nudge = rounding == .down ? 1 + 1e-12 : 1
-        let scaled = (abs(value) * scale * nudge).rounded(value < 0 && rounding == .down ? .up : rounding)
+        let scaled = (abs(value) * scale * nudge).rounded(rounding)
         let whole = Int(scaled / scale), fraction = Int(scaled.truncatingRemainder(dividingBy: scale))
         var digits = String(fraction)
         while digits.count < places { digits = "0" + digits }
