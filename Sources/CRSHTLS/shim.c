@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <string.h>
 
 int crsh_tls_configure_context(SSL_CTX *context) {
     if (SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) != 1) return 0;
@@ -38,6 +40,21 @@ void crsh_tls_bio_clear_retry_flags(BIO *bio) { BIO_clear_retry_flags(bio); }
 const char *crsh_tls_key_exchange_group(SSL *ssl) {
     int nid = SSL_get_negotiated_group(ssl);
     return nid > 0 ? OBJ_nid2sn(nid) : NULL;
+}
+
+int crsh_tls_set_ed25519_public_key(X509 *certificate, const uint8_t *key) {
+    enum { length = 32 };
+    unsigned char *bits = OPENSSL_malloc(length);
+    if (bits == NULL) return 0;
+    memcpy(bits, key, length);
+    // Ed25519's algorithm identifier has no parameters (V_ASN1_UNDEF: none,
+    // not NULL). The X509_PUBKEY takes ownership of the bits.
+    if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate), OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF, NULL,
+                               bits, length) != 1) {
+        OPENSSL_free(bits);
+        return 0;
+    }
+    return 1;
 }
 
 int crsh_tls_error_library(unsigned long code) { return ERR_GET_LIB(code); }

@@ -1,4 +1,5 @@
 import CLibSSL
+import CRSHTLS
 
 /// The X.509 certificate each side presents: self-signed, made in memory
 /// from the side's Ed25519 key when its TLS context is made. It is only a
@@ -12,6 +13,20 @@ enum SelfSignedCertificate {
 
     /// A new certificate for `key`; the caller frees it (`X509_free`).
     static func make(for key: Ed25519PrivateKey) throws(TLSError) -> OpaquePointer {
+        let signed = try signedWithoutKeyObject(for: key)
+        defer { X509_free(signed) }
+        return try reread(signed)
+    }
+
+    /// The certificate, signed, whose subject key is set as its bytes
+    /// (`crsh_tls_set_ed25519_public_key`) and so has no key object behind
+    /// it, which libssl needs. `X509_set_pubkey` would give it one, but in
+    /// OpenSSL 3.0 it sends a key made by a provider through the encoder
+    /// framework and back through the decoder framework: ~5 million
+    /// instructions, a sixth of all `rsh HOST true` does over TLS
+    /// (callgrind). Reading the finished certificate back (`reread`) costs
+    /// the decoder alone, once.
+    private static func signedWithoutKeyObject(for key: Ed25519PrivateKey) throws(TLSError) -> OpaquePointer {
         guard let certificate = X509_new() else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
         do throws(TLSError) {
             try check(X509_set_version(certificate, 2))  // X.509 v3
@@ -31,7 +46,7 @@ enum SelfSignedCertificate {
             guard let name = X509_get_subject_name(certificate) else { throw TLSError(.configuration, "no subject name") }
             try check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, "rsh", -1, -1, 0))
             try check(X509_set_issuer_name(certificate, name))
-            try check(X509_set_pubkey(certificate, key.key))
+            try check(crsh_tls_set_ed25519_public_key(certificate, key.publicKey.bytes))
             // Ed25519 signs the whole message itself: no separate digest (nil).
             guard X509_sign(certificate, key.key, nil) > 0 else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
             return certificate
@@ -39,6 +54,25 @@ enum SelfSignedCertificate {
             X509_free(certificate)
             throw error
         }
+    }
+
+    /// A copy of `certificate` made by writing it out as DER and parsing
+    /// that, which decodes its key.
+    private static func reread(_ certificate: OpaquePointer) throws(TLSError) -> OpaquePointer {
+        let length = i2d_X509(certificate, nil)
+        guard length > 0 else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
+        var der = [UInt8](repeating: 0, count: Int(length))
+        let written = der.withUnsafeMutableBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return i2d_X509(certificate, &cursor)
+        }
+        guard written == length else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
+        let parsed = der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_X509(nil, &cursor, Int(length))
+        }
+        guard let parsed else { throw TLSError(.configuration, OpenSSLErrorQueue.drainText()) }
+        return parsed
     }
 
     /// The Ed25519 key a certificate carries; `nil` for any other kind of key.

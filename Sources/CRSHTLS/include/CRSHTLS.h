@@ -28,6 +28,11 @@ void crsh_tls_bio_clear_retry_flags(BIO *bio);
 /// had no (EC)DHE key exchange.
 const char *crsh_tls_key_exchange_group(SSL *ssl);
 
+/// Makes `certificate`'s subject public key the Ed25519 key `key` (32
+/// bytes): its algorithm and its bits, as RFC 8410 lays them out, set in
+/// place (OPENSSL_malloc is a macro). Returns 1, or 0 when out of memory.
+int crsh_tls_set_ed25519_public_key(X509 *certificate, const uint8_t *key);
+
 /// ERR_GET_LIB and ERR_GET_REASON of a packed error code.
 int crsh_tls_error_library(unsigned long code);
 int crsh_tls_error_reason(unsigned long code);
