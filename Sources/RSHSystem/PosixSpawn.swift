@@ -114,7 +114,7 @@ private func launch(_ processID: inout pid_t, _ program: String,
 extension FileDescriptor {
     /// Whether this process may search the directory, and so enter it
     /// (`faccessat(2)` of "." in it, with the effective IDs, as `fchdir` checks).
-    var permitsSearch: Bool {
+    public var permitsSearch: Bool {
         faccessat(rawValue, ".", X_OK, AT_EACCESS) == 0
     }
 }

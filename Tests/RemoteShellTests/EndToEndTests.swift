@@ -53,6 +53,33 @@ struct EndToEndTests {
         #expect(badDirectory.stderr.contains("bad_cwd"))
     }
 
+    /// `cd DIR && pwd -P` run here: DIR's physical path.
+    static func physicalPath(_ directory: String) throws -> String {
+        try TestProcess.run(["/bin/sh", "-c", "cd \"$1\" && pwd -P", "sh", directory]).stdout
+    }
+
+    @Test("commands run in the server user's home directory, as with ssh; a relative --cwd is relative to it")
+    func homeDirectory() throws {
+        let home = try Self.physicalPath(TestHome.path)
+        #expect(try Self.server.rsh(["pwd -P"]).stdout == home)
+        #expect(try Self.server.rsh(["pwd -P"], options: ["--classic"]).stdout == home)
+        #expect(try Self.server.rsh(["pwd", "-P"], options: ["--argv"]).stdout == home)
+        let subdirectory = try Self.physicalPath(TestHome.rshDirectory)
+        #expect(try Self.server.rsh(["pwd -P"], options: ["--cwd", ".rsh"]).stdout == subdirectory)
+        #expect(try Self.server.rsh(["pwd -P"], options: ["--cwd", "~/.rsh"]).stdout == subdirectory)
+        let script = try Self.server.rsh([], stdin: Array("pwd -P\ncd .rsh\npwd -P\n".utf8))
+        #expect(script.stdout == home + subdirectory)
+    }
+
+    @Test("a home directory rshd cannot enter: commands run in /, and the log says why")
+    func unusableHomeDirectory() throws {
+        let server = try ServerProcess(.coroutine, ["--host-key", TestHome.rshDirectory + "/host_ed25519"],
+                                       launcher: ["/usr/bin/env", "HOME=/no/such/rsh-home"])
+        #expect(server.log.contains("cannot enter the home directory /no/such/rsh-home (No such file or directory)"), "\(server.log)")
+        let rsh = try server.rsh(["pwd"])
+        #expect(rsh.stdout == "/\n", "\(rsh.stderr)")
+    }
+
     @Test("rshd listens on every address of a range, and each one serves; its log folds them into one word",
           arguments: ServerMode.allCases)
     func severalAddresses(_ mode: ServerMode) throws {

@@ -94,7 +94,8 @@ struct ClientOptions {
       -T                     no remote terminal
       --argv                 send COMMAND as an exact argument vector, no remote shell
       --env NAME=VALUE       set a variable for the remote command (repeatable)
-      --cwd DIR              run in DIR on the server
+      --cwd DIR              run in DIR on the server (default: the home directory
+                             there; a relative DIR is relative to it)
       --connect-timeout SECONDS  give up connecting after this long (with -w: per host,
                              default 10)
       --timeout SECONDS      stop the remote command after this long (exit status 124);

@@ -82,7 +82,7 @@ extension Connection {
     }
 
     private func perform(_ id: Int64, _ request: FileRequest, now: ContinuousClock.Instant) {
-        let path = Self.resolved(request.path)
+        let path = ServerHome.resolved(request.path)
         do throws(FileError) {
             switch request {
             case .stat:
@@ -122,7 +122,7 @@ extension Connection {
     /// makes by the thousand and whose failures are often the expected
     /// answer (a `stat` of a destination yet to be made), at debug.
     private func log(_ record: TransferRecord) {
-        var line = "conn=\(id) \(record.request.type)=\(record.id) path=\(Self.quoted(Self.resolved(record.request.path)))"
+        var line = "conn=\(id) \(record.request.type)=\(record.id) path=\(Self.quoted(ServerHome.resolved(record.request.path)))"
         if record.request.movesContent { line += " bytes=\(record.bytes)" }
         if let failure = record.failure { line += " failed=\(Self.quoted(failure))" }
         if !record.request.movesContent {
@@ -133,19 +133,4 @@ extension Connection {
             logger.info(line)
         }
     }
-
-    /// A request's path on this machine: a relative path, `~` or `~/...` is
-    /// relative to the home directory of the server's user, as with scp.
-    static func resolved(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        if path == "~" { return homeDirectory }
-        let rest = path.hasPrefix("~/") ? String(path.dropFirst(2)) : path
-        return homeDirectory.hasSuffix("/") ? homeDirectory + rest : homeDirectory + "/" + rest
-    }
-
-    /// `HOME`, else the password database's entry for the server's user (as sshd's sessions have it).
-    static let homeDirectory: String = {
-        if let home = ProcessIdentity.environmentValue("HOME"), !home.isEmpty { return home }
-        return ProcessIdentity.homeDirectory ?? "/"
-    }()
 }

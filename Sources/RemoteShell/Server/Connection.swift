@@ -361,7 +361,8 @@ final class Connection {
     private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
         var environment = request.environment
         if let connectionVariable { environment["RSH_CONNECTION"] = connectionVariable }
-        let spec = CommandSpec(request.command, environment: environment, workingDirectory: request.workingDirectory,
+        let directory = request.workingDirectory.map(ServerHome.resolved) ?? ServerHome.commandDirectory.path
+        let spec = CommandSpec(request.command, environment: environment, workingDirectory: directory,
                                wantsStdin: request.wantsStdin, terminal: request.terminal)
         do {
             let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },

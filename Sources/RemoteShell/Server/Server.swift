@@ -51,6 +51,9 @@ public final class Server {
         // The addresses folded into ranges: 200 loopback hosts are one word, not 200.
         let listening = HostList.fold(addresses.map(\.description))
         logger.notice("listening on \(listening) \(details) pid=\(ProcessIdentity.processID)")
+        if let unusable = ServerHome.commandDirectory.unusable {
+            logger.warning("cannot enter the home directory \(ServerHome.path) (\(unusable)): commands that name no directory run in /")
+        }
         if security.isOpenToTheNetwork {
             logger.warning("WARNING: \(listening) is reachable from the network and has NO AUTHENTICATION: "
                            + "anyone who can connect can run commands as uid \(ProcessIdentity.effectiveUserID)")
