@@ -35,6 +35,10 @@ int crsh_pipe2_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
 
+int crsh_start_writeback(int fd, off_t offset, off_t length) {
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
 int crsh_pidfd_open(pid_t pid) {
     // glibc 2.36 has pidfd_open(), but calling the syscall keeps this file
     // buildable against older headers; the result is the same descriptor,

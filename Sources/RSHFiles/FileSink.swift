@@ -24,6 +24,14 @@ public final class FileSink {
     private let hasher = SHA256()
     /// The last bytes were skipped: the file's size must be set at the end.
     private var endsInHole = false
+    /// Where the bytes not yet handed to the disk's writeback begin.
+    private var writebackStart: Int64 = 0
+    /// The bytes the disk is given to write at a time while the file
+    /// arrives. Left to the kernel, the writeback of a large file mostly
+    /// starts at the `fsync`, and `commit` then waits for all of it (0.6 s
+    /// of a 1 GiB upload here); started as the bytes come, it overlaps with
+    /// the transfer, and the `fsync` waits for the last few MiB.
+    static let writebackChunk: Int64 = 8 << 20
 
     private enum State {
         /// The temporary file is open for the bytes to come.
@@ -71,6 +79,12 @@ public final class FileSink {
             throw error
         }
         size += Int64(bytes.count)
+        if size - writebackStart >= Self.writebackChunk {
+            // Only a head start: a disk that fails makes the fsync in
+            // `commit` fail, and that is where it is reported.
+            try? descriptor.startWriteback(offset: writebackStart, length: size - writebackStart)
+            writebackStart = size
+        }
     }
 
     public func write(_ bytes: [UInt8]) throws(FileError) {

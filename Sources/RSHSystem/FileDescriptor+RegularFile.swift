@@ -9,6 +9,15 @@ extension FileDescriptor {
         _ = try retryingInterrupts { fsync(rawValue) }
     }
 
+    /// Starts writing the file's changed pages in `offset ..< offset +
+    /// length` to the disk and returns without waiting for them
+    /// (`sync_file_range(2)`, `SYNC_FILE_RANGE_WRITE`): a later `synchronize`
+    /// has only what came after to wait for. Not a promise of anything on
+    /// its own: it flushes neither metadata nor the disk's cache.
+    public func startWriteback(offset: Int64, length: Int64) throws(Errno) {
+        _ = try retryingInterrupts { crsh_start_writeback(rawValue, off_t(offset), off_t(length)) }
+    }
+
     /// Moves the file offset `count` bytes on without writing (`lseek(2)`,
     /// `SEEK_CUR`): what is skipped past the end becomes a hole once a
     /// later write or `setSize` extends the file over it.

@@ -26,6 +26,9 @@ extern const long crsh_UTIME_OMIT;
 
 int crsh_accept4_cloexec_nonblock(int fd, struct sockaddr *addr, socklen_t *len);
 int crsh_pipe2_cloexec(int fds[2]);
+/// Starts the writeback of a file's dirty pages in a range, without waiting
+/// (sync_file_range(2) with SYNC_FILE_RANGE_WRITE); returns 0 or -1 with errno set.
+int crsh_start_writeback(int fd, off_t offset, off_t length);
 int crsh_pidfd_open(pid_t pid);
 /// Marks every descriptor from lowfd up close-on-exec; returns 0 or -1 with errno set.
 int crsh_mark_close_on_exec_from(int lowfd);
