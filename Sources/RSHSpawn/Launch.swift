@@ -106,7 +106,7 @@ struct Launch {
     private static func environment(_ overrides: [String: String], removing removed: Set<String>) -> [String]? {
         guard !overrides.isEmpty || !removed.isEmpty else { return nil }
         var entries = currentEnvironment().filter { entry in
-            guard let equals = entry.firstIndex(of: "=") else { return true }
+            guard let equals = entry.utf8.firstIndex(of: UInt8(ascii: "=")) else { return true }
             let name = String(entry[..<equals])
             return overrides[name] == nil && !removed.contains(name)
         }

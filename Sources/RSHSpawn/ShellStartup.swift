@@ -57,7 +57,7 @@ enum ShellStartup {
     static func allNamesAreShellNames(_ entries: [String]) -> Bool {
         var seen: Set<Substring> = []
         for entry in entries {
-            guard let equals = entry.firstIndex(of: "="), isShellName(entry[..<equals]),
+            guard let equals = entry.utf8.firstIndex(of: UInt8(ascii: "=")), isShellName(entry[..<equals]),
                   seen.insert(entry[..<equals]).inserted else { return false }
         }
         return true
