@@ -15,7 +15,13 @@ enum SelfSignedCertificate {
     static func make(for key: Ed25519PrivateKey) throws(TLSError) -> OpaquePointer {
         let signed = try signedWithoutKeyObject(for: key)
         defer { X509_free(signed) }
-        return try reread(signed)
+        let certificate = try reread(signed)
+        // The key was set as bytes: the certificate read back must carry it.
+        guard publicKey(of: certificate) == key.publicKey else {
+            X509_free(certificate)
+            throw TLSError(.configuration, "the certificate made does not carry its key")
+        }
+        return certificate
     }
 
     /// The certificate, signed, whose subject key is set as its bytes
