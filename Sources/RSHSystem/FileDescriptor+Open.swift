@@ -50,6 +50,12 @@ extension FileDescriptor {
         try open(path, flags: crsh_O_PATH | O_DIRECTORY)
     }
 
+    /// Whether this process may search the directory, and so enter it
+    /// (`faccessat(2)` of "." in it, with the effective IDs, as `fchdir` checks).
+    public var permitsSearch: Bool {
+        faccessat(rawValue, ".", X_OK, AT_EACCESS) == 0
+    }
+
     private static func open(_ path: String, flags: Int32, permissions: mode_t = 0) throws(Errno) -> FileDescriptor {
         FileDescriptor(rawValue: try retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC, permissions) })
     }

@@ -111,14 +111,6 @@ private func launch(_ processID: inout pid_t, _ program: String,
     return posix_spawn(&processID, program, &actions, &attributes, argv.pointers, envp)
 }
 
-extension FileDescriptor {
-    /// Whether this process may search the directory, and so enter it
-    /// (`faccessat(2)` of "." in it, with the effective IDs, as `fchdir` checks).
-    public var permitsSearch: Bool {
-        faccessat(rawValue, ".", X_OK, AT_EACCESS) == 0
-    }
-}
-
 /// The environment of this process as "KEY=VALUE" entries (`environ(7)`).
 public func currentEnvironment() -> [String] {
     var entries: [String] = []

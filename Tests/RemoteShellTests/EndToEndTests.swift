@@ -58,26 +58,44 @@ struct EndToEndTests {
         try TestProcess.run(["/bin/sh", "-c", "cd \"$1\" && pwd -P", "sh", directory]).stdout
     }
 
-    @Test("commands run in the server user's home directory, as with ssh; a relative --cwd is relative to it")
-    func homeDirectory() throws {
+    @Test("commands run in the server user's home directory, as with ssh; a relative --cwd is relative to it",
+          arguments: ServerMode.allCases)
+    func homeDirectory(_ mode: ServerMode) throws {
+        let server = try ServerProcess(mode)
         let home = try Self.physicalPath(TestHome.path)
-        #expect(try Self.server.rsh(["pwd -P"]).stdout == home)
-        #expect(try Self.server.rsh(["pwd -P"], options: ["--classic"]).stdout == home)
-        #expect(try Self.server.rsh(["pwd", "-P"], options: ["--argv"]).stdout == home)
+        #expect(try server.rsh(["pwd -P"]).stdout == home)
+        #expect(try server.rsh(["pwd -P"], options: ["--classic"]).stdout == home)
+        #expect(try server.rsh(["pwd", "-P"], options: ["--argv"]).stdout == home)
+        // PWD names the home directory as HOME spells it, as after `cd ~`,
+        // through the shell and in a program run in its place alike.
+        #expect(try server.rsh(["echo \"$PWD\""]).stdout == TestHome.path + "\n")
+        #expect(try server.rsh(["printenv", "PWD"], options: ["--argv"]).stdout == TestHome.path + "\n")
         let subdirectory = try Self.physicalPath(TestHome.rshDirectory)
-        #expect(try Self.server.rsh(["pwd -P"], options: ["--cwd", ".rsh"]).stdout == subdirectory)
-        #expect(try Self.server.rsh(["pwd -P"], options: ["--cwd", "~/.rsh"]).stdout == subdirectory)
-        let script = try Self.server.rsh([], stdin: Array("pwd -P\ncd .rsh\npwd -P\n".utf8))
-        #expect(script.stdout == home + subdirectory)
+        #expect(try server.rsh(["pwd -P"], options: ["--cwd", ".rsh"]).stdout == subdirectory)
+        #expect(try server.rsh(["pwd -P"], options: ["--cwd", "~/.rsh"]).stdout == subdirectory)
+        #expect(try server.rsh(["pwd -P"], options: ["--cwd", "~"]).stdout == home)
+        // The prompt's `cd -` after the first `cd` goes back home.
+        let script = try server.rsh([], stdin: Array("pwd -P\ncd .rsh\npwd -P\ncd -\npwd -P\n".utf8))
+        #expect(script.stdout == home + subdirectory + home, "\(script.stderr)")
     }
 
-    @Test("a home directory rshd cannot enter: commands run in /, and the log says why")
+    @Test("a home directory rshd cannot enter, at its start or later: commands run in /, and the log says why")
     func unusableHomeDirectory() throws {
-        let server = try ServerProcess(.coroutine, ["--host-key", TestHome.rshDirectory + "/host_ed25519"],
-                                       launcher: ["/usr/bin/env", "HOME=/no/such/rsh-home"])
-        #expect(server.log.contains("cannot enter the home directory /no/such/rsh-home (No such file or directory)"), "\(server.log)")
-        let rsh = try server.rsh(["pwd"])
+        let hostKey = ["--host-key", TestHome.rshDirectory + "/host_ed25519"]
+        let missing = try ServerProcess(.coroutine, hostKey, launcher: ["/usr/bin/env", "HOME=/no/such/rsh-home"])
+        #expect(missing.log.contains("cannot enter the home directory /no/such/rsh-home (No such file or directory)"), "\(missing.log)")
+        let rsh = try missing.rsh(["pwd"])
         #expect(rsh.stdout == "/\n", "\(rsh.stderr)")
+
+        let home = Scratch.path("home-removed-later")
+        try createDirectory(home)
+        let server = try ServerProcess(.threaded, hostKey, launcher: ["/usr/bin/env", "HOME=" + home])
+        #expect(try server.rsh(["pwd -P"]).stdout == (try Self.physicalPath(home)))
+        try removeDirectory(home)
+        let afterwards = try server.rsh(["pwd"])
+        #expect(afterwards.stdout == "/\n", "\(afterwards.stderr)")
+        #expect(afterwards.shellStatus == 0)
+        #expect(server.log.contains("cannot enter the home directory \(home) (No such file or directory): runs in /"), "\(server.log)")
     }
 
     @Test("rshd listens on every address of a range, and each one serves; its log folds them into one word",

@@ -7,9 +7,18 @@ import RSHSystem
 struct CommandRunner: LineRunner {
     let connection: ClientConnection
     let options: ClientOptions
+    /// `nil`: the server's default, its user's home directory.
     private(set) var workingDirectory: String?
-    private var previousDirectory: String?
+    /// Where `cd -` goes; `nil` before the first `cd`.
+    private var previousDirectory: Place?
     let output = LocalOutput()
+
+    /// A directory the prompt has been in.
+    private enum Place {
+        /// The server's default, whose path only the server knows.
+        case home
+        case path(String)
+    }
 
     init(connection: ClientConnection, options: ClientOptions) {
         self.connection = connection
@@ -40,7 +49,10 @@ struct CommandRunner: LineRunner {
                 output.message("rsh: cd: no previous directory")
                 return 1
             }
-            command = "cd " + Self.shellQuoted(previousDirectory)
+            switch previousDirectory {
+            case .home: command = "cd"  // a bare cd goes home, in the remote shell
+            case .path(let path): command = "cd " + Self.shellQuoted(path)
+            }
         }
         let report = try connection.executeCapturing(.shell(command + " && pwd"), environment: options.environment,
                                                      workingDirectory: workingDirectory, timeout: options.timeout)
@@ -50,7 +62,7 @@ struct CommandRunner: LineRunner {
         }
         var path = String(decoding: report.stdout, as: UTF8.self)
         while path.hasSuffix("\n") { path.removeLast() }
-        previousDirectory = workingDirectory ?? previousDirectory
+        previousDirectory = workingDirectory.map(Place.path) ?? .home
         workingDirectory = path
         if words.count == 2, words[1] == "-" { output.message(path) }
         return 0

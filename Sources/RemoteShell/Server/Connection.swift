@@ -361,13 +361,8 @@ final class Connection {
     private func start(_ request: ExecRequest, now: ContinuousClock.Instant) {
         var environment = request.environment
         if let connectionVariable { environment["RSH_CONNECTION"] = connectionVariable }
-        let directory = request.workingDirectory.map(ServerHome.resolved) ?? ServerHome.commandDirectory.path
-        let spec = CommandSpec(request.command, environment: environment, workingDirectory: directory,
-                               wantsStdin: request.wantsStdin, terminal: request.terminal)
         do {
-            let child = try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
-                                         grace: configuration.grace, beforeClosing: beforeClosing,
-                                         inputTaken: { [weak self] count in self?.stdinTaken(request.id, count) })
+            let child = try launch(request, environment: environment)
             children[request.id] = child
             commandsRun += 1
             logger.debug("conn=\(id) cmd=\(request.id) start pid=\(child.processID) command=\(Self.quoted(request.displayText))")
@@ -381,6 +376,34 @@ final class Connection {
             }
             logger.warning("conn=\(id) cmd=\(request.id) not started: \(failure.message)")
             apply(machine.startFailed(failure, now: now), now: now)
+        }
+    }
+
+    /// Starts a request's command in its `cwd`, or else in the home
+    /// directory with `PWD` naming it (unless `env` sets one), as after `cd
+    /// ~`: the child's shell, or the program run in its place, then takes
+    /// that `PWD` as it is instead of working the path out again. A home
+    /// directory that cannot be entered at this moment gives `/`, as sshd's
+    /// sessions fall back, not a `bad_cwd` for a directory the client never named.
+    private func launch(_ request: ExecRequest, environment: [String: String]) throws(SpawnError) -> ChildProcess {
+        func spawn(in directory: String, _ environment: [String: String]) throws(SpawnError) -> ChildProcess {
+            let spec = CommandSpec(request.command, environment: environment, workingDirectory: directory,
+                                   wantsStdin: request.wantsStdin, terminal: request.terminal)
+            return try ChildProcess(spec, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
+                                    grace: configuration.grace, beforeClosing: beforeClosing,
+                                    inputTaken: { [weak self] count in self?.stdinTaken(request.id, count) })
+        }
+        func naming(_ directory: String) -> [String: String] {
+            var named = environment
+            if named["PWD"] == nil { named["PWD"] = directory }
+            return named
+        }
+        if let requested = request.workingDirectory { return try spawn(in: ServerHome.resolved(requested), environment) }
+        do throws(SpawnError) {
+            return try spawn(in: ServerHome.path, naming(ServerHome.path))
+        } catch .badWorkingDirectory(_, let errno) {
+            logger.warning("conn=\(id) cmd=\(request.id) cannot enter the home directory \(ServerHome.path) (\(errno)): runs in /")
+            return try spawn(in: "/", naming("/"))
         }
     }
 

@@ -51,7 +51,7 @@ public final class Server {
         // The addresses folded into ranges: 200 loopback hosts are one word, not 200.
         let listening = HostList.fold(addresses.map(\.description))
         logger.notice("listening on \(listening) \(details) pid=\(ProcessIdentity.processID)")
-        if let unusable = ServerHome.commandDirectory.unusable {
+        if let unusable = ServerHome.unusable() {
             logger.warning("cannot enter the home directory \(ServerHome.path) (\(unusable)): commands that name no directory run in /")
         }
         if security.isOpenToTheNetwork {

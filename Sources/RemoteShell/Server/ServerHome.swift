@@ -7,19 +7,19 @@ enum ServerHome {
     /// `HOME`, else the password database's entry for the server's user.
     static let path: String = ProcessIdentity.homeDirectory ?? "/"
 
-    /// Where a command whose request names no directory runs: the home
-    /// directory, or `/` when rshd cannot enter it (`unusable` says why),
-    /// as sshd falls back for a session.
-    static let commandDirectory: (path: String, unusable: Errno?) = {
+    /// Why rshd cannot enter the home directory, or `nil` when it can. A
+    /// command with no directory then runs in `/` (`Connection` finds out
+    /// at each command, as sshd does at each session; the server also asks
+    /// at its start, to say so in its log).
+    static func unusable() -> Errno? {
         do throws(Errno) {
             let directory = try FileDescriptor.openDirectory(path)
             defer { directory.closeAfterUse() }
-            guard directory.permitsSearch else { return ("/", .permissionDenied) }
-            return (path, nil)
+            return directory.permitsSearch ? nil : .permissionDenied
         } catch {
-            return ("/", error)
+            return error
         }
-    }()
+    }
 
     /// A request's path on this machine: a relative path, `~` or `~/...` is
     /// relative to the home directory.
