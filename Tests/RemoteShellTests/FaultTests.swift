@@ -38,7 +38,7 @@ struct FaultTests {
         #expect(served)
         #expect(start.duration(to: .now) < .seconds(2), "a normal client waited \(start.duration(to: .now))")
         trickle.join()
-        #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+        #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after (\(server.descriptorKinds))")
     }
 
     @Test("blocking mode: a slowloris holds the one-at-a-time server for at most the handshake deadline")
@@ -78,7 +78,7 @@ struct FaultTests {
             }
         }
         #expect(try server.answers())
-        #expect(server.settles(to: baseline, timeout: .seconds(20)), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+        #expect(server.settles(to: baseline, timeout: .seconds(20)), "descriptors: \(baseline) before, \(server.descriptorCount) after (\(server.descriptorKinds))")
         #expect(eventually(timeout: .seconds(10)) { server.statistics.children.isEmpty })
     }
 
@@ -102,7 +102,7 @@ struct FaultTests {
         #expect(eventually(timeout: .seconds(10)) { server.commandsRun(containing: "sleep 30") == clients },
                 "\(server.commandsRun(containing: "sleep 30")) of \(clients) commands ended")
         #expect(eventually(timeout: .seconds(10)) { server.statistics.children.isEmpty })
-        #expect(server.settles(to: baseline, timeout: .seconds(10)), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+        #expect(server.settles(to: baseline, timeout: .seconds(10)), "descriptors: \(baseline) before, \(server.descriptorCount) after (\(server.descriptorKinds))")
         #expect(try server.answers())
     }
 

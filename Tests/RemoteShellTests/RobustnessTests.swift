@@ -82,7 +82,7 @@ struct BadInputTests {
         }
         #expect(server.process.isRunning)
         #expect(try server.answers())
-        #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after")
+        #expect(server.settles(to: baseline), "descriptors: \(baseline) before, \(server.descriptorCount) after (\(server.descriptorKinds))")
     }
 
     /// Frames that lie about themselves, each an `exec` that would create a marker.

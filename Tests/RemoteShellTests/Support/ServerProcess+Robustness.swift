@@ -1,10 +1,33 @@
 import Foundation
+import RSHSystem
 import RSHTestSupport
 
 extension ServerProcess {
     /// The server's descriptors once it has settled (other tests' connections
     /// to this server come and go, so only dedicated servers use this).
     var descriptorCount: Int { statistics.openDescriptorCount ?? -1 }
+
+    /// The server's descriptors by kind ("socket 4, pipe 2, epoll 2, ..."),
+    /// from the targets of /proc/PID/fd: what a failed `settles` left open.
+    var descriptorKinds: String {
+        let directory = "/proc/\(processID)/fd"
+        var counts: [String: Int] = [:]
+        for name in directoryEntries(directory) ?? [] {
+            guard let target = readLinkTarget(directory + "/" + name) else { continue }
+            let kind: String
+            if target.hasPrefix("socket:") {
+                kind = "socket"
+            } else if target.hasPrefix("pipe:") {
+                kind = "pipe"
+            } else if target.hasPrefix("anon_inode:") {
+                kind = target.dropFirst("anon_inode:".count).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            } else {
+                kind = target
+            }
+            counts[kind, default: 0] += 1
+        }
+        return counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
 
     /// Zombies among the server's children.
     var zombies: Int { statistics.children.filter { $0.state == "Z" }.count }
