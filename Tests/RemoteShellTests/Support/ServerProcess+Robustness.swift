@@ -1,5 +1,4 @@
 import Foundation
-import RSHSystem
 import RSHTestSupport
 
 extension ServerProcess {
@@ -7,23 +6,14 @@ extension ServerProcess {
     /// to this server come and go, so only dedicated servers use this).
     var descriptorCount: Int { statistics.openDescriptorCount ?? -1 }
 
-    /// The server's descriptors by kind ("socket 4, pipe 2, epoll 2, ..."),
-    /// from the targets of /proc/PID/fd: what a failed `settles` left open.
+    /// The server's descriptors by kind ("pidfd 2, pipe 4, socket 3, ..."):
+    /// what a failed `settles` left open.
     var descriptorKinds: String {
-        let directory = "/proc/\(processID)/fd"
         var counts: [String: Int] = [:]
-        for name in directoryEntries(directory) ?? [] {
-            guard let target = readLinkTarget(directory + "/" + name) else { continue }
-            let kind: String
-            if target.hasPrefix("socket:") {
-                kind = "socket"
-            } else if target.hasPrefix("pipe:") {
-                kind = "pipe"
-            } else if target.hasPrefix("anon_inode:") {
-                kind = target.dropFirst("anon_inode:".count).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            } else {
-                kind = target
-            }
+        for target in (statistics.openDescriptorTargets ?? [:]).values {
+            // "socket:[123]" is a socket; "anon_inode:[pidfd]" a pidfd; a path is itself.
+            let kind = target.hasPrefix("anon_inode:[") ? String(target.dropFirst("anon_inode:[".count).dropLast())
+                : target.hasSuffix("]") ? String(target.prefix { $0 != ":" }) : target
             counts[kind, default: 0] += 1
         }
         return counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
