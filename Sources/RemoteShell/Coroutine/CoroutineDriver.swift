@@ -6,14 +6,22 @@ import RSHSystem
 /// its loop, so the thread count is N plus a constant, whatever the number
 /// of connections. (Were every loop to accept for itself, the loop that wins
 /// the race would take most of them: about 85% of a burst.)
-struct CoroutineDriver {
+struct CoroutineDriver: ServerDriver {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
     let security: ServerSecurity
     let logger: Logger
+    private let loops: [EventLoop]
 
-    func run() throws(ServerError) {
+    /// Makes the loops (an epoll set and an eventfd each).
+    init(listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, security: ServerSecurity,
+         logger: Logger) throws(ServerError) {
+        self.listener = listener
+        self.shutdown = shutdown
+        self.configuration = configuration
+        self.security = security
+        self.logger = logger
         var loops: [EventLoop] = []
         for index in 0..<max(1, configuration.loops) {
             do {
@@ -22,6 +30,10 @@ struct CoroutineDriver {
                 throw .cannotStart("event loop", error)
             }
         }
+        self.loops = loops
+    }
+
+    func run() {
         let servers = loops.map {
             LoopServer(loop: $0, listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
         }

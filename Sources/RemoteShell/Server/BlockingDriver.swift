@@ -1,7 +1,7 @@
 /// The blocking driver: one thread; connections served one at a time, in
 /// accept order, each until it closes, while later clients wait in the
 /// listen backlog: the classic single-threaded server.
-struct BlockingDriver {
+struct BlockingDriver: ServerDriver {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration

@@ -48,6 +48,19 @@ public final class Server {
         if let authorizedKeys = security.authorizedKeys {
             logger.notice("clients log in with the \(authorizedKeys.count) key(s) in \(authorizedKeys.path)")
         }
+        // Everything the mode serves with is made before the server says it
+        // listens: a test or a supervisor that reads that line next finds
+        // the server's descriptors and threads as they stay while it is idle.
+        let driver: any ServerDriver
+        switch configuration.mode {
+        case .blocking:
+            driver = BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
+        case .threaded:
+            driver = ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
+        case .coroutine:
+            driver = try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security,
+                                         logger: logger)
+        }
         // The addresses folded into ranges: 200 loopback hosts are one word, not 200.
         let listening = HostList.fold(addresses.map(\.description))
         logger.notice("listening on \(listening) \(details) pid=\(ProcessIdentity.processID)")
@@ -62,13 +75,11 @@ public final class Server {
             listener.close()
             logger.notice("stopped")
         }
-        switch configuration.mode {
-        case .blocking:
-            BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger).run()
-        case .threaded:
-            ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger).run()
-        case .coroutine:
-            try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger).run()
-        }
+        driver.run()
     }
+}
+
+/// How a mode waits: it serves the listener's connections until the shutdown is complete.
+protocol ServerDriver {
+    func run()
 }

@@ -1,15 +1,17 @@
 import RSHSystem
 
 /// The threaded driver: one OS thread per connection, up to `--max-connections`.
-struct ThreadedDriver {
+struct ThreadedDriver: ServerDriver {
     let listener: Listener
     let shutdown: ShutdownController
     let configuration: ServerConfiguration
     let security: ServerSecurity
     let logger: Logger
+    /// Signalled by each connection thread as it ends, so that the shutdown
+    /// waits for the last one without polling (without it, it polls every 100 ms).
+    let finished = try? EventCounter()
 
     func run() {
-        let finished = try? EventCounter()
         acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
             let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
                                         standing: standing, logger: logger,
