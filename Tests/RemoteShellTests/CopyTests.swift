@@ -223,11 +223,15 @@ struct CopyTests {
 
     @Test("downloading a FIFO is refused at once, with no hang", arguments: Setup.plain)
     func fifo(_ setup: Setup) throws {
+        // A server of its own: the shared blocking-mode server serves one
+        // client at a time, and another test's copy ahead of this one would
+        // count as this one's wait.
+        let server = try ServerProcess(setup.mode, setup.serverOptions)
         let remote = try Self.directory("fifo")
         #expect(mkfifo(remote + "/pipe", 0o644) == 0)
         let local = try Self.directory("fifo-local")
         let started = ContinuousClock.now
-        let run = try Self.copy(["\(setup.server.address):\(remote)/pipe", local], timeout: .seconds(20))
+        let run = try Self.copy(["\(server.address):\(remote)/pipe", local], timeout: .seconds(20))
         #expect(started.duration(to: .now) < .seconds(10))
         #expect(run.shellStatus == 1)
         #expect(run.stderr == "rsh: \(remote)/pipe: not a regular file\n")
