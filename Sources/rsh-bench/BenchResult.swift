@@ -34,6 +34,10 @@ struct BenchResult {
     /// For `rsh` over TLS: its ratio to `rsh --plain` against the same server
     /// in the same rounds, as "times as good".
     var plainRatio: Double?
+    /// For `rsh` over TLS: its ratio to the TLS floor of the same rounds
+    /// (`Contender.tlsFloor`), as "times as good". For the one-shot the floor
+    /// is the bare handshake's time plus the command's raw limit.
+    var floorRatio: Double?
     /// The target against the raw limit (or an absolute one), and whether it is met.
     var target: String?
     var met: Bool?

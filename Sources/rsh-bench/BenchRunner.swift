@@ -76,10 +76,12 @@ struct BenchRunner {
         var rshd: [ServerMode: ServerUnderTest] = [:]
         var python: [PythonPeer: ServerUnderTest] = [:]
         var openSSH: OpenSSHPeer?
+        var tlsFloor: ServerUnderTest?
         defer {
             rshd.values.forEach { $0.stop() }
             python.values.forEach { $0.stop() }
             openSSH?.stop()
+            tlsFloor?.stop()
         }
         var entrants: [Rounds.Entrant] = []
         for contender in contenders {
@@ -113,6 +115,19 @@ struct BenchRunner {
                     }
                 } catch {
                     outcome.notes.append("OpenSSH on \(workload.rawValue): skipped: \(error)")
+                }
+            case .tlsFloor:
+                guard let program = peers.tlsFloor else {
+                    if let note = peers.tlsFloorNote, !outcome.notes.contains(note) { outcome.notes.append(note) }
+                    continue
+                }
+                do {
+                    // It writes the client's certificate and key into the bench's home.
+                    tlsFloor = try ServerUnderTest(name: "tls-floor", arguments: [program, "serve", home.path],
+                                                   announcement: "listening on 127.0.0.1:")
+                    entrants.append(Rounds.Entrant(contender, server: nil))
+                } catch {
+                    outcome.notes.append("TLS floor on \(workload.rawValue): skipped: \(error)")
                 }
             case .fanOut, .pdsh:
                 throw BenchError("\(contender.label) runs in \(Workload.fanOut.rawValue) only")
@@ -154,6 +169,9 @@ struct BenchRunner {
                 case .rsh: return Rounds.Sample(value: try ClientRuns.streamRate(rshArguments(entrant, stream), bytes: bytes,
                                                                                  environment: home.environment))
                 case .openSSH: return Rounds.Sample(value: try ClientRuns.streamRate(openSSH!.client(stream), bytes: bytes))
+                case .tlsFloor:
+                    let client = [peers.tlsFloor!, "stream", "\(tlsFloor!.address)", home.path, "\(bytes)"]
+                    return Rounds.Sample(value: try ClientRuns.streamRate(client, bytes: bytes))
                 default: throw BenchError("\(entrant.contender) in \(workload)")
                 }
             }
@@ -168,6 +186,8 @@ struct BenchRunner {
                 case .raw(let path): latencies = try RawSpawn(command, path)!.latencies(count: runs)
                 case .rsh: latencies = try ClientRuns.latencies(rshArguments(entrant, command), count: runs, environment: home.environment)
                 case .openSSH: latencies = try ClientRuns.latencies(openSSH!.client(command), count: sshRuns)
+                case .tlsFloor: latencies = try ClientRuns.latencies([peers.tlsFloor!, "ping", "\(tlsFloor!.address)", home.path],
+                                                                     count: runs)
                 default: throw BenchError("\(entrant.contender) in \(workload)")
                 }
                 return Rounds.Sample(value: latencies.percentile(0.5) ?? 0, latencies: latencies)

@@ -21,6 +21,10 @@ enum Contender: Hashable, Sendable {
     case python(PythonPeer)
     /// A private `sshd`, driven by the real `ssh` client.
     case openSSH
+    /// The bare TLS 1.3 client and server in C on the system's libssl
+    /// (`tls-floor`): what a TLS connection costs at the least here, which
+    /// `rsh` over TLS is held against.
+    case tlsFloor
 
     /// The "server" column.
     var server: String {
@@ -30,6 +34,7 @@ enum Contender: Hashable, Sendable {
         case .python(let peer): return peer.name
         case .openSSH: return "OpenSSH"
         case .pdsh: return "pdsh -R exec"
+        case .tlsFloor: return "TLS floor (C, libssl)"
         }
     }
 
@@ -47,6 +52,7 @@ enum Contender: Hashable, Sendable {
         case .openSSH: return "ssh client"
         case .pdsh(.plain): return "rsh --plain per host"
         case .pdsh(.tls): return "rsh over TLS per host"
+        case .tlsFloor: return "tls-floor"
         }
     }
 
@@ -74,7 +80,7 @@ enum Contender: Hashable, Sendable {
         }
     }
 
-    var isPeer: Bool { !isRSHD && !isRaw }
+    var isPeer: Bool { !isRSHD && !isRaw && self != .tlsFloor }
 
     /// Whether rshd driven this way and `peer` are driven alike, so that
     /// their ratio compares servers and not clients: the load generator for

@@ -14,6 +14,9 @@ struct Peers {
     private(set) var pdsh: String?
     /// Why a wanted peer has no rows ("python gevent: skipped: ...").
     private(set) var notes: [String] = []
+    /// `scripts/bench/tls-floor.c` built (`tlsFloorNote` says why not, if not).
+    private(set) var tlsFloor: String?
+    private(set) var tlsFloorNote: String?
     /// `scripts/peers` of this repository.
     let scripts: String
     /// Where pip installs gevent when the system's Python lacks it (`.build/bench-python`).
@@ -47,6 +50,7 @@ struct Peers {
                 }
             }
         }
+        (tlsFloor, tlsFloorNote) = Self.buildTLSFloor(repository: repository)
         if wanted.contains(.openSSH) {
             // Debian puts sshd in /usr/sbin, which is not in every user's PATH.
             let path = (ProcessIdentity.environmentValue("PATH") ?? "") + ":/usr/sbin:/usr/local/sbin"
@@ -120,6 +124,22 @@ struct Peers {
 
     private func run(_ arguments: [String]) throws -> ChildProcess.Collected {
         try ChildProcess.run(CommandSpec(.argv(arguments), environment: pythonPath), timeout: .seconds(300))
+    }
+
+    /// Builds the TLS floor with the system's C compiler into `.build`: its
+    /// path, or why there is none.
+    private static func buildTLSFloor(repository: String) -> (String?, String?) {
+        let source = repository + "/scripts/bench/tls-floor.c", binary = repository + "/.build/bench-tls-floor"
+        guard let compiler = findProgram("cc") ?? findProgram("clang") else { return (nil, "TLS floor: skipped: no cc or clang in PATH") }
+        let build = [compiler, "-O2", "-o", binary, source, "-lssl", "-lcrypto"]
+        guard let run = try? ChildProcess.run(CommandSpec(.argv(build)), timeout: .seconds(120)) else {
+            return (nil, "TLS floor: skipped: \(compiler) could not be started")
+        }
+        guard run.result.status == .exited(0) else {
+            let message = String(decoding: run.stderr, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "\(run.result.status)"
+            return (nil, "TLS floor: skipped: \(build.joined(separator: " ")): \(message)")
+        }
+        return (binary, nil)
     }
 
     static func findProgram(_ name: String) -> String? {

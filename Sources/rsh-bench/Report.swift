@@ -61,10 +61,12 @@ struct Report {
             cells.append(result.clientPeakRSSMiB.map { String(format1: $0) } ?? "")
             cells.append(result.generatorShare.map { String(Int(($0 * 100).rounded())) + "%" } ?? "")
             cells.append(result.limit.map { Self.format($0, result.unit) + (result.limitPath.map { " (\($0))" } ?? "") } ?? "")
-            // A TLS row is judged against the same stream through `rsh --plain`,
-            // not against the raw limit: both ratios go in the cell.
+            // A TLS row is judged against the same run through `rsh --plain`,
+            // not against the raw limit, and held against the TLS floor: every
+            // ratio goes in the cell.
             cells.append((result.ratio.map { String(ratio: $0) } ?? "")
-                         + (result.plainRatio.map { "; x --plain " + String(ratio: $0) } ?? ""))
+                         + (result.plainRatio.map { "; x --plain " + String(ratio: $0) } ?? "")
+                         + (result.floorRatio.map { "; x TLS floor " + String(ratio: $0) } ?? ""))
             cells.append(result.target ?? "")
             cells.append(result.met.map { $0 ? "yes" : "**no**" } ?? "")
             lines.append(Self.row(cells))
@@ -125,6 +127,7 @@ struct Report {
             if let path = result.limitPath { object["raw_limit_path"] = .string(path) }
             if let ratio = result.ratio { object["ratio"] = .number(ratio) }
             if let ratio = result.plainRatio { object["ratio_to_plain"] = .number(ratio) }
+            if let ratio = result.floorRatio { object["ratio_to_tls_floor"] = .number(ratio) }
             if let target = result.target { object["target"] = .string(target) }
             if let met = result.met { object["met"] = .bool(met) }
             if !result.peerRatios.isEmpty {
@@ -266,6 +269,7 @@ struct Report {
         case .fanOut(.threaded, _): return "#e07b39"
         case .fanOut(.coroutine, _): return "#3a7dc9"
         case .pdsh: return "#8d6e63"
+        case .tlsFloor: return "#455a64"
         case .raw, .relay: return "#000000"
         }
     }

@@ -129,14 +129,27 @@ struct Rounds {
                 let tlsRatios = ratios(entrant.values, over: plain.values)
                 result.plainRatio = tlsRatios.median
             }
+            if case .rsh(_, .tls) = entrant.contender, let floor = tlsFloor(limits) {
+                result.floorRatio = ratios(entrant.values, over: floor).median
+            }
             var notes = ["\(count) interleaved rounds"]
             if let plainRatio = result.plainRatio { notes.append("TLS / plain \(String(format2: plainRatio))") }
+            if let floorRatio = result.floorRatio { notes.append("TLS floor / result \(String(format2: floorRatio))") }
             if !roundRatios.isEmpty { notes.append("ratios " + roundRatios.map { String(format2: $0) }.joined(separator: ", ")) }
             if let limitNote, entrant.contender.isRaw { notes.append(limitNote) }
             result.note = notes.joined(separator: "; ")
             result.limitPath = limitNote.map { _ in Self.tally(fastest) }
             return result
         }
+    }
+
+    /// Each round's TLS floor, when `tlsFloor` ran: its rate, or for a time
+    /// (the one-shot) its time plus the round's raw limit, the command's own.
+    private func tlsFloor(_ limits: [Double]) -> [Double]? {
+        guard let floor = entrants.first(where: { $0.contender == .tlsFloor }) else { return nil }
+        if higherIsBetter { return floor.values }
+        guard limits.count == floor.values.count else { return nil }
+        return zip(floor.values, limits).map { $0 + $1 }
     }
 
     /// "sh -c" when one path set every round's limit, else "sh -c 3/5".

@@ -65,9 +65,9 @@ enum Workload: String, CaseIterable {
         case .concurrent64:
             return raw + modes.map { .rshd($0, .v1) }
         case .stream:
-            return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh
+            return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh + [.tlsFloor]
         case .oneShot:
-            return raw + clients + ssh
+            return raw + clients + ssh + [.tlsFloor]
         case .fanOut:
             // rsh -w and pdsh over the same transport side by side, so that
             // each ratio's two runs are neighbours in every round.
