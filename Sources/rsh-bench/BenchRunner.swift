@@ -117,13 +117,9 @@ struct BenchRunner {
                     outcome.notes.append("OpenSSH on \(workload.rawValue): skipped: \(error)")
                 }
             case .tlsFloor:
-                guard let program = peers.tlsFloor else {
-                    if let note = peers.tlsFloorNote, !outcome.notes.contains(note) { outcome.notes.append(note) }
-                    continue
-                }
                 do {
                     // It writes the client's certificate and key into the bench's home.
-                    tlsFloor = try ServerUnderTest(name: "tls-floor", arguments: [program, "serve", home.path],
+                    tlsFloor = try ServerUnderTest(name: "tls-floor", arguments: [peers.tlsFloor!, "serve", home.path],
                                                    announcement: "listening on 127.0.0.1:")
                     entrants.append(Rounds.Entrant(contender, server: nil))
                 } catch {

@@ -14,9 +14,8 @@ struct Peers {
     private(set) var pdsh: String?
     /// Why a wanted peer has no rows ("python gevent: skipped: ...").
     private(set) var notes: [String] = []
-    /// `scripts/bench/tls-floor.c` built (`tlsFloorNote` says why not, if not).
+    /// `scripts/bench/tls-floor.c` built, when a workload measures it (a note says why not, if not).
     private(set) var tlsFloor: String?
-    private(set) var tlsFloorNote: String?
     /// `scripts/peers` of this repository.
     let scripts: String
     /// Where pip installs gevent when the system's Python lacks it (`.build/bench-python`).
@@ -30,7 +29,8 @@ struct Peers {
     /// The peers table's columns, in order.
     static let columns: [Contender] = choices.map(\.contender).filter { $0 != .pdsh(.tls) } + ClientTransport.allCases.map(Contender.pdsh)
 
-    init(wanted: Set<Contender>, repository: String, log: (String) -> Void) {
+    /// `tlsFloor`: whether to build the TLS floor, for a workload that measures it.
+    init(wanted: Set<Contender>, repository: String, tlsFloor: Bool, log: (String) -> Void) {
         scripts = repository + "/scripts/peers"
         pythonPackages = repository + "/.build/bench-python"
         let wantedPython = PythonPeer.allCases.filter { wanted.contains(.python($0)) }
@@ -50,7 +50,11 @@ struct Peers {
                 }
             }
         }
-        (tlsFloor, tlsFloorNote) = Self.buildTLSFloor(repository: repository)
+        if tlsFloor {
+            let (program, note) = Self.buildTLSFloor(repository: repository)
+            self.tlsFloor = program
+            if let note { notes.append(note) }
+        }
         if wanted.contains(.openSSH) {
             // Debian puts sshd in /usr/sbin, which is not in every user's PATH.
             let path = (ProcessIdentity.environmentValue("PATH") ?? "") + ":/usr/sbin:/usr/local/sbin"

@@ -52,6 +52,9 @@ enum Workload: String, CaseIterable {
 
     /// Who the workload's interleaved rounds measure, in the order of the
     /// first round; empty for the workloads measured mode by mode.
+    /// Whether `rsh` over TLS is held against the TLS floor here (`Contender.tlsFloor`).
+    var measuresTLSFloor: Bool { self == .oneShot || self == .stream }
+
     func contenders(modes: [ServerMode], peers: Peers) -> [Contender] {
         let modes = self.modes.filter(modes.contains)
         let raw = RawSpawn.Path.allCases.map(Contender.raw)
@@ -65,9 +68,9 @@ enum Workload: String, CaseIterable {
         case .concurrent64:
             return raw + modes.map { .rshd($0, .v1) }
         case .stream:
-            return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh + [.tlsFloor]
+            return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh + (peers.tlsFloor == nil ? [] : [.tlsFloor])
         case .oneShot:
-            return raw + clients + ssh + [.tlsFloor]
+            return raw + clients + ssh + (peers.tlsFloor == nil ? [] : [.tlsFloor])
         case .fanOut:
             // rsh -w and pdsh over the same transport side by side, so that
             // each ratio's two runs are neighbours in every round.

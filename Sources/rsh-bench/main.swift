@@ -98,7 +98,8 @@ do {
         log("open-files limit raised from \(softLimit) to \(raised) (the hard limit), for rsh-bench and the servers and clients it starts")
     }
     let generator = try LoadGenerator()
-    let peers = Peers(wanted: wantedPeers, repository: Peers.repositoryRoot(binaries: binaries), log: log)
+    let peers = Peers(wanted: wantedPeers, repository: Peers.repositoryRoot(binaries: binaries),
+                      tlsFloor: only.contains(where: \.measuresTLSFloor), log: log)
     for note in peers.notes { log(note) }
     let home = try BenchHome()
     defer { home.remove() }
