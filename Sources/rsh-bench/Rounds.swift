@@ -134,7 +134,7 @@ struct Rounds {
             }
             var notes = ["\(count) interleaved rounds"]
             if let plainRatio = result.plainRatio { notes.append("TLS / plain \(String(format2: plainRatio))") }
-            if let floorRatio = result.floorRatio { notes.append("TLS floor / result \(String(format2: floorRatio))") }
+            if let floorRatio = result.floorRatio { notes.append("x TLS floor \(String(format2: floorRatio))") }
             if !roundRatios.isEmpty { notes.append("ratios " + roundRatios.map { String(format2: $0) }.joined(separator: ", ")) }
             if let limitNote, entrant.contender.isRaw { notes.append(limitNote) }
             result.note = notes.joined(separator: "; ")
