@@ -48,9 +48,14 @@ public final class Server {
         if let authorizedKeys = security.authorizedKeys {
             logger.notice("clients log in with the \(authorizedKeys.count) key(s) in \(authorizedKeys.path)")
         }
-        // Everything the mode serves with is made before the server says it
-        // listens: a test or a supervisor that reads that line next finds
-        // the server's descriptors and threads as they stay while it is idle.
+        defer {
+            listener.close()
+            logger.notice("stopped")
+        }
+        // The descriptors the mode serves with (coroutine mode's loops, an
+        // epoll set and an eventfd each) are made before the server says it
+        // listens: a test or a supervisor that reads that line next finds the
+        // server's descriptors as they stay while it is idle.
         let driver: any ServerDriver
         switch configuration.mode {
         case .blocking:
@@ -70,10 +75,6 @@ public final class Server {
         if security.isOpenToTheNetwork {
             logger.warning("WARNING: \(listening) is reachable from the network and has NO AUTHENTICATION: "
                            + "anyone who can connect can run commands as uid \(ProcessIdentity.effectiveUserID)")
-        }
-        defer {
-            listener.close()
-            logger.notice("stopped")
         }
         driver.run()
     }
