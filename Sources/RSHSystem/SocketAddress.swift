@@ -114,22 +114,39 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Why `SocketAddress.lookUp` gave no address.
+public enum AddressLookupError: Error, Equatable {
+    /// Not `HOST:PORT`, `[V6HOST]:PORT`, `HOST` (with a default port) or `unix:PATH`.
+    case malformed
+    /// A well-formed host name that `getaddrinfo(3)` did not resolve, and
+    /// its reason ("Name or service not known"): the host's fault, not the
+    /// command line's, as ssh has it.
+    case unresolved(host: String, reason: String)
+}
+
 extension SocketAddress {
     /// Parses `HOST:PORT`, `[V6HOST]:PORT`, `HOST` (with `defaultPort`) or `unix:PATH`.
     /// A host name other than a numeric address is resolved with `getaddrinfo(3)`.
     public static func parse(_ text: String, defaultPort: UInt16?) -> SocketAddress? {
+        try? lookUp(text, defaultPort: defaultPort)
+    }
+
+    /// `parse`, saying why there is no address: the text is not an address,
+    /// or its host name does not resolve.
+    public static func lookUp(_ text: String, defaultPort: UInt16?) throws(AddressLookupError) -> SocketAddress {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
-            return path.isEmpty ? nil : .unix(path: path)
+            guard !path.isEmpty else { throw .malformed }
+            return .unix(path: path)
         }
         var host = Substring(text)
         var portText: Substring?
         if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
+            guard let close = host.firstIndex(of: "]") else { throw .malformed }
             let rest = host[host.index(after: close)...]
             host = host[host.index(after: host.startIndex)..<close]
             if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { return nil }
+                guard rest.hasPrefix(":") else { throw .malformed }
                 portText = rest.dropFirst()
             }
         } else if let colon = host.lastIndex(of: ":"), host.firstIndex(of: ":") == colon {
@@ -138,24 +155,27 @@ extension SocketAddress {
         }
         let port: UInt16
         if let portText {
-            guard let value = UInt16(portText) else { return nil }
+            guard let value = UInt16(portText) else { throw .malformed }
             port = value
         } else {
-            guard let defaultPort else { return nil }
+            guard let defaultPort else { throw .malformed }
             port = defaultPort
         }
-        guard !host.isEmpty else { return nil }
-        return resolve(host: String(host), port: port)
+        guard !host.isEmpty else { throw .malformed }
+        return try resolve(host: String(host), port: port)
     }
 
     /// The first address `getaddrinfo(3)` gives for `host`, IPv4 preferred.
-    static func resolve(host: String, port: UInt16) -> SocketAddress? {
+    static func resolve(host: String, port: UInt16) throws(AddressLookupError) -> SocketAddress {
         var probe = in6_addr()
         if inet_pton(AF_INET6, host, &probe) == 1 { return .ipv6(host: host, port: port) }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return nil }
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0, let first = list else {
+            throw .unresolved(host: host, reason: status == 0 ? "no address" : String(cString: gai_strerror(status)))
+        }
         defer { freeaddrinfo(first) }
         var candidates: [SocketAddress] = []
         var cursor: UnsafeMutablePointer<addrinfo>? = first
@@ -171,6 +191,9 @@ extension SocketAddress {
             }
             cursor = entry.pointee.ai_next
         }
-        return candidates.first { if case .ipv4 = $0 { return true } else { return false } } ?? candidates.first
+        guard let best = candidates.first(where: { if case .ipv4 = $0 { return true } else { return false } }) ?? candidates.first else {
+            throw .unresolved(host: host, reason: "no IPv4 or IPv6 address")
+        }
+        return best
     }
 }

@@ -300,13 +300,16 @@ struct CopyTests {
         #expect(both.stderr.contains("are both local (use cp)"))
     }
 
-    @Test("a server that cannot be reached is exit status 255, with one line")
+    @Test("a server that cannot be reached, or whose name does not resolve, is exit status 255, with one line")
     func unreachable() throws {
         let local = try Self.directory("unreachable")
         try writeFile(local + "/a", [1])
         let run = try Self.copy([local + "/a", "127.0.0.1:1:x"])
         #expect(run.shellStatus == 255)
         #expect(run.stderr == "rsh: cannot connect to 127.0.0.1:1: Connection refused\n", "as rsh HOST COMMAND says it")
+        let unresolved = try Self.copy([local + "/a", "no-such-host.invalid:x"])
+        #expect(unresolved.shellStatus == 255)
+        #expect(unresolved.stderr.hasPrefix("rsh: cannot resolve the host name \"no-such-host.invalid\": "), "\(unresolved.stderr)")
     }
 
     @Test("a relative remote path is relative to the server user's HOME, and HOST: is HOME itself", arguments: ServerMode.allCases)

@@ -8,6 +8,8 @@ import RSHTLS
 /// `timedOut` (124, like timeout(1) and a remote timeout).
 enum ClientError: Error, CustomStringConvertible {
     case cannotConnect(String, Errno)
+    /// The host name did not resolve (`getaddrinfo`'s reason).
+    case unresolved(host: String, reason: String)
     case connectionLost(String)
     case protocolViolation(ProtocolError)
     /// The server refused the request (bad cwd, too many commands, ...).
@@ -34,6 +36,7 @@ enum ClientError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .cannotConnect(let target, let errno): return "cannot connect to \(target): \(errno)"
+        case .unresolved(let host, let reason): return "cannot resolve the host name \"\(host)\": \(reason)"
         case .connectionLost(let reason): return "connection lost: \(reason)"
         case .protocolViolation(let error):
             return "\(error.message) (\(error.code.rawValue))"

@@ -7,6 +7,10 @@ struct ClientOptions {
 
     var target = ""
     var address: SocketAddress = .ipv4(host: "127.0.0.1", port: defaultPort)
+    /// The target's host name and why it did not resolve: a connection
+    /// error, which `rsh` reports when it would connect (exit 255, as ssh),
+    /// not a usage error.
+    var unresolvedTarget: (host: String, reason: String)?
     /// The port of a HOST given without one (`-p`, `-o Port=`).
     var port: UInt16 = defaultPort
     /// How long connecting may take (`--connect-timeout`, or ssh's `-o ConnectTimeout=`).
@@ -331,10 +335,14 @@ struct ClientOptions {
         if ["cp", "keygen", "keyscan"].contains(text) {
             throw UsageError("\(text) comes first, before its options: rsh \(text) [OPTIONS] ...")
         }
-        guard let address = SocketAddress.parse(text, defaultPort: port) else {
-            throw UsageError("cannot understand the address \"\(text)\"; expected HOST[:PORT] or unix:PATH")
-        }
         target = text
-        self.address = address
+        do {
+            address = try SocketAddress.lookUp(text, defaultPort: port)
+        } catch {
+            switch error {
+            case .malformed: throw UsageError("cannot understand the address \"\(text)\"; expected HOST[:PORT] or unix:PATH")
+            case .unresolved(let host, let reason): unresolvedTarget = (host, reason)
+            }
+        }
     }
 }

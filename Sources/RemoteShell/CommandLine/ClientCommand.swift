@@ -25,6 +25,7 @@ public enum ClientCommand {
 
     private static func run(_ options: ClientOptions) throws(ClientError) -> Int32 {
         if let request = options.keygen { return Keygen.run(request) }
+        if let (host, reason) = options.unresolvedTarget { throw .unresolved(host: host, reason: reason) }
         if options.keyscan {
             let key = try ClientSecurity(options: options).scan(target: options.target, address: options.address)
             printOutput(KnownHosts.line(name: KnownHosts.name(forTarget: options.target, port: options.port), key: key))

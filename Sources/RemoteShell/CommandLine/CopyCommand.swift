@@ -66,8 +66,14 @@ enum CopyCommand {
         // The first host is connected now, its key checked (which may ask at
         // the terminal) while Ctrl-C still simply ends rsh, as in scp.
         let security = try ClientSecurity(options: connection, preSharedKey: preSharedKey)
-        guard let address = SocketAddress.parse(hosts[0], defaultPort: engine.port) else {
-            throw .unusable("cannot understand the address \"\(hosts[0])\"")
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.lookUp(hosts[0], defaultPort: engine.port)
+        } catch {
+            switch error {
+            case .malformed: throw .unusable("cannot understand the address \"\(hosts[0])\"")
+            case .unresolved(let host, let reason): throw .unresolved(host: host, reason: reason)
+            }
         }
         let first = try security.connect(target: hosts[0], address: address)
         let outcome = try FanOut.run(engine, work: work, security: security, connected: [hosts[0]: first],

@@ -206,8 +206,14 @@ actor FanOut {
     /// The connection, and its TLS handshake, within the connect timeout.
     private func connect(_ run: HostRun, started: ContinuousClock.Instant) async -> Result<any ByteStream, ConnectFailure> {
         func failure(_ ending: HostReport.Ending) -> Result<any ByteStream, ConnectFailure> { .failure(ConnectFailure(ending: ending)) }
-        guard let address = SocketAddress.parse(run.host, defaultPort: options.port) else {
-            return failure(.unreachable("cannot resolve the host name"))
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.lookUp(run.host, defaultPort: options.port)
+        } catch {
+            switch error {
+            case .malformed: return failure(.unreachable("not an address (HOST[:PORT])"))
+            case .unresolved(_, let reason): return failure(.unreachable("cannot resolve the host name: \(reason)"))
+            }
         }
         let socket: FileDescriptor
         do {
