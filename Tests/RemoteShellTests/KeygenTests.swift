@@ -55,4 +55,23 @@ struct KeygenTests {
         #expect(try FileStatus(path: home + "/.rsh/id_ed25519").permissions == 0o600)
         #expect(FileManager.default.fileExists(atPath: home + "/.rsh/id_ed25519.pub"))
     }
+
+    @Test("keygen --help and keyscan --help say what they do, and make or ask nothing")
+    func help() throws {
+        let home = Scratch.path("help-home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let environment = TestHome.environment.filter { !$0.hasPrefix("HOME=") } + ["HOME=" + home]
+        let keygen = try TestProcess.run([Binaries.rsh, "keygen", "--help"], environment: environment)
+        #expect(keygen.shellStatus == 0)
+        #expect(keygen.stdout.hasPrefix("rsh keygen [FILE] makes a new Ed25519 key pair"))
+        #expect(keygen.stdout.contains("rsh keygen --psk FILE"))
+        #expect(keygen.stderr.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home).isEmpty, "keygen --help made no key")
+        let keyscan = try TestProcess.run([Binaries.rsh, "keyscan", "-h"], environment: environment)
+        #expect(keyscan.shellStatus == 0)
+        #expect(keyscan.stdout.hasPrefix("rsh keyscan HOST[:PORT] prints the server's line"))
+        // The same words as in rsh --help.
+        let help = try TestProcess.run([Binaries.rsh, "--help"])
+        #expect(help.stdout.contains(keygen.stdout) && help.stdout.contains(keyscan.stdout))
+    }
 }

@@ -133,16 +133,24 @@ struct ClientOptions {
       --help                 show this help
       --version              show the version
 
-    rsh keygen [FILE] makes a new Ed25519 key pair: FILE (default ~/.rsh/id_ed25519),
-    readable by you only, and FILE.pub, the line to put in a server's authorized_keys.
-    rsh keygen --psk FILE writes a new random pre-shared key, readable by you only,
-    for rshd --key-file FILE and rsh --key-file FILE.
-    rsh keyscan HOST[:PORT] prints the server's line for ~/.rsh/known_hosts, as
-    ssh-keyscan does (check its fingerprint with ssh-keygen -l -f FILE).
+    \(keygenUsage)
+    \(keyscanUsage)
 
     exit status: the remote command's; 128+N if signal N ended it; 124 on timeout;
     255 if the connection or the protocol failed.
     """
+
+    static let keygenUsage = """
+        rsh keygen [FILE] makes a new Ed25519 key pair: FILE (default ~/.rsh/id_ed25519),
+        readable by you only, and FILE.pub, the line to put in a server's authorized_keys.
+        rsh keygen --psk FILE writes a new random pre-shared key, readable by you only,
+        for rshd --key-file FILE and rsh --key-file FILE.
+        """
+
+    static let keyscanUsage = """
+        rsh keyscan HOST[:PORT] prints the server's line for ~/.rsh/known_hosts, as
+        ssh-keyscan does (check its fingerprint with ssh-keygen -l -f FILE).
+        """
 
     /// The options the arguments describe; `nil` after `--help` or `--version`.
     static func parse(_ arguments: ArraySlice<String>) throws(UsageError) -> ClientOptions? {
@@ -151,11 +159,19 @@ struct ClientOptions {
         options.keyFile = ProcessIdentity.environmentValue("RSH_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 }
         if scanner.peek == "keygen" {
             _ = scanner.next()
+            if ["--help", "-h"].contains(scanner.peek) {
+                printOutput(keygenUsage)
+                return nil
+            }
             options.keygen = try KeygenRequest.parse(&scanner)
             return options
         }
         if scanner.peek == "keyscan" {
             _ = scanner.next()
+            if ["--help", "-h"].contains(scanner.peek) {
+                printOutput(keyscanUsage)
+                return nil
+            }
             guard let target = scanner.next(), scanner.isEmpty, !target.hasPrefix("-") else {
                 throw UsageError("keyscan takes one HOST[:PORT]")
             }
