@@ -64,9 +64,8 @@ struct Report {
             // A TLS row is judged against the same run through `rsh --plain`,
             // not against the raw limit, and held against the TLS floor: every
             // ratio goes in the cell.
-            cells.append((result.ratio.map { String(ratio: $0) } ?? "")
-                         + (result.plainRatio.map { "; x --plain " + String(ratio: $0) } ?? "")
-                         + (result.floorRatio.map { "; x TLS floor " + String(ratio: $0) } ?? ""))
+            cells.append([result.ratio.map { String(ratio: $0) }, result.plainRatio.map { "x --plain " + String(ratio: $0) },
+                          result.floorRatio.map { "x TLS floor " + String(ratio: $0) }].compactMap { $0 }.joined(separator: "; "))
             cells.append(result.target ?? "")
             cells.append(result.met.map { $0 ? "yes" : "**no**" } ?? "")
             lines.append(Self.row(cells))
