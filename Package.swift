@@ -18,9 +18,6 @@ import PackageDescription
 //   RemoteShell  the three server drivers and the client, on top of the rooms above.
 //   RSHTestSupport  helpers for the tests, the benchmark and the fuzzer; no production
 //                module depends on it.
-/// This manifest's directory, for linker flags that name a file of the package.
-let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
-
 let package = Package(
     name: "rsh",
     products: [
@@ -54,14 +51,16 @@ let package = Package(
         // binding ~6,500 symbols from libswiftCore.so at every start, about 1 ms of each start
         // here, and libstdc++, which that runtime needs, instead of loading libstdc++.so and
         // binding its symbols, 1-2 ms more (see BENCHMARKS.md on the one-shot).
-        // `-static-stdlib` asks for `-lstdc++` early in the link line, before the Swift
-        // libraries that use it, so the static library there would leave them unresolved:
-        // `link/` holds an empty linker script named libstdc++.so that the linker finds first
-        // (it searches the -L directories in order for every -l, wherever it is on the line),
-        // and libstdc++.a comes in at the end. Release only: the debug test bundle links the
+        // `-static-stdlib` asks for `-lstdc++` early in the link line, before some of the
+        // Swift libraries that use it (Concurrency, Foundation), so the static library there
+        // would leave them unresolved: `link/` holds an empty linker script named libstdc++.so
+        // that the linker finds first (it searches the -L directories in order for every -l,
+        // wherever it is on the line), and libstdc++.a comes in at the end. libstdc++.a is
+        // in Debian's and Ubuntu's libstdc++-N-dev, which the Swift toolchain needs anyway
+        // (Fedora and RHEL: libstdc++-static). Release only: the debug test bundle links the
         // rsh module and must share the toolchain's one dynamic runtime with the test frameworks.
         .executableTarget(name: "rsh", dependencies: ["RemoteShell"], exclude: ["link"],
-                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-L", packageDirectory + "/Sources/rsh/link",
+                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-L", Context.packageDirectory + "/Sources/rsh/link",
                                                          "-Xlinker", "-l:libstdc++.a"], .when(configuration: .release))]),
         .target(name: "RSHTestSupport", dependencies: ["RSHProtocol", "RSHSystem"]),
         .executableTarget(name: "rsh-bench", dependencies: ["RemoteShell", "RSHProtocol", "RSHSpawn", "RSHSystem", "RSHTLS",

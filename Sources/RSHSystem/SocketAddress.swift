@@ -161,8 +161,24 @@ extension SocketAddress {
             guard let defaultPort else { throw .malformed }
             port = defaultPort
         }
-        guard !host.isEmpty else { throw .malformed }
+        guard !host.isEmpty, isWellFormed(host: host) else { throw .malformed }
         return try resolve(host: String(host), port: port)
+    }
+
+    /// A host name (letters, digits, `-`, `.`, `_`), an IPv4 address, or an
+    /// IPv6 address (with a `%zone` or not). Anything else (`alice@server`,
+    /// `a:b:c`, a space) is not a host, and is not handed to the resolver:
+    /// it is the command line's mistake, not the network's.
+    private static func isWellFormed(host: Substring) -> Bool {
+        if host.contains(":") {
+            var probe = in6_addr()
+            return inet_pton(AF_INET6, String(host.prefix { $0 != "%" }), &probe) == 1
+        }
+        return host.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+        }
     }
 
     /// The first address `getaddrinfo(3)` gives for `host`, IPv4 preferred.
@@ -174,7 +190,9 @@ extension SocketAddress {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0, let first = list else {
-            throw .unresolved(host: host, reason: status == 0 ? "no address" : String(cString: gai_strerror(status)))
+            let reason = status == 0 ? "no address"
+                : status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status))
+            throw .unresolved(host: host, reason: reason)
         }
         defer { freeaddrinfo(first) }
         var candidates: [SocketAddress] = []

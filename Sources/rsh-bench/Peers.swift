@@ -140,7 +140,9 @@ struct Peers {
             return (nil, "TLS floor: skipped: \(compiler) could not be started")
         }
         guard run.result.status == .exited(0) else {
-            let message = String(decoding: run.stderr, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "\(run.result.status)"
+            // The compiler's first error, not its "In function ..." preamble.
+            let lines = String(decoding: run.stderr, as: UTF8.self).split(separator: "\n")
+            let message = (lines.first { $0.contains("error") } ?? lines.last).map(String.init) ?? "\(run.result.status)"
             return (nil, "TLS floor: skipped: \(build.joined(separator: " ")): \(message)")
         }
         return (binary, nil)

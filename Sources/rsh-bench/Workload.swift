@@ -50,11 +50,11 @@ enum Workload: String, CaseIterable {
     /// Whether the load generator's clients of this workload speak TLS.
     var generatorSpeaksTLS: Bool { self == .idleTLS || self == .burstTLS }
 
-    /// Who the workload's interleaved rounds measure, in the order of the
-    /// first round; empty for the workloads measured mode by mode.
     /// Whether `rsh` over TLS is held against the TLS floor here (`Contender.tlsFloor`).
     var measuresTLSFloor: Bool { self == .oneShot || self == .stream }
 
+    /// Who the workload's interleaved rounds measure, in the order of the
+    /// first round; empty for the workloads measured mode by mode.
     func contenders(modes: [ServerMode], peers: Peers) -> [Contender] {
         let modes = self.modes.filter(modes.contains)
         let raw = RawSpawn.Path.allCases.map(Contender.raw)

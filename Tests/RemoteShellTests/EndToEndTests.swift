@@ -200,16 +200,23 @@ struct EndToEndTests {
         #expect(rsh.stderr == "rsh: cannot connect to 127.0.0.1:1: Connection refused\n")
     }
 
-    @Test("a host name that does not resolve: status 255 and one line naming it, as ssh; an address that is not one: status 2")
+    @Test("a host name that does not resolve: status 255 and one line naming it, as ssh; an address that is not one, or USER@HOST: status 2")
     func unresolvedHost() throws {
-        // .invalid never resolves (RFC 6761).
-        let rsh = try TestProcess.run([Binaries.rsh, "no-such-host.invalid", "true"])
+        // .invalid never resolves (RFC 6761); the final dot keeps the
+        // resolver from trying it under the search domains first.
+        let rsh = try TestProcess.run([Binaries.rsh, "no-such-host.invalid.", "true"])
         #expect(rsh.shellStatus == 255)
-        #expect(rsh.stderr.hasPrefix("rsh: cannot resolve the host name \"no-such-host.invalid\": "), "\(rsh.stderr)")
-        #expect(rsh.stderr.count(where: { $0 == "\n" }) == 1 && rsh.stderr.count > 60, "\(rsh.stderr)")
-        let malformed = try TestProcess.run([Binaries.rsh, "[::1", "true"])
-        #expect(malformed.shellStatus == 2)
-        #expect(malformed.stderr.hasPrefix("rsh: cannot understand the address \"[::1\""), "\(malformed.stderr)")
+        #expect(rsh.stderr.hasPrefix("rsh: cannot resolve the host name \"no-such-host.invalid.\": "), "\(rsh.stderr)")
+        #expect(rsh.stderr.count(where: { $0 == "\n" }) == 1, "\(rsh.stderr)")
+        for address in ["[::1", "a:b:c", "bad host"] {
+            let malformed = try TestProcess.run([Binaries.rsh, address, "true"])
+            #expect(malformed.shellStatus == 2)
+            #expect(malformed.stderr.hasPrefix("rsh: cannot understand the address \"\(address)\""), "\(malformed.stderr)")
+        }
+        // ssh's USER@HOST is named as what it is.
+        let user = try TestProcess.run([Binaries.rsh, "alice@127.0.0.1", "true"])
+        #expect(user.shellStatus == 2)
+        #expect(user.stderr.hasPrefix("rsh: rsh takes no USER@ (\"alice@\")"), "\(user.stderr)")
     }
 
     @Test("bad flags: status 2 and one line, for rsh and rshd")

@@ -67,9 +67,16 @@ struct KeygenTests {
         #expect(keygen.stdout.contains("rsh keygen --psk FILE"))
         #expect(keygen.stderr.isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home).isEmpty, "keygen --help made no key")
-        let keyscan = try TestProcess.run([Binaries.rsh, "keyscan", "-h"], environment: environment)
+        for words in [["keygen", "--psk", "--help"], ["keygen", "FILE", "-h"]] {
+            let late = try TestProcess.run([Binaries.rsh] + words, environment: environment)
+            #expect(late.shellStatus == 0 && late.stdout == keygen.stdout, "\(words): \(late.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home).isEmpty, "keygen --help made no key")
+        let keyscan = try TestProcess.run([Binaries.rsh, "keyscan", "--help"], environment: environment)
         #expect(keyscan.shellStatus == 0)
         #expect(keyscan.stdout.hasPrefix("rsh keyscan HOST[:PORT] prints the server's line"))
+        let short = try TestProcess.run([Binaries.rsh, "keyscan", "-h"], environment: environment)
+        #expect(short.shellStatus == 0 && short.stdout == keyscan.stdout)
         // The same words as in rsh --help.
         let help = try TestProcess.run([Binaries.rsh, "--help"])
         #expect(help.stdout.contains(keygen.stdout) && help.stdout.contains(keyscan.stdout))

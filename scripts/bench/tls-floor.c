@@ -19,8 +19,9 @@
 //                            client's certificate and key into DIR, prints
 //                            "listening on 127.0.0.1:PORT", and serves one
 //                            connection at a time until killed
-//   tls-floor ping ADDR DIR  one handshake, one byte each way; exits 0
-//   tls-floor stream ADDR DIR BYTES
+//   tls-floor ping IPV4:PORT DIR
+//                            one handshake, one byte each way; exits 0
+//   tls-floor stream IPV4:PORT DIR BYTES
 //                            the server runs `head -c BYTES /dev/zero` and
 //                            relays its stdout; the client writes it to its
 //                            stdout; exits 0 once BYTES arrived
@@ -46,8 +47,16 @@
 
 extern char **environ;
 
+// A failed system call: its errno says why.
 static _Noreturn void fail(const char *what) {
-    fprintf(stderr, "tls-floor: %s: %s\n", what, errno ? strerror(errno) : "failed");
+    fprintf(stderr, "tls-floor: %s: %s\n", what, strerror(errno));
+    exit(2);
+}
+
+// A failed OpenSSL call: its error queue says why (errno may be left over
+// from anything OpenSSL tried on the way).
+static _Noreturn void fail_tls(const char *what) {
+    fprintf(stderr, "tls-floor: %s failed\n", what);
     ERR_print_errors_fp(stderr);
     exit(2);
 }
@@ -62,7 +71,7 @@ static SSL_CTX *context(int server, X509 *certificate, EVP_PKEY *key) {
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) || !SSL_CTX_set_num_tickets(ctx, 0)
         || SSL_CTX_use_certificate(ctx, certificate) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
-        fail("context");
+        fail_tls("context");
     // The client checks the server's certificate (any will do); the server asks for none.
     if (!server) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
     return ctx;
@@ -80,7 +89,7 @@ static X509 *self_signed(EVP_PKEY **key) {
                                        (const unsigned char *)"tls-floor", -1, -1, 0)
         || !X509_set_issuer_name(certificate, X509_get_subject_name(certificate))
         || !X509_set_pubkey(certificate, *key) || !X509_sign(certificate, *key, NULL))
-        fail("certificate");
+        fail_tls("certificate");
     return certificate;
 }
 
@@ -104,14 +113,19 @@ static size_t read_file(const char *dir, const char *name, unsigned char *bytes,
 static int connected(const char *address) {
     char host[64];
     const char *colon = strrchr(address, ':');
-    if (!colon || (size_t)(colon - address) >= sizeof host) fail("address is HOST:PORT");
-    memcpy(host, address, (size_t)(colon - address));
-    host[colon - address] = 0;
-    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    struct sockaddr_in peer = {.sin_family = AF_INET};
+    if (colon && (size_t)(colon - address) < sizeof host) {
+        memcpy(host, address, (size_t)(colon - address));
+        host[colon - address] = 0;
+        peer.sin_port = htons((uint16_t)atoi(colon + 1));
+    }
+    if (!colon || (size_t)(colon - address) >= sizeof host || inet_pton(AF_INET, host, &peer.sin_addr) != 1) {
+        fprintf(stderr, "tls-floor: %s: expected IPV4:PORT\n", address);
+        exit(2);
+    }
     int one = 1;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || inet_pton(AF_INET, host, &peer.sin_addr) != 1 || connect(fd, (struct sockaddr *)&peer, sizeof peer) != 0)
-        fail("connect");
+    if (fd < 0 || connect(fd, (struct sockaddr *)&peer, sizeof peer) != 0) fail("connect");
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
@@ -158,7 +172,7 @@ static int serve(const char *dir) {
     unsigned char *der = NULL, raw[32];
     int der_count = i2d_X509(client_certificate, &der);
     size_t raw_count = sizeof raw;
-    if (der_count <= 0 || !EVP_PKEY_get_raw_private_key(client_key, raw, &raw_count)) fail("client key");
+    if (der_count <= 0 || !EVP_PKEY_get_raw_private_key(client_key, raw, &raw_count)) fail_tls("client key");
     write_file(dir, "client.der", der, (size_t)der_count);
     write_file(dir, "client.key", raw, raw_count);
     SSL_CTX *ctx = context(1, certificate, key);
@@ -174,7 +188,10 @@ static int serve(const char *dir) {
     signal(SIGPIPE, SIG_IGN);
     for (;;) {
         int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC), one = 1;
-        if (fd < 0) continue;
+        if (fd < 0) {
+            usleep(10000);  // EMFILE and the like: do not spin
+            continue;
+        }
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         SSL *ssl = SSL_new(ctx);
         unsigned char request[9];
@@ -199,7 +216,7 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve(argv[2]);
     int stream = argc == 5 && strcmp(argv[1], "stream") == 0;
     if (!stream && !(argc == 4 && strcmp(argv[1], "ping") == 0)) {
-        fprintf(stderr, "usage: tls-floor serve DIR | ping HOST:PORT DIR | stream HOST:PORT DIR BYTES\n");
+        fprintf(stderr, "usage: tls-floor serve DIR | ping IPV4:PORT DIR | stream IPV4:PORT DIR BYTES\n");
         return 2;
     }
     // As rsh starts OpenSSL: without its table of legacy cipher and digest names.
@@ -210,20 +227,20 @@ int main(int argc, char **argv) {
     const unsigned char *cursor = der;
     X509 *certificate = d2i_X509(NULL, &cursor, (long)der_count);
     EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, raw_count);
-    if (!certificate || !key) fail("client certificate");
+    if (!certificate || !key) fail_tls("client certificate");
     SSL_CTX *ctx = context(0, certificate, key);
     SSL *ssl = SSL_new(ctx);
-    if (!ssl || !SSL_set_fd(ssl, connected(argv[2])) || SSL_connect(ssl) != 1) fail("handshake");
+    if (!ssl || !SSL_set_fd(ssl, connected(argv[2])) || SSL_connect(ssl) != 1) fail_tls("handshake");
     if (!stream) {
         unsigned char byte = 'p';
         size_t count;
-        if (!write_all(ssl, &byte, 1) || !SSL_read_ex(ssl, &byte, 1, &count)) fail("ping");
+        if (!write_all(ssl, &byte, 1) || !SSL_read_ex(ssl, &byte, 1, &count)) fail_tls("ping");
         return 0;
     }
     uint64_t bytes = strtoull(argv[4], NULL, 10), received = 0;
     unsigned char request[9] = {'s'};
     memcpy(request + 1, &bytes, 8);
-    if (!write_all(ssl, request, sizeof request)) fail("request");
+    if (!write_all(ssl, request, sizeof request)) fail_tls("request");
     static unsigned char buffer[1 << 17];
     size_t count;
     while (received < bytes && SSL_read_ex(ssl, buffer, sizeof buffer, &count)) {
@@ -234,6 +251,6 @@ int main(int argc, char **argv) {
         }
         received += count;
     }
-    if (received != bytes) fail("stream ended early");
+    if (received != bytes) fail_tls("the stream (it ended early)");
     return 0;
 }

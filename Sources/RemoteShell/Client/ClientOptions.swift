@@ -159,7 +159,7 @@ struct ClientOptions {
         options.keyFile = ProcessIdentity.environmentValue("RSH_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 }
         if scanner.peek == "keygen" {
             _ = scanner.next()
-            if ["--help", "-h"].contains(scanner.peek) {
+            if scanner.asksForHelp {
                 printOutput(keygenUsage)
                 return nil
             }
@@ -168,7 +168,7 @@ struct ClientOptions {
         }
         if scanner.peek == "keyscan" {
             _ = scanner.next()
-            if ["--help", "-h"].contains(scanner.peek) {
+            if scanner.asksForHelp {
                 printOutput(keyscanUsage)
                 return nil
             }
@@ -350,6 +350,9 @@ struct ClientOptions {
         // word, so `rsh --plain cp ...` lands here with `cp` as its host.
         if ["cp", "keygen", "keyscan"].contains(text) {
             throw UsageError("\(text) comes first, before its options: rsh \(text) [OPTIONS] ...")
+        }
+        if let at = text.firstIndex(of: "@") {
+            throw UsageError("rsh takes no USER@ (\"\(text[...at])\"): commands run as the user rshd runs as; give HOST[:PORT]")
         }
         target = text
         do {

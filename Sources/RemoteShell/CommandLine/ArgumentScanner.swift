@@ -17,6 +17,10 @@ public struct ArgumentScanner {
     /// The next word, unconsumed.
     public var peek: String? { remaining.first }
 
+    /// Whether `--help` or `-h` is among the words left (a subcommand's words
+    /// are few, and its help wins wherever it is among them).
+    public var asksForHelp: Bool { remaining.contains { $0 == "--help" || $0 == "-h" } }
+
     /// The next word; a `--name=value` word is returned as `--name`, its value kept for `value(for:)`.
     public mutating func next() -> String? {
         guard let word = remaining.popFirst() else { return nil }

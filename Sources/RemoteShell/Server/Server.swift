@@ -53,15 +53,17 @@ public final class Server {
             logger.notice("stopped")
         }
         // The descriptors the mode serves with (coroutine mode's loops, an
-        // epoll set and an eventfd each) are made before the server says it
-        // listens: a test or a supervisor that reads that line next finds the
-        // server's descriptors as they stay while it is idle.
+        // epoll set and an eventfd each; threaded mode's eventfd) are made
+        // before the server says it listens: a test or a supervisor that
+        // reads that line next finds the server's descriptors as they stay
+        // while it is idle.
         let driver: any ServerDriver
         switch configuration.mode {
         case .blocking:
             driver = BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
         case .threaded:
-            driver = ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
+            driver = try ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security,
+                                        logger: logger)
         case .coroutine:
             driver = try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security,
                                          logger: logger)

@@ -8,8 +8,22 @@ struct ThreadedDriver: ServerDriver {
     let security: ServerSecurity
     let logger: Logger
     /// Signalled by each connection thread as it ends, so that the shutdown
-    /// waits for the last one without polling (without it, it polls every 100 ms).
-    let finished = try? EventCounter()
+    /// wakes as soon as the last one has.
+    private let finished: ConnectionEnded
+
+    init(listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, security: ServerSecurity,
+         logger: Logger) throws(ServerError) {
+        self.listener = listener
+        self.shutdown = shutdown
+        self.configuration = configuration
+        self.security = security
+        self.logger = logger
+        do {
+            finished = try ConnectionEnded()
+        } catch {
+            throw .cannotStart("an eventfd for the connection threads", error)
+        }
+    }
 
     func run() {
         acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
@@ -18,12 +32,12 @@ struct ThreadedDriver: ServerDriver {
                                         handshakeEnded: listener.handshakeEnded)
             let handOver = SendableConnection(connection: connection)
             do {
-                try SystemThread.start(detached: true) { [shutdown, listener] in
+                try SystemThread.start(detached: true) { [shutdown, listener, finished] in
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
                     defer { buffer.deallocate() }
                     SyncConnection(connection: handOver.connection, shutdown: shutdown).run(buffer: buffer)
                     listener.connectionClosed()
-                    finished?.signal()
+                    finished.counter.signal()
                 }
             } catch {
                 logger.error("conn=\(connection.id) cannot start a thread: \(error)")
@@ -33,13 +47,25 @@ struct ThreadedDriver: ServerDriver {
             }
         }
         // Stopped accepting: wait for the connection threads, which are
-        // finishing their commands within the grace period.
+        // finishing their commands within the grace period. (The poll's
+        // timeout is a backstop: each thread signals as it ends.)
         while listener.activeConnections > 0 {
-            _ = try? finished?.descriptor.poll(for: .readable, timeoutMilliseconds: 100)
-            finished?.reset()
+            _ = try? finished.counter.descriptor.poll(for: .readable, timeoutMilliseconds: 100)
+            finished.counter.reset()
         }
-        finished?.close()
     }
+}
+
+/// The eventfd the connection threads signal as they end. A class, so that
+/// it is closed when the last holder lets it go: a thread that has just
+/// said its connection is closed may not have signalled yet when the
+/// shutdown sees no connection left and returns.
+private final class ConnectionEnded: Sendable {
+    let counter: EventCounter
+
+    init() throws(Errno) { counter = try EventCounter() }
+
+    deinit { counter.close() }
 }
 
 /// Hands a connection to the thread that will own it from then on.
