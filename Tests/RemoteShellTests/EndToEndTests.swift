@@ -217,6 +217,10 @@ struct EndToEndTests {
         let user = try TestProcess.run([Binaries.rsh, "alice@127.0.0.1", "true"])
         #expect(user.shellStatus == 2)
         #expect(user.stderr.hasPrefix("rsh: rsh takes no USER@ (\"alice@\")"), "\(user.stderr)")
+        // A Unix socket's path may hold an @: it is a path, tried as one.
+        let socketPath = try TestProcess.run([Binaries.rsh, "unix:/nonexistent/a@b.sock", "true"])
+        #expect(socketPath.shellStatus == 255)
+        #expect(socketPath.stderr.hasPrefix("rsh: cannot connect to unix:/nonexistent/a@b.sock: "), "\(socketPath.stderr)")
     }
 
     @Test("bad flags: status 2 and one line, for rsh and rshd")

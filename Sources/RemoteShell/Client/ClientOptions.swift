@@ -351,7 +351,7 @@ struct ClientOptions {
         if ["cp", "keygen", "keyscan"].contains(text) {
             throw UsageError("\(text) comes first, before its options: rsh \(text) [OPTIONS] ...")
         }
-        if let at = text.firstIndex(of: "@") {
+        if !text.hasPrefix("unix:"), let at = text.firstIndex(of: "@") {
             throw UsageError("rsh takes no USER@ (\"\(text[...at])\"): commands run as the user rshd runs as; give HOST[:PORT]")
         }
         target = text
