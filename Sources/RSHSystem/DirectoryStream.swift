@@ -34,7 +34,7 @@ public final class DirectoryStream {
                 if Glibc.errno != 0 { throw Errno(rawValue: Glibc.errno) }
                 return nil
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            let name = Array(entryName(entry))
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             return name
         }
@@ -46,4 +46,14 @@ public final class DirectoryStream {
         closedir(stream)
         self.stream = nil
     }
+}
+
+/// The name of a `readdir(3)` entry, read in place. An entry is only as long
+/// as its name (`d_reclen`), not `sizeof(struct dirent)`: `entry.pointee`
+/// would copy the whole struct, reading past the end of the last entry of
+/// glibc's buffer, and past the end of mapped memory when that buffer ends a
+/// page (a SIGSEGV in a directory with many entries).
+func entryName(_ entry: UnsafeMutablePointer<dirent>) -> UnsafeRawBufferPointer {
+    let name = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+    return UnsafeRawBufferPointer(start: name, count: strlen(name.assumingMemoryBound(to: CChar.self)))
 }

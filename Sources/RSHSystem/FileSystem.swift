@@ -70,9 +70,7 @@ public func directoryEntries(_ path: String) -> [String]? {
     defer { closedir(directory) }
     var names: [String] = []
     while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        let name = String(decoding: entryName(entry), as: UTF8.self)
         if name != "." && name != ".." { names.append(name) }
     }
     return names

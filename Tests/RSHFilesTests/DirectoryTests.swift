@@ -2,12 +2,30 @@ import Foundation
 import Glibc
 import RSHFiles
 import RSHProtocol
-import RSHSystem
+@testable import RSHSystem
 import RSHTestSupport
 import Testing
 
 @Suite("DirectoryReader and FileOperations")
 struct DirectoryTests {
+    @Test("a directory entry's name is read in place: an entry that ends a page, before memory that is not mapped, is read no further than its name")
+    func entryAtPageEnd() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let memory = try #require(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        try #require(memory != MAP_FAILED)
+        defer { munmap(memory, 2 * page) }
+        #expect(mprotect(memory + page, page, PROT_NONE) == 0)
+        // As getdents(2) lays entries out: the name, its 0, padding to 8 bytes.
+        let name = Array("a.txt".utf8)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let length = (nameOffset + name.count + 1 + 7) / 8 * 8
+        #expect(length < MemoryLayout<dirent>.size, "the record is shorter than struct dirent, as short names' are")
+        let record = memory + (page - length)
+        (record + nameOffset).copyMemory(from: name + [0], byteCount: name.count + 1)
+        let entry = record.bindMemory(to: dirent.self, capacity: 1)
+        #expect(Array(entryName(entry)) == name)
+    }
+
     @Test("a listing names every kind, a link with its target, and skips (and counts) names that are not UTF-8")
     func listing() throws {
         let directory = try scratchDirectory()
