@@ -7,23 +7,14 @@ import RSHSystem
 /// of connections. (Were every loop to accept for itself, the loop that wins
 /// the race would take most of them: about 85% of a burst.)
 struct CoroutineDriver: ServerDriver {
-    let listener: Listener
-    let shutdown: ShutdownController
-    let configuration: ServerConfiguration
-    let security: ServerSecurity
-    let logger: Logger
+    let parts: ServerParts
     private let loops: [EventLoop]
 
     /// Makes the loops (an epoll set and an eventfd each).
-    init(listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, security: ServerSecurity,
-         logger: Logger) throws(ServerError) {
-        self.listener = listener
-        self.shutdown = shutdown
-        self.configuration = configuration
-        self.security = security
-        self.logger = logger
+    init(parts: ServerParts) throws(ServerError) {
+        self.parts = parts
         var loops: [EventLoop] = []
-        for index in 0..<max(1, configuration.loops) {
+        for index in 0..<max(1, parts.configuration.loops) {
             do {
                 loops.append(try EventLoop(name: "loop-\(index)"))
             } catch {
@@ -35,7 +26,8 @@ struct CoroutineDriver: ServerDriver {
 
     func run() {
         let servers = loops.map {
-            LoopServer(loop: $0, listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
+            LoopServer(loop: $0, listener: parts.listener, shutdown: parts.shutdown, configuration: parts.configuration,
+                       security: parts.security, logger: parts.logger)
         }
         for (index, server) in servers.enumerated() {
             Task(executorPreference: server.loop) { await server.run(dealingTo: index == 0 ? servers : nil) }
@@ -45,7 +37,7 @@ struct CoroutineDriver: ServerDriver {
             do {
                 threads.append(try SystemThread.start { loop.run() })
             } catch {
-                shutdown.trigger("cannot start a thread for \(loop.name): \(error)")
+                parts.shutdown.trigger("cannot start a thread for \(loop.name): \(error)")
                 loop.stop()
             }
         }

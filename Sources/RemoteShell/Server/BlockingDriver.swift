@@ -2,21 +2,14 @@
 /// accept order, each until it closes, while later clients wait in the
 /// listen backlog: the classic single-threaded server.
 struct BlockingDriver: ServerDriver {
-    let listener: Listener
-    let shutdown: ShutdownController
-    let configuration: ServerConfiguration
-    let security: ServerSecurity
-    let logger: Logger
+    let parts: ServerParts
 
     func run() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         defer { buffer.deallocate() }
-        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
-            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
-                                        standing: standing, logger: logger,
-                                        handshakeEnded: listener.handshakeEnded)
-            SyncConnection(connection: connection, shutdown: shutdown).run(buffer: buffer)
-            listener.connectionClosed()
+        acceptLoop(listener: parts.listener, shutdown: parts.shutdown) { fd, peer, standing in
+            SyncConnection(connection: parts.connection(fd, peer, standing), shutdown: parts.shutdown).run(buffer: buffer)
+            parts.listener.connectionClosed()
         }
     }
 }

@@ -57,16 +57,12 @@ public final class Server {
         // before the server says it listens: a test or a supervisor that
         // reads that line next finds the server's descriptors as they stay
         // while it is idle.
+        let parts = ServerParts(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
         let driver: any ServerDriver
         switch configuration.mode {
-        case .blocking:
-            driver = BlockingDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security, logger: logger)
-        case .threaded:
-            driver = try ThreadedDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security,
-                                        logger: logger)
-        case .coroutine:
-            driver = try CoroutineDriver(listener: listener, shutdown: shutdown, configuration: configuration, security: security,
-                                         logger: logger)
+        case .blocking: driver = BlockingDriver(parts: parts)
+        case .threaded: driver = try ThreadedDriver(parts: parts)
+        case .coroutine: driver = try CoroutineDriver(parts: parts)
         }
         // The addresses folded into ranges: 200 loopback hosts are one word, not 200.
         let listening = HostList.fold(addresses.map(\.description))
@@ -85,4 +81,20 @@ public final class Server {
 /// How a mode waits: it serves the listener's connections until the shutdown is complete.
 protocol ServerDriver {
     func run()
+}
+
+/// What the server hands every driver: the listening sockets, the shutdown,
+/// and what a connection needs.
+struct ServerParts {
+    let listener: Listener
+    let shutdown: ShutdownController
+    let configuration: ServerConfiguration
+    let security: ServerSecurity
+    let logger: Logger
+
+    /// An accepted socket as a connection, told when its handshake ends.
+    func connection(_ socket: FileDescriptor, _ peer: SocketAddress, _ standing: PeerStanding) -> Connection {
+        Connection(socket: socket, peer: peer, configuration: configuration, security: security, standing: standing,
+                   logger: logger, handshakeEnded: listener.handshakeEnded)
+    }
 }

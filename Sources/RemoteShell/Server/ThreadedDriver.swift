@@ -2,22 +2,13 @@ import RSHSystem
 
 /// The threaded driver: one OS thread per connection, up to `--max-connections`.
 struct ThreadedDriver: ServerDriver {
-    let listener: Listener
-    let shutdown: ShutdownController
-    let configuration: ServerConfiguration
-    let security: ServerSecurity
-    let logger: Logger
+    let parts: ServerParts
     /// Signalled by each connection thread as it ends, so that the shutdown
     /// wakes as soon as the last one has.
     private let finished: ConnectionEnded
 
-    init(listener: Listener, shutdown: ShutdownController, configuration: ServerConfiguration, security: ServerSecurity,
-         logger: Logger) throws(ServerError) {
-        self.listener = listener
-        self.shutdown = shutdown
-        self.configuration = configuration
-        self.security = security
-        self.logger = logger
+    init(parts: ServerParts) throws(ServerError) {
+        self.parts = parts
         do {
             finished = try ConnectionEnded()
         } catch {
@@ -26,13 +17,11 @@ struct ThreadedDriver: ServerDriver {
     }
 
     func run() {
-        acceptLoop(listener: listener, shutdown: shutdown) { fd, peer, standing in
-            let connection = Connection(socket: fd, peer: peer, configuration: configuration, security: security,
-                                        standing: standing, logger: logger,
-                                        handshakeEnded: listener.handshakeEnded)
+        acceptLoop(listener: parts.listener, shutdown: parts.shutdown) { fd, peer, standing in
+            let connection = parts.connection(fd, peer, standing)
             let handOver = SendableConnection(connection: connection)
             do {
-                try SystemThread.start(detached: true) { [shutdown, listener, finished] in
+                try SystemThread.start(detached: true) { [shutdown = parts.shutdown, listener = parts.listener, finished] in
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
                     defer { buffer.deallocate() }
                     SyncConnection(connection: handOver.connection, shutdown: shutdown).run(buffer: buffer)
@@ -40,16 +29,16 @@ struct ThreadedDriver: ServerDriver {
                     finished.counter.signal()
                 }
             } catch {
-                logger.error("conn=\(connection.id) cannot start a thread: \(error)")
+                parts.logger.error("conn=\(connection.id) cannot start a thread: \(error)")
                 connection.abandon("no thread")
                 connection.close()
-                listener.connectionClosed()
+                parts.listener.connectionClosed()
             }
         }
         // Stopped accepting: wait for the connection threads, which are
         // finishing their commands within the grace period. (The poll's
         // timeout is a backstop: each thread signals as it ends.)
-        while listener.activeConnections > 0 {
+        while parts.listener.activeConnections > 0 {
             _ = try? finished.counter.descriptor.poll(for: .readable, timeoutMilliseconds: 100)
             finished.counter.reset()
         }
