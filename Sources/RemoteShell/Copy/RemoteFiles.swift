@@ -86,7 +86,6 @@ final class RemoteFiles {
         let client = self.client
         client.session.queue(.file(id: id, .upload(path: path, size: source.info.size, permissions: source.info.permissions,
                                                      modified: modified)))
-        let buffer = client.loop.scratch
         var ended = false
         var localFailure: FileError?
         do throws(Failure) {
@@ -96,26 +95,30 @@ final class RemoteFiles {
                     let room = client.session.stdinRoom(for: id)
                         ?? max(0, Limits.stdinHighWater - client.session.queuedInputByteCount)
                     guard room > 0 || source.isAtEnd else { return }
-                    let count: Int
-                    do throws(FileError) {
-                        count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(room, buffer.count)]))
-                    } catch {
+                    // Read straight into the frame's body, as large as a frame
+                    // may be: a 1 GiB file in 64 KiB frames cost the sender 16
+                    // times the reads, sends and frames, and a copy of every byte.
+                    var readFailure: FileError?
+                    let data = [UInt8](unsafeUninitializedCapacity: min(room, Limits.maxBodySize)) { body, initialized in
+                        do throws(FileError) {
+                            initialized = try source.read(into: UnsafeMutableRawBufferPointer(body))
+                        } catch {
+                            readFailure = error
+                            initialized = 0
+                        }
+                    }
+                    if let readFailure {
                         // The file changed under us: end the upload short, so
                         // that the server drops it (size_mismatch), and say why.
-                        localFailure = error
+                        localFailure = readFailure
                         client.session.queue(.fileEnd(id: id, sha256: [UInt8](repeating: 0, count: FileReply.digestLength)))
                         ended = true
                         return
                     }
-                    if count == 0 {
+                    if data.isEmpty {
                         client.session.queue(.fileEnd(id: id, sha256: source.finish()))
                         ended = true
                     } else {
-                        // Copied out of the loop's buffer before the next await.
-                        let data = [UInt8](unsafeUninitializedCapacity: count) { copy, initialized in
-                            copy.baseAddress!.initialize(from: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
-                            initialized = count
-                        }
                         client.session.queue(.fileData(id: id, data: data))
                         progress(source.bytesRead)
                     }
