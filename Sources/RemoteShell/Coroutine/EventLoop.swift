@@ -93,12 +93,13 @@ public final class EventLoop: @unchecked Sendable {
 
     private static let wakeupToken = UInt64.max
 
-    public init(name: String) throws(Errno) {
+    /// `scratchSize`: the most one read takes.
+    public init(name: String, scratchSize: Int = 65_536) throws(Errno) {
         self.name = name
         epoll = try Epoll(capacity: 1024)
         wakeup = try EventCounter()
         try epoll.add(wakeup.descriptor, .readable, token: Self.wakeupToken)
-        scratch = .allocate(byteCount: 65_536, alignment: 16)
+        scratch = .allocate(byteCount: scratchSize, alignment: 16)
     }
 
     deinit {

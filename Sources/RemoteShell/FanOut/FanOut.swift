@@ -76,7 +76,7 @@ actor FanOut {
                     connected: sending [String: any ByteStream] = [:], interrupts: SignalReader?) throws(ClientError) -> Outcome {
         let loop: EventLoop
         do {
-            loop = try EventLoop(name: "fan-out")
+            loop = try EventLoop(name: "fan-out", scratchSize: 1 << 20)
         } catch {
             throw .unusable("cannot start the event loop: \(error)")
         }
