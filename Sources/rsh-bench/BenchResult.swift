@@ -34,9 +34,10 @@ struct BenchResult {
     /// For `rsh` over TLS: its ratio to `rsh --plain` against the same server
     /// in the same rounds, as "times as good".
     var plainRatio: Double?
-    /// For `rsh` over TLS: its ratio to the TLS floor of the same rounds
-    /// (`Contender.tlsFloor`), as "times as good". For the one-shot the floor
-    /// is the bare handshake's time plus the command's raw limit.
+    /// Its ratio to the floor of the same rounds (`Workload.floorName`), as
+    /// "times as good": for `rsh` over TLS the TLS floor (`Contender.tlsFloor`;
+    /// for the one-shot, the bare handshake's time plus the command's raw
+    /// limit), for `rsh cp` the copy floor (`Contender.copyFloor`).
     var floorRatio: Double?
     /// The target against the raw limit (or an absolute one), and whether it is met.
     var target: String?

@@ -5,8 +5,10 @@ import RSHTestSupport
 
 /// `upload-1g` and `download-1g`: `rsh cp` of 1 GiB each way, mode by mode
 /// on a fresh server, in interleaved rounds with what it is held against:
-/// the 1 GiB stdout stream through the same `rsh` client (the limit), and
-/// `scp` of the same file through a private sshd when there is one. The
+/// the 1 GiB stdout stream through the same `rsh` client (the limit), the
+/// copy floor (`scripts/bench/copy-floor.c`: what any verified, atomic copy
+/// costs here), and `scp` of the same file through a private sshd when
+/// there is one. The
 /// files live on tmpfs (/dev/shm), so that the figures are rsh's and not
 /// the disk's: there `fsync` costs nothing, where on this machine's disk it
 /// costs ~3 s per GiB, for rsh cp and scp alike.
@@ -29,10 +31,13 @@ extension BenchRunner {
             }
         }
         defer { openSSH?.stop() }
+        // Each round's copy floor and plain stream, over every mode's rounds:
+        // whether the stream's 0.7 can be reached by any copy at all.
+        var floorRounds: [(floor: Double, stream: Double)] = []
 
         for mode in ServerMode.allCases where modes.contains(mode) {
             log("copies on \(mode.rawValue): \(rounds(3)) rounds of the stream, rsh cp up and down, over TLS and --plain"
-                + (openSSH == nil ? "" : ", scp up and down") + "...")
+                + (peers.copyFloor == nil ? "" : ", the copy floor") + (openSSH == nil ? "" : ", scp up and down") + "...")
             let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: home.serverArguments + serverArguments)
             defer { server.stop() }
             let host = "\(server.address)"
@@ -46,8 +51,9 @@ extension BenchRunner {
             _ = try timedCopy(rsh(.tls, ["cp", "-q", source, "\(host):\(root)/received/warm-up"]), removing: root + "/received/warm-up")
             let baselineRSS = server.statistics.residentBytes ?? 0
 
-            enum Run: Hashable { case stream(ClientTransport), upload(ClientTransport), download(ClientTransport), scpUpload, scpDownload }
+            enum Run: Hashable { case stream(ClientTransport), upload(ClientTransport), download(ClientTransport), scpUpload, scpDownload, floor }
             var runs: [Run] = ClientTransport.allCases.flatMap { [Run.stream($0), .upload($0), .download($0)] }
+            if peers.copyFloor != nil { runs.append(.floor) }
             if openSSH != nil { runs += [.scpUpload, .scpDownload] }
             var rates: [Run: [Double]] = [:]
             var peakRSS = 0
@@ -76,6 +82,8 @@ extension BenchRunner {
                     case .scpDownload:
                         seconds = try timedCopy(openSSH!.copy("\(OpenSSHPeer.hostAlias):\(source)", to: root + "/down"),
                                                 removing: root + "/down")
+                    case .floor:
+                        seconds = try timedCopy([peers.copyFloor!, source, root + "/received/floor"], removing: root + "/received/floor")
                     }
                     if let peaks = sampler?.stop() {
                         peakRSS = max(peakRSS, peaks.resident, server.statistics.peakResidentBytes ?? 0)
@@ -94,8 +102,10 @@ extension BenchRunner {
                 result.peakRSSMiB = Double(peakRSS) / 1_048_576
                 result.rssGrowthMiB = Double(max(0, peakRSS - baselineRSS)) / 1_048_576
                 if let scpRates = rates[scp] { result.peerRatios[.openSSH] = zip(values, scpRates).map { $0 / $1 }.median }
+                if let floors = rates[.floor] { result.floorRatio = zip(values, floors).map { $0 / $1 }.median }
                 result.note = "\(values.count) interleaved rounds of \(bytes >> 20) MiB on tmpfs, with the rsh stdout stream of the same transport"
-                    + (rates[scp] == nil ? "" : " and scp") + "; ratios to the stream " + ratios.map { String(format2: $0) }.joined(separator: ", ")
+                    + (rates[.floor] == nil ? "" : ", the copy floor") + (rates[scp] == nil ? "" : " and scp")
+                    + "; ratios to the stream " + ratios.map { String(format2: $0) }.joined(separator: ", ")
                     + "; server CPU, RSS: all the copies of this mode"
                 result.judge()
                 return result
@@ -104,6 +114,7 @@ extension BenchRunner {
                 if only.contains(.upload) { outcome.results.append(result(.upload, .upload(transport), transport, .scpUpload)) }
                 if only.contains(.download) { outcome.results.append(result(.download, .download(transport), transport, .scpDownload)) }
             }
+            if let floors = rates[.floor] { floorRounds += zip(floors, rates[.stream(.plain)]!).map { ($0, $1) } }
             // scp's own rows, once (they do not depend on rshd's mode): against the stream over TLS.
             if mode == modes.last, let up = rates[.scpUpload], let down = rates[.scpDownload], let streams = rates[.stream(.tls)] {
                 for (workload, values) in [(Workload.upload, up), (.download, down)] where only.contains(workload) {
@@ -112,6 +123,18 @@ extension BenchRunner {
                     row.note = "scp (over the cipher of the OpenSSH notes) in the rounds of rshd \(mode.rawValue), against rsh's TLS stream"
                     outcome.results.append(row)
                 }
+            }
+        }
+        // The floor's own rows, against the plain stream, as rsh cp is
+        // judged: one measurement serves both ways, a copy being the same
+        // work whichever end is the server.
+        if !floorRounds.isEmpty {
+            for workload in [Workload.upload, .download] where only.contains(workload) {
+                var row = BenchResult(workload: workload, contender: .copyFloor, value: floorRounds.map(\.floor).median, unit: "bytes/s",
+                                      limit: floorRounds.map(\.stream).median, ratio: floorRounds.map { $0.floor / $0.stream }.median)
+                row.note = "\(floorRounds.count) rounds (every mode's) of the bare copy in C, against rsh --plain's stream of the same round;"
+                    + " one measurement for both ways"
+                outcome.results.append(row)
             }
         }
     }

@@ -127,6 +127,8 @@ struct BenchRunner {
                 }
             case .fanOut, .pdsh:
                 throw BenchError("\(contender.label) runs in \(Workload.fanOut.rawValue) only")
+            case .copyFloor:
+                throw BenchError("\(contender.label) runs in the copies only")
             }
         }
         contenders = entrants.map(\.contender)

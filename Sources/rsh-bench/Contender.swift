@@ -25,6 +25,10 @@ enum Contender: Hashable, Sendable {
     /// (`tls-floor`): what a TLS connection costs at the least here, which
     /// `rsh` over TLS is held against.
     case tlsFloor
+    /// The bare verified, atomic copy in C (`copy-floor`): two processes,
+    /// loopback TCP, SHA-256 on both sides, a temporary file renamed into
+    /// place. What `rsh cp` is held against.
+    case copyFloor
 
     /// The "server" column.
     var server: String {
@@ -35,6 +39,7 @@ enum Contender: Hashable, Sendable {
         case .openSSH: return "OpenSSH"
         case .pdsh: return "pdsh -R exec"
         case .tlsFloor: return "TLS floor (C, libssl)"
+        case .copyFloor: return "copy floor (C, libcrypto)"
         }
     }
 
@@ -53,6 +58,7 @@ enum Contender: Hashable, Sendable {
         case .pdsh(.plain): return "rsh --plain per host"
         case .pdsh(.tls): return "rsh over TLS per host"
         case .tlsFloor: return "tls-floor"
+        case .copyFloor: return "copy-floor"
         }
     }
 
@@ -80,7 +86,7 @@ enum Contender: Hashable, Sendable {
         }
     }
 
-    var isPeer: Bool { !isRSHD && !isRaw && self != .tlsFloor }
+    var isPeer: Bool { !isRSHD && !isRaw && self != .tlsFloor && self != .copyFloor }
 
     /// Whether rshd driven this way and `peer` are driven alike, so that
     /// their ratio compares servers and not clients: the load generator for

@@ -16,6 +16,8 @@ struct Peers {
     private(set) var notes: [String] = []
     /// `scripts/bench/tls-floor.c` built, when a workload measures it (a note says why not, if not).
     private(set) var tlsFloor: String?
+    /// `scripts/bench/copy-floor.c` built, when a workload measures it.
+    private(set) var copyFloor: String?
     /// `scripts/peers` of this repository.
     let scripts: String
     /// Where pip installs gevent when the system's Python lacks it (`.build/bench-python`).
@@ -29,8 +31,8 @@ struct Peers {
     /// The peers table's columns, in order.
     static let columns: [Contender] = choices.map(\.contender).filter { $0 != .pdsh(.tls) } + ClientTransport.allCases.map(Contender.pdsh)
 
-    /// `tlsFloor`: whether to build the TLS floor, for a workload that measures it.
-    init(wanted: Set<Contender>, repository: String, tlsFloor: Bool, log: (String) -> Void) {
+    /// `tlsFloor`, `copyFloor`: whether to build each floor, for a workload that measures it.
+    init(wanted: Set<Contender>, repository: String, tlsFloor: Bool, copyFloor: Bool, log: (String) -> Void) {
         scripts = repository + "/scripts/peers"
         pythonPackages = repository + "/.build/bench-python"
         let wantedPython = PythonPeer.allCases.filter { wanted.contains(.python($0)) }
@@ -51,8 +53,13 @@ struct Peers {
             }
         }
         if tlsFloor {
-            let (program, note) = Self.buildTLSFloor(repository: repository)
+            let (program, note) = Self.buildFloor("TLS floor", "tls-floor", repository: repository, libraries: ["-lssl", "-lcrypto"])
             self.tlsFloor = program
+            if let note { notes.append(note) }
+        }
+        if copyFloor {
+            let (program, note) = Self.buildFloor("copy floor", "copy-floor", repository: repository, libraries: ["-lcrypto"])
+            self.copyFloor = program
             if let note { notes.append(note) }
         }
         if wanted.contains(.openSSH) {
@@ -130,20 +137,22 @@ struct Peers {
         try ChildProcess.run(CommandSpec(.argv(arguments), environment: pythonPath), timeout: .seconds(300))
     }
 
-    /// Builds the TLS floor with the system's C compiler into `.build`: its
-    /// path, or why there is none.
-    private static func buildTLSFloor(repository: String) -> (String?, String?) {
-        let source = repository + "/scripts/bench/tls-floor.c", binary = repository + "/.build/bench-tls-floor"
-        guard let compiler = findProgram("cc") ?? findProgram("clang") else { return (nil, "TLS floor: skipped: no cc or clang in PATH") }
-        let build = [compiler, "-O2", "-o", binary, source, "-lssl", "-lcrypto"]
+    /// Builds `scripts/bench/NAME.c` with the system's C compiler into
+    /// `.build`, as any C program on these libraries is built: its path, or
+    /// why there is none. (A C target of the package would be linked by
+    /// swiftc, with the Swift runtime, whose loading is no part of a floor.)
+    private static func buildFloor(_ title: String, _ name: String, repository: String, libraries: [String]) -> (String?, String?) {
+        let source = repository + "/scripts/bench/\(name).c", binary = repository + "/.build/bench-\(name)"
+        guard let compiler = findProgram("cc") ?? findProgram("clang") else { return (nil, "\(title): skipped: no cc or clang in PATH") }
+        let build = [compiler, "-O2", "-o", binary, source] + libraries
         guard let run = try? ChildProcess.run(CommandSpec(.argv(build)), timeout: .seconds(120)) else {
-            return (nil, "TLS floor: skipped: \(compiler) could not be started")
+            return (nil, "\(title): skipped: \(compiler) could not be started")
         }
         guard run.result.status == .exited(0) else {
             // The compiler's first error, not its "In function ..." preamble.
             let lines = String(decoding: run.stderr, as: UTF8.self).split(separator: "\n")
             let message = (lines.first { $0.contains("error") } ?? lines.last).map(String.init) ?? "\(run.result.status)"
-            return (nil, "TLS floor: skipped: \(build.joined(separator: " ")): \(message)")
+            return (nil, "\(title): skipped: \(build.joined(separator: " ")): \(message)")
         }
         return (binary, nil)
     }

@@ -65,7 +65,7 @@ struct Report {
             // not against the raw limit, and held against the TLS floor: every
             // ratio goes in the cell.
             cells.append([result.ratio.map { String(ratio: $0) }, result.plainRatio.map { "x --plain " + String(ratio: $0) },
-                          result.floorRatio.map { "x TLS floor " + String(ratio: $0) }].compactMap { $0 }.joined(separator: "; "))
+                          result.floorRatio.map { "x \(result.workload.floorName) " + String(ratio: $0) }].compactMap { $0 }.joined(separator: "; "))
             cells.append(result.target ?? "")
             cells.append(result.met.map { $0 ? "yes" : "**no**" } ?? "")
             lines.append(Self.row(cells))
@@ -126,7 +126,7 @@ struct Report {
             if let path = result.limitPath { object["raw_limit_path"] = .string(path) }
             if let ratio = result.ratio { object["ratio"] = .number(ratio) }
             if let ratio = result.plainRatio { object["ratio_to_plain"] = .number(ratio) }
-            if let ratio = result.floorRatio { object["ratio_to_tls_floor"] = .number(ratio) }
+            if let ratio = result.floorRatio { object["ratio_to_" + result.workload.floorName.replacingAll(" ", with: "_")] = .number(ratio) }
             if let target = result.target { object["target"] = .string(target) }
             if let met = result.met { object["met"] = .bool(met) }
             if !result.peerRatios.isEmpty {
@@ -268,7 +268,7 @@ struct Report {
         case .fanOut(.threaded, _): return "#e07b39"
         case .fanOut(.coroutine, _): return "#3a7dc9"
         case .pdsh: return "#8d6e63"
-        case .tlsFloor: return "#455a64"
+        case .tlsFloor, .copyFloor: return "#455a64"
         case .raw, .relay: return "#000000"
         }
     }

@@ -53,6 +53,12 @@ enum Workload: String, CaseIterable {
     /// Whether `rsh` over TLS is held against the TLS floor here (`Contender.tlsFloor`).
     var measuresTLSFloor: Bool { self == .oneShot || self == .stream }
 
+    /// Whether `rsh cp` is held against the copy floor here (`Contender.copyFloor`).
+    var measuresCopyFloor: Bool { self == .upload || self == .download }
+
+    /// The floor a result's `floorRatio` is to, as the report names it.
+    var floorName: String { measuresCopyFloor ? "copy floor" : "TLS floor" }
+
     /// Who the workload's interleaved rounds measure, in the order of the
     /// first round; empty for the workloads measured mode by mode.
     func contenders(modes: [ServerMode], peers: Peers) -> [Contender] {
