@@ -36,7 +36,7 @@ extension BenchRunner {
         var floorRounds: [(floor: Double, stream: Double)] = []
 
         for mode in ServerMode.allCases where modes.contains(mode) {
-            log("copies on \(mode.rawValue): \(rounds(3)) rounds of the stream, rsh cp up and down, over TLS and --plain"
+            log("copies on \(mode.rawValue): \(rounds(5)) rounds of the stream, rsh cp up and down, over TLS and --plain"
                 + (peers.copyFloor == nil ? "" : ", the copy floor") + (openSSH == nil ? "" : ", scp up and down") + "...")
             let server = try ServerUnderTest.rshd(binaries + "/rshd", mode: mode, extra: home.serverArguments + serverArguments)
             defer { server.stop() }
@@ -58,7 +58,7 @@ extension BenchRunner {
             var rates: [Run: [Double]] = [:]
             var peakRSS = 0
             var serverCPU = 0.0
-            for round in 0..<rounds(3) {
+            for round in 0..<rounds(5) {
                 let rotation = round % runs.count
                 for run in runs[rotation...] + runs[..<rotation] {
                     var measuresServer = false
