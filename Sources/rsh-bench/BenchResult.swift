@@ -37,7 +37,8 @@ struct BenchResult {
     /// Its ratio to the floor of the same rounds (`Workload.floorName`), as
     /// "times as good": for `rsh` over TLS the TLS floor (`Contender.tlsFloor`;
     /// for the one-shot, the bare handshake's time plus the command's raw
-    /// limit), for `rsh cp` the copy floor (`Contender.copyFloor`).
+    /// limit), for `rsh cp` the copy floor (`Contender.copyFloor`), for rshd
+    /// on the echo workloads the spawn floor (`Contender.spawnFloor`).
     var floorRatio: Double?
     /// The target against the raw limit (or an absolute one), and whether it is met.
     var target: String?

@@ -77,11 +77,13 @@ struct BenchRunner {
         var python: [PythonPeer: ServerUnderTest] = [:]
         var openSSH: OpenSSHPeer?
         var tlsFloor: ServerUnderTest?
+        var spawnFloor: ServerUnderTest?
         defer {
             rshd.values.forEach { $0.stop() }
             python.values.forEach { $0.stop() }
             openSSH?.stop()
             tlsFloor?.stop()
+            spawnFloor?.stop()
         }
         var entrants: [Rounds.Entrant] = []
         for contender in contenders {
@@ -127,6 +129,15 @@ struct BenchRunner {
                 }
             case .fanOut, .pdsh:
                 throw BenchError("\(contender.label) runs in \(Workload.fanOut.rawValue) only")
+            case .spawnFloor:
+                do {
+                    let server = try ServerUnderTest(name: "spawn-floor", arguments: [peers.spawnFloor!], announcement: "listening on 127.0.0.1:")
+                    spawnFloor = server
+                    try warmUp(server, .classic)
+                    entrants.append(Rounds.Entrant(contender, server: server))
+                } catch {
+                    outcome.notes.append("spawn floor on \(workload.rawValue): skipped: \(error)")
+                }
             case .copyFloor:
                 throw BenchError("\(contender.label) runs in the copies only")
             }
@@ -222,7 +233,7 @@ struct BenchRunner {
         let wire: WireProtocol
         switch entrant.contender {
         case .rshd(_, let protocolSpoken): wire = protocolSpoken
-        case .python: wire = .classic
+        case .python, .spawnFloor: wire = .classic
         default: throw BenchError("\(entrant.contender.label) does not run echoes")
         }
         let address = entrant.server!.address

@@ -29,6 +29,10 @@ enum Contender: Hashable, Sendable {
     /// loopback TCP, SHA-256 on both sides, a temporary file renamed into
     /// place. What `rsh cp` is held against.
     case copyFloor
+    /// The bare classic-protocol server in C (`spawn-floor`): a thread per
+    /// connection, `sh -c` through posix_spawn, both pipes read, the child
+    /// reaped, one reply. What rshd is held against on the echo workloads.
+    case spawnFloor
 
     /// The "server" column.
     var server: String {
@@ -40,6 +44,7 @@ enum Contender: Hashable, Sendable {
         case .pdsh: return "pdsh -R exec"
         case .tlsFloor: return "TLS floor (C, libssl)"
         case .copyFloor: return "copy floor (C, libcrypto)"
+        case .spawnFloor: return "spawn floor (C)"
         }
     }
 
@@ -59,6 +64,7 @@ enum Contender: Hashable, Sendable {
         case .pdsh(.tls): return "rsh over TLS per host"
         case .tlsFloor: return "tls-floor"
         case .copyFloor: return "copy-floor"
+        case .spawnFloor: return "classic"
         }
     }
 
@@ -86,7 +92,15 @@ enum Contender: Hashable, Sendable {
         }
     }
 
-    var isPeer: Bool { !isRSHD && !isRaw && self != .tlsFloor && self != .copyFloor }
+    /// A bare C program doing only what rshd (or rsh) must: a floor, not a peer.
+    var isFloor: Bool {
+        switch self {
+        case .tlsFloor, .copyFloor, .spawnFloor: return true
+        default: return false
+        }
+    }
+
+    var isPeer: Bool { !isRSHD && !isRaw && !isFloor }
 
     /// Whether rshd driven this way and `peer` are driven alike, so that
     /// their ratio compares servers and not clients: the load generator for

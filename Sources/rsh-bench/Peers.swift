@@ -18,6 +18,8 @@ struct Peers {
     private(set) var tlsFloor: String?
     /// `scripts/bench/copy-floor.c` built, when a workload measures it.
     private(set) var copyFloor: String?
+    /// `scripts/bench/spawn-floor.c` built, when a workload measures it.
+    private(set) var spawnFloor: String?
     /// `scripts/peers` of this repository.
     let scripts: String
     /// Where pip installs gevent when the system's Python lacks it (`.build/bench-python`).
@@ -31,8 +33,8 @@ struct Peers {
     /// The peers table's columns, in order.
     static let columns: [Contender] = choices.map(\.contender).filter { $0 != .pdsh(.tls) } + ClientTransport.allCases.map(Contender.pdsh)
 
-    /// `tlsFloor`, `copyFloor`: whether to build each floor, for a workload that measures it.
-    init(wanted: Set<Contender>, repository: String, tlsFloor: Bool, copyFloor: Bool, log: (String) -> Void) {
+    /// Each floor is built if one of `workloads` measures it.
+    init(wanted: Set<Contender>, repository: String, floorsFor workloads: Set<Workload>, log: (String) -> Void) {
         scripts = repository + "/scripts/peers"
         pythonPackages = repository + "/.build/bench-python"
         let wantedPython = PythonPeer.allCases.filter { wanted.contains(.python($0)) }
@@ -52,16 +54,15 @@ struct Peers {
                 }
             }
         }
-        if tlsFloor {
-            let (program, note) = Self.buildFloor("TLS floor", "tls-floor", repository: repository, libraries: ["-lssl", "-lcrypto"])
-            self.tlsFloor = program
+        func build(_ title: String, _ name: String, libraries: [String], if measured: (Workload) -> Bool) -> String? {
+            guard workloads.contains(where: measured) else { return nil }
+            let (program, note) = Self.buildFloor(title, name, repository: repository, libraries: libraries)
             if let note { notes.append(note) }
+            return program
         }
-        if copyFloor {
-            let (program, note) = Self.buildFloor("copy floor", "copy-floor", repository: repository, libraries: ["-lcrypto"])
-            self.copyFloor = program
-            if let note { notes.append(note) }
-        }
+        tlsFloor = build("TLS floor", "tls-floor", libraries: ["-lssl", "-lcrypto"], if: \.measuresTLSFloor)
+        copyFloor = build("copy floor", "copy-floor", libraries: ["-lcrypto"], if: \.measuresCopyFloor)
+        spawnFloor = build("spawn floor", "spawn-floor", libraries: ["-lpthread"], if: \.measuresSpawnFloor)
         if wanted.contains(.openSSH) {
             // Debian puts sshd in /usr/sbin, which is not in every user's PATH.
             let path = (ProcessIdentity.environmentValue("PATH") ?? "") + ":/usr/sbin:/usr/local/sbin"

@@ -268,7 +268,7 @@ struct Report {
         case .fanOut(.threaded, _): return "#e07b39"
         case .fanOut(.coroutine, _): return "#3a7dc9"
         case .pdsh: return "#8d6e63"
-        case .tlsFloor, .copyFloor: return "#455a64"
+        case .tlsFloor, .copyFloor, .spawnFloor: return "#455a64"
         case .raw, .relay: return "#000000"
         }
     }

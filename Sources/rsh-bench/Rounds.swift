@@ -132,9 +132,12 @@ struct Rounds {
             if case .rsh(_, .tls) = entrant.contender, let floor = tlsFloor(limits) {
                 result.floorRatio = ratios(entrant.values, over: floor).median
             }
+            if workload.measuresSpawnFloor, entrant.contender.isRSHD, let floor = entrants.first(where: { $0.contender == .spawnFloor }) {
+                result.floorRatio = ratios(entrant.values, over: floor.values).median
+            }
             var notes = ["\(count) interleaved rounds"]
             if let plainRatio = result.plainRatio { notes.append("TLS / plain \(String(format2: plainRatio))") }
-            if let floorRatio = result.floorRatio { notes.append("x TLS floor \(String(format2: floorRatio))") }
+            if let floorRatio = result.floorRatio { notes.append("x \(workload.floorName) \(String(format2: floorRatio))") }
             if !roundRatios.isEmpty { notes.append("ratios " + roundRatios.map { String(format2: $0) }.joined(separator: ", ")) }
             if let limitNote, entrant.contender.isRaw { notes.append(limitNote) }
             result.note = notes.joined(separator: "; ")

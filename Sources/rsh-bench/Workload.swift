@@ -56,8 +56,14 @@ enum Workload: String, CaseIterable {
     /// Whether `rsh cp` is held against the copy floor here (`Contender.copyFloor`).
     var measuresCopyFloor: Bool { self == .upload || self == .download }
 
+    /// Whether rshd is held against the spawn floor here (`Contender.spawnFloor`).
+    var measuresSpawnFloor: Bool { self == .sequentialEcho || self == .concurrent16 || self == .concurrent64 }
+
     /// The floor a result's `floorRatio` is to, as the report names it.
-    var floorName: String { measuresCopyFloor ? "copy floor" : "TLS floor" }
+    var floorName: String {
+        if measuresCopyFloor { return "copy floor" }
+        return measuresSpawnFloor ? "spawn floor" : "TLS floor"
+    }
 
     /// Who the workload's interleaved rounds measure, in the order of the
     /// first round; empty for the workloads measured mode by mode.
@@ -68,11 +74,12 @@ enum Workload: String, CaseIterable {
         // The real rsh, in clear (--plain) and over TLS, in each mode.
         let clients = modes.flatMap { mode in ClientTransport.allCases.map { Contender.rsh(mode, $0) } }
         let ssh: [Contender] = peers.contains(.openSSH) ? [.openSSH] : []
+        let spawnFloor: [Contender] = peers.spawnFloor == nil ? [] : [.spawnFloor]
         switch self {
         case .sequentialEcho, .concurrent16:
-            return raw + modes.flatMap { mode in WireProtocol.allCases.map { .rshd(mode, $0) } } + python
+            return raw + modes.flatMap { mode in WireProtocol.allCases.map { .rshd(mode, $0) } } + python + spawnFloor
         case .concurrent64:
-            return raw + modes.map { .rshd($0, .v1) }
+            return raw + modes.map { .rshd($0, .v1) } + spawnFloor
         case .stream:
             return [.relay] + modes.map { .rshd($0, .v1) } + clients + ssh + (peers.tlsFloor == nil ? [] : [.tlsFloor])
         case .oneShot:

@@ -99,7 +99,7 @@ do {
     }
     let generator = try LoadGenerator()
     let peers = Peers(wanted: wantedPeers, repository: Peers.repositoryRoot(binaries: binaries),
-                      tlsFloor: only.contains(where: \.measuresTLSFloor), copyFloor: only.contains(where: \.measuresCopyFloor), log: log)
+                      floorsFor: only, log: log)
     for note in peers.notes { log(note) }
     let home = try BenchHome()
     defer { home.remove() }
