@@ -136,6 +136,22 @@ struct KnownHostsTests {
         #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == "\(Self.name(server)) \(server.hostKey.openSSHLine())\n")
     }
 
+    @Test("a 'yes' typed after the server stopped waiting for the handshake still connects, once, to the key just added")
+    func slowAnswer() throws {
+        let hostKey = Scratch.path("host_key")
+        let server = try ServerProcess(.blocking, ["--host-key", hostKey, "--handshake-timeout", "1"])
+        let knownHosts = Scratch.path("known_hosts")
+        let session = try TerminalSession([Binaries.rsh, "--known-hosts", knownHosts, server.address, "echo", "answered late"])
+        #expect(session.expect("(yes/no/[fingerprint])? "), "\(session.text)")
+        // The server gives up on this handshake after 1 s.
+        #expect(eventually(timeout: .seconds(15)) { server.log.contains("handshake not finished within") }, "\(server.log)")
+        session.type("yes\n")
+        #expect(session.expect("answered late\r\n"), "\(session.text)")
+        #expect(session.waitForExit() == .exited(0))
+        #expect(session.text.components(separatedBy: "Are you sure").count == 2, "asked once: \(session.text)")
+        #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == "\(Self.name(server)) \(server.hostKey.openSSHLine())\n")
+    }
+
     @Test("rsh keyscan prints the server's known_hosts line; ssh-keygen -l agrees with the fingerprint the server logs; the line lets rsh in")
     func keyscan() throws {
         let (server, knownHosts) = try Self.fresh()

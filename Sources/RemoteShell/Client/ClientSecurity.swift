@@ -79,12 +79,22 @@ final class ClientSecurity: Sendable {
     func connect(target: String, address: SocketAddress) throws(ClientError) -> any ByteStream {
         let socket = try socket(target: target, address: address)
         guard let context else { return PlainStream(socket) }
+        let stream: TLSStream
+        let passed: HostKeyCheck.Passed
         do {
-            return try handshake(socket, context, target: target)
+            stream = try handshakeUntilDone(socket, context)
+            passed = try acceptServer(of: stream, target: target)
         } catch {
             socket.closeAfterUse()
             throw error
         }
+        guard passed == .addedWhenAsked else { return stream }
+        // The question took as long as the user did, and a server waits for
+        // the end of a handshake only so long (rshd: 10 s), after which the
+        // first write would meet a closed connection: a new one, whose key
+        // known_hosts now lists (checked again, like any other).
+        socket.closeAfterUse()
+        return try connect(target: target, address: address)
     }
 
     /// The server's key, from a TLS handshake that stops before rsh says
@@ -99,23 +109,19 @@ final class ClientSecurity: Sendable {
         return key
     }
 
-    private func handshake(_ socket: FileDescriptor, _ context: TLSContext, target: String) throws(ClientError) -> TLSStream {
-        let stream = try handshakeUntilDone(socket, context)
-        try acceptServer(of: stream, target: target)
-        // The last flight goes out with the first bytes of the protocol, in one send.
-        return stream
-    }
-
     /// After the handshake, before anything is sent: the server must have
     /// proven who it is, with the pre-shared key or with a key known_hosts
     /// lists (which may ask, or add it). The client's last flight (its
-    /// certificate and Finished) is still in the session until then.
-    func acceptServer(of stream: TLSStream, target: String) throws(ClientError) {
+    /// certificate and Finished) is still in the session until then, and
+    /// goes out with the first bytes of the protocol, in one send.
+    @discardableResult
+    func acceptServer(of stream: TLSStream, target: String) throws(ClientError) -> HostKeyCheck.Passed {
         let session = stream.session
         if usesPreSharedKey {
             guard session.usedPreSharedKey else {
                 throw .tls(TLSError(.preSharedKeyMismatch, "the server did not take the pre-shared key"), identity: nil)
             }
+            return .known
         } else {
             guard let key = session.peerKey else { throw .tls(TLSError(.peerKeyRefused, "no server key"), identity: nil) }
             guard let knownHostsPath else { throw .unusable("no home directory for ~/.rsh/known_hosts; give --known-hosts FILE") }
@@ -124,11 +130,11 @@ final class ClientSecurity: Sendable {
             // Sendable, and two threads must neither both add one new server
             // nor check against a copy that misses the other's line. (A
             // prompt holds it too: one question at a time.)
-            try knownHostsRead.withLock { (read) throws(ClientError) in
+            return try knownHostsRead.withLock { (read) throws(ClientError) -> HostKeyCheck.Passed in
                 if read == nil { read = try Self.loadKnownHosts(knownHostsPath) }
-                if try HostKeyCheck.verify(key, name: name, knownHosts: read!, trust: trust, brief: brief) {
-                    read!.appended(name: name, key: key)
-                }
+                let passed = try HostKeyCheck.verify(key, name: name, knownHosts: read!, trust: trust, brief: brief)
+                if passed != .known { read!.appended(name: name, key: key) }
+                return passed
             }
         }
     }

@@ -18,16 +18,26 @@ enum HostKeyCheck {
         case neverAsk
     }
 
+    /// How a key passed.
+    enum Passed: Sendable {
+        /// known_hosts lists it for the server.
+        case known
+        /// It was added to known_hosts (`--accept-new`).
+        case added
+        /// It was added once the user said yes on the terminal.
+        case addedWhenAsked
+    }
+
     /// `brief`: for one host among many (a fan-out): the refusal names no
     /// host (the summary folds the hosts refused for the same reason) and
-    /// nothing else is printed. Whether it added the key to the file.
+    /// nothing else is printed.
     @discardableResult
     static func verify(_ key: Ed25519PublicKey, name: String, knownHosts: KnownHosts, trust: Trust,
-                       brief: Bool = false) throws(ClientError) -> Bool {
+                       brief: Bool = false) throws(ClientError) -> Passed {
         let knownHostsPath = knownHosts.path
         switch knownHosts.verdict(for: key, name: name) {
         case .known:
-            return false
+            return .known
         case .changed(let lines):
             if brief {
                 throw .hostKeyRejected("REMOTE HOST KEY CHANGED: its key \(key.fingerprint) is not the one in "
@@ -59,7 +69,7 @@ enum HostKeyCheck {
                 throw .unusable(error.description)
             }
             if !brief { printError("Warning: Permanently added '\(name)' (ED25519) to the list of known hosts.") }
-            return true
+            return trust == .ask ? .addedWhenAsked : .added
         }
     }
 
