@@ -12,8 +12,8 @@ import RSHTLS
 /// unfinished — removes the temporary file: the destination is as it was,
 /// never partial, never a mix.
 ///
-/// A write that is all zeros is skipped rather than written: the file gets
-/// holes where the sender's file had them (or had zeros), as
+/// Zeros are skipped rather than written, in pieces of `holeUnit`: the file
+/// gets holes where the sender's file had them (or had zeros), much as
 /// `cp --sparse=always` makes them, and a sparse image costs no disk.
 public final class FileSink {
     public let destination: String
@@ -32,6 +32,10 @@ public final class FileSink {
     /// of a 1 GiB upload here); started as the bytes come, it overlaps with
     /// the transfer, and the `fsync` waits for the last few MiB.
     static let writebackChunk: Int64 = 8 << 20
+    /// A write is looked at in pieces this long, each aligned within it: a
+    /// piece of zeros is a hole. (A write is a frame, up to a MiB: as a
+    /// whole, it would leave a hole only where a MiB of zeros is.)
+    static let holeUnit = 65_536
 
     private enum State {
         /// The temporary file is open for the bytes to come.
@@ -67,11 +71,25 @@ public final class FileSink {
         guard !bytes.isEmpty else { return }
         hasher.update(bytes)
         do {
-            if isAllZeros(bytes) {
-                try attempt { () throws(Errno) in try descriptor.skip(Int64(bytes.count)) }
-                endsInHole = true
-            } else {
-                try attempt { () throws(Errno) in try descriptor.writeAll(bytes) }
+            // The data between pieces of zeros goes out in one write.
+            var dataStart = 0
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + Self.holeUnit, bytes.count)
+                if isAllZeros(UnsafeRawBufferPointer(rebasing: bytes[offset..<end])) {
+                    if dataStart < offset {
+                        let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<offset])
+                        try attempt { () throws(Errno) in try descriptor.writeAll(data) }
+                    }
+                    try attempt { () throws(Errno) in try descriptor.skip(Int64(end - offset)) }
+                    dataStart = end
+                    endsInHole = true
+                }
+                offset = end
+            }
+            if dataStart < bytes.count {
+                let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
+                try attempt { () throws(Errno) in try descriptor.writeAll(data) }
                 endsInHole = false
             }
         } catch {

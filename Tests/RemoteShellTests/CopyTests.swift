@@ -94,6 +94,23 @@ struct CopyTests {
         #expect(try FileChecks.sha256sum(local + "/disk.img") == Self.sparseImage.sha256)
     }
 
+    @Test("zeros shorter than a frame still arrive as holes: 64 KiB of data every 256 KiB takes about a quarter of the blocks",
+          arguments: Setup.plain)
+    func holesWithinAFrame(_ setup: Setup) throws {
+        let local = try Self.directory("holes")
+        let remote = try Self.directory("holes-remote")
+        defer { for directory in [local, remote] { removeTree(directory) } }
+        var bytes: [UInt8] = []
+        for _ in 0..<4 { bytes += FileChecks.randomBytes(65_536) + [UInt8](repeating: 0, count: 196_608) }
+        try writeFile(local + "/image", bytes)
+        let up = try Self.copy(["-q", local + "/image", "\(setup.server.address):\(remote)/image"])
+        #expect(up.shellStatus == 0, "\(up.stderr)")
+        #expect(try readFile(remote + "/image") == bytes)
+        // Blocks of 512 bytes (%b): the data is 512 of them; written whole, the file would take 2,048.
+        let blocks = try #require(Int(try FileChecks.stat("%b", remote + "/image")))
+        #expect(blocks < 1_024, "\(blocks) blocks of 512 bytes for 256 KiB of data in 1 MiB")
+    }
+
     static let awkwardNames = ["with space", "it's \"quoted\"", "new\nline", "-leading-dash", "ünïcødé ✓ 名前", "$(echo no)"]
 
     @Test("names with spaces, quotes, a newline, a leading dash and non-ASCII letters go up and come back", arguments: Setup.plain)
