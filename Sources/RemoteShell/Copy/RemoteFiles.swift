@@ -96,10 +96,12 @@ final class RemoteFiles {
                         ?? max(0, Limits.stdinHighWater - client.session.queuedInputByteCount)
                     guard room > 0 || source.isAtEnd else { return }
                     // Read straight into the frame's body, as large as a frame
-                    // may be: a 1 GiB file in 64 KiB frames cost the sender 16
-                    // times the reads, sends and frames, and a copy of every byte.
+                    // may be: the sender's CPU per GiB goes with the number of
+                    // reads and frames, and a read into a buffer of its own
+                    // would cost a copy of every byte.
                     var readFailure: FileError?
-                    let data = [UInt8](unsafeUninitializedCapacity: min(room, Limits.maxBodySize)) { body, initialized in
+                    let left = Int(source.info.size - source.bytesRead)
+                    let data = [UInt8](unsafeUninitializedCapacity: min(room, Limits.maxBodySize, left)) { body, initialized in
                         do throws(FileError) {
                             initialized = try source.read(into: UnsafeMutableRawBufferPointer(body))
                         } catch {

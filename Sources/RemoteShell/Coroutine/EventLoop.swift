@@ -87,8 +87,8 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerQueue<WaitHandle>()
     private var threadID: UInt = 0
     /// A buffer for one read at a time, shared by every coroutine on the loop
-    /// (a buffer per connection would cost 64 KiB each). Rule: whoever reads
-    /// into it hands the bytes on before its next `await`.
+    /// (a buffer per connection would cost its size for each). Rule: whoever
+    /// reads into it hands the bytes on before its next `await`.
     public let scratch: UnsafeMutableRawBufferPointer
 
     private static let wakeupToken = UInt64.max

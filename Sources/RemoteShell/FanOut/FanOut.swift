@@ -72,11 +72,15 @@ actor FanOut {
     /// Runs the fan-out on the calling thread. `connected` holds hosts
     /// already connected, by name: `rsh cp` connects before the loop runs, so
     /// that a question about a server's key is asked while Ctrl-C still ends rsh.
+    /// `readSize`: the most one read of a socket takes. Each host's decoder
+    /// (and TLS) buffer grows to what one read brings, so a large one is for
+    /// few hosts.
     static func run(_ options: FanOutOptions, work: any FanOutWork, security: ClientSecurity,
-                    connected: sending [String: any ByteStream] = [:], interrupts: SignalReader?) throws(ClientError) -> Outcome {
+                    connected: sending [String: any ByteStream] = [:], readSize: Int = Limits.readChunkSize,
+                    interrupts: SignalReader?) throws(ClientError) -> Outcome {
         let loop: EventLoop
         do {
-            loop = try EventLoop(name: "fan-out", scratchSize: 1 << 20)
+            loop = try EventLoop(name: "fan-out", scratchSize: readSize)
         } catch {
             throw .unusable("cannot start the event loop: \(error)")
         }
