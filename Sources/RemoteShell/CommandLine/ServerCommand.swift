@@ -74,9 +74,9 @@ public enum ServerCommand {
         // An upload's frames are up to a MiB each, and each one's body is a
         // buffer allocated and freed again, as is the decoder's buffer around
         // it: kept in the heap, not given back and faulted in anew, zeroed,
-        // for every frame (MemoryAllocator). That was a third of the
-        // server's CPU in a 1 GiB upload; with 4 MiB kept, still 70,000 to
-        // 190,000 page faults of the 260,000 pages copied.
+        // for every frame (MemoryAllocator). Left to glibc's defaults, that
+        // is a third of the server's CPU in a 1 GiB upload; with 4 MiB kept,
+        // 70,000 to 190,000 page faults of the 260,000 pages copied.
         MemoryAllocator.keepFreedMemory(upTo: 16 << 20)
         // Before anything else is opened, so they get the lowest numbers: a
         // spawn slot for each thread that may be spawning at once (SpawnSlots).
