@@ -102,7 +102,8 @@ extension BenchRunner {
                 result.peakRSSMiB = Double(peakRSS) / 1_048_576
                 result.rssGrowthMiB = Double(max(0, peakRSS - baselineRSS)) / 1_048_576
                 if let scpRates = rates[scp] { result.peerRatios[.openSSH] = zip(values, scpRates).map { $0 / $1 }.median }
-                if let floors = rates[.floor] { result.floorRatio = zip(values, floors).map { $0 / $1 }.median }
+                // The floor has no TLS: it is a floor for the copies in clear only.
+                if transport == .plain, let floors = rates[.floor] { result.floorRatio = zip(values, floors).map { $0 / $1 }.median }
                 result.note = "\(values.count) interleaved rounds of \(bytes >> 20) MiB on tmpfs, with the rsh stdout stream of the same transport"
                     + (rates[.floor] == nil ? "" : ", the copy floor") + (rates[scp] == nil ? "" : " and scp")
                     + "; ratios to the stream " + ratios.map { String(format2: $0) }.joined(separator: ", ")

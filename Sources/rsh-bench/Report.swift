@@ -126,7 +126,7 @@ struct Report {
             if let path = result.limitPath { object["raw_limit_path"] = .string(path) }
             if let ratio = result.ratio { object["ratio"] = .number(ratio) }
             if let ratio = result.plainRatio { object["ratio_to_plain"] = .number(ratio) }
-            if let ratio = result.floorRatio { object["ratio_to_" + result.workload.floorName.replacingAll(" ", with: "_")] = .number(ratio) }
+            if let ratio = result.floorRatio { object["ratio_to_" + result.workload.floorName.lowercased().replacingAll(" ", with: "_")] = .number(ratio) }
             if let target = result.target { object["target"] = .string(target) }
             if let met = result.met { object["met"] = .bool(met) }
             if !result.peerRatios.isEmpty {

@@ -11,7 +11,7 @@
 // mode 0600), checks the size and the digest, sets the mode, calls fsync
 // and renames the file over the destination. It takes every shortcut rsh
 // may not: no framing, no protocol, no flow control but TCP's, no
-// progress, and reads and writes of 1 MiB.
+// progress, and reads of up to 1 MiB.
 //
 //   copy-floor SOURCE DESTINATION
 //                    copies SOURCE to DESTINATION; exits 0 when the copy
@@ -33,8 +33,12 @@
 
 enum { CHUNK = 1 << 20, DIGEST = 32 };
 
+// The receiver's temporary file, removed by any failure.
+static const char *temporary_path;
+
 static _Noreturn void fail(const char *what) {
     fprintf(stderr, "copy-floor: %s: %s\n", what, strerror(errno));
+    if (temporary_path != NULL) unlink(temporary_path);
     exit(1);
 }
 
@@ -140,6 +144,7 @@ static void receive_file(const char *destination, int socket) {
     memcpy(&mode, head + 8, 4);
     int fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     if (fd < 0) fail(temporary);
+    temporary_path = temporary;
     EVP_MD_CTX *hash = new_hash();
     unsigned char *buffer = malloc(CHUNK);
     if (buffer == NULL) fail("malloc");
@@ -148,7 +153,6 @@ static void receive_file(const char *destination, int socket) {
         ssize_t got = recv(socket, buffer, wanted, 0);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) {
-            unlink(temporary);
             if (got == 0) errno = EPIPE;
             fail("recv");
         }
@@ -164,6 +168,7 @@ static void receive_file(const char *destination, int socket) {
         unlink(temporary);
         verdict = 0;
     }
+    temporary_path = NULL;
     close(fd);
     send_all(socket, &verdict, 1);
     if (!verdict) exit(1);

@@ -63,8 +63,8 @@ static void append(struct bytes *buffer, const void *data, size_t count) {
 }
 
 // Runs `command` and reads its stdout and stderr to their end; returns its
-// exit code (128 + the signal for a command killed by one), or -1 if it
-// could not be started.
+// exit code (128 + the signal for a command killed by one), or 127, the
+// shell's, if it could not be started.
 static int run(const char *command, int devnull, struct bytes *out, struct bytes *err) {
     int stdout_pipe[2], stderr_pipe[2];
     if (pipe2(stdout_pipe, O_CLOEXEC) != 0) fail("pipe2");
@@ -111,7 +111,7 @@ static int run(const char *command, int devnull, struct bytes *out, struct bytes
     }
     for (int index = 0; index < 2; index++)
         if (pipes[index].fd >= 0) close(pipes[index].fd);
-    if (spawned != 0) return -1;
+    if (spawned != 0) return 127;
     int status;
     while (waitpid(child, &status, 0) < 0)
         if (errno != EINTR) fail("waitpid");
