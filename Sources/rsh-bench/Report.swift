@@ -62,8 +62,9 @@ struct Report {
             cells.append(result.generatorShare.map { String(Int(($0 * 100).rounded())) + "%" } ?? "")
             cells.append(result.limit.map { Self.format($0, result.unit) + (result.limitPath.map { " (\($0))" } ?? "") } ?? "")
             // A TLS row is judged against the same run through `rsh --plain`,
-            // not against the raw limit, and held against the TLS floor: every
-            // ratio goes in the cell.
+            // not against the raw limit, and a row may also be held against
+            // its workload's floor (TLS, copy or spawn): every ratio goes in
+            // the cell.
             cells.append([result.ratio.map { String(ratio: $0) }, result.plainRatio.map { "x --plain " + String(ratio: $0) },
                           result.floorRatio.map { "x \(result.workload.floorName) " + String(ratio: $0) }].compactMap { $0 }.joined(separator: "; "))
             cells.append(result.target ?? "")

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,32 +43,8 @@ static _Noreturn void fail(const char *what) {
     exit(1);
 }
 
-static void send_all(int fd, const unsigned char *bytes, size_t count) {
-    while (count > 0) {
-        ssize_t sent = send(fd, bytes, count, MSG_NOSIGNAL);
-        if (sent < 0) {
-            if (errno == EINTR) continue;
-            fail("send");
-        }
-        bytes += sent;
-        count -= (size_t)sent;
-    }
-}
-
-// Reads exactly `count` bytes, or fails.
-static void receive_all(int fd, unsigned char *bytes, size_t count) {
-    while (count > 0) {
-        ssize_t got = recv(fd, bytes, count, 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            if (got == 0) errno = EPIPE;
-            fail("recv");
-        }
-        bytes += got;
-        count -= (size_t)got;
-    }
-}
-
+// Writes all of `bytes` to a file or a socket (SIGPIPE is ignored: a
+// receiver gone is an EPIPE here).
 static void write_all(int fd, const unsigned char *bytes, size_t count) {
     while (count > 0) {
         ssize_t written = write(fd, bytes, count);
@@ -80,6 +57,26 @@ static void write_all(int fd, const unsigned char *bytes, size_t count) {
     }
 }
 
+// Reads at most `count` bytes, at least one: an early end is a failure.
+static size_t read_some(int fd, unsigned char *bytes, size_t count) {
+    for (;;) {
+        ssize_t got = read(fd, bytes, count);
+        if (got > 0) return (size_t)got;
+        if (got < 0 && errno == EINTR) continue;
+        if (got == 0) errno = ENODATA;
+        fail("read");
+    }
+}
+
+// Reads exactly `count` bytes, or fails.
+static void read_all(int fd, unsigned char *bytes, size_t count) {
+    while (count > 0) {
+        size_t got = read_some(fd, bytes, count);
+        bytes += got;
+        count -= got;
+    }
+}
+
 static EVP_MD_CTX *new_hash(void) {
     EVP_MD_CTX *hash = EVP_MD_CTX_new();
     if (hash == NULL || EVP_DigestInit_ex2(hash, EVP_sha256(), NULL) != 1) {
@@ -87,6 +84,21 @@ static EVP_MD_CTX *new_hash(void) {
         exit(1);
     }
     return hash;
+}
+
+// Moves `size` bytes from `from` to `to`, up to a CHUNK at a time, hashing
+// them on the way: the sender's loop (file to socket) and the receiver's
+// (socket to file) alike.
+static void relay_hashed(int from, int to, uint64_t size, EVP_MD_CTX *hash) {
+    unsigned char *buffer = malloc(CHUNK);
+    if (buffer == NULL) fail("malloc");
+    for (uint64_t done = 0; done < size;) {
+        size_t got = read_some(from, buffer, size - done < CHUNK ? (size_t)(size - done) : CHUNK);
+        EVP_DigestUpdate(hash, buffer, got);
+        write_all(to, buffer, got);
+        done += got;
+    }
+    free(buffer);
 }
 
 // The sender: the size, the bytes, the digest.
@@ -100,28 +112,15 @@ static void send_file(const char *path, int socket) {
     unsigned char head[12];
     memcpy(head, &size, 8);
     memcpy(head + 8, &mode, 4);
-    send_all(socket, head, sizeof head);
+    write_all(socket, head, sizeof head);
     EVP_MD_CTX *hash = new_hash();
-    unsigned char *buffer = malloc(CHUNK);
-    if (buffer == NULL) fail("malloc");
-    for (uint64_t done = 0; done < size;) {
-        size_t wanted = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
-        ssize_t got = read(fd, buffer, wanted);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            if (got == 0) errno = ENODATA;
-            fail("read");
-        }
-        EVP_DigestUpdate(hash, buffer, (size_t)got);
-        send_all(socket, buffer, (size_t)got);
-        done += (uint64_t)got;
-    }
+    relay_hashed(fd, socket, size, hash);
     unsigned char digest[DIGEST];
     EVP_DigestFinal_ex(hash, digest, NULL);
-    send_all(socket, digest, DIGEST);
+    write_all(socket, digest, DIGEST);
     // The receiver's one byte says the copy is in place.
     unsigned char verdict = 0;
-    receive_all(socket, &verdict, 1);
+    read_all(socket, &verdict, 1);
     if (verdict != 1) {
         fprintf(stderr, "copy-floor: the receiver refused the copy\n");
         exit(1);
@@ -137,7 +136,7 @@ static void receive_file(const char *destination, int socket) {
         fail(destination);
     }
     unsigned char head[12];
-    receive_all(socket, head, sizeof head);
+    read_all(socket, head, sizeof head);
     uint64_t size;
     uint32_t mode;
     memcpy(&size, head, 8);
@@ -146,22 +145,9 @@ static void receive_file(const char *destination, int socket) {
     if (fd < 0) fail(temporary);
     temporary_path = temporary;
     EVP_MD_CTX *hash = new_hash();
-    unsigned char *buffer = malloc(CHUNK);
-    if (buffer == NULL) fail("malloc");
-    for (uint64_t done = 0; done < size;) {
-        size_t wanted = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
-        ssize_t got = recv(socket, buffer, wanted, 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            if (got == 0) errno = EPIPE;
-            fail("recv");
-        }
-        EVP_DigestUpdate(hash, buffer, (size_t)got);
-        write_all(fd, buffer, (size_t)got);
-        done += (uint64_t)got;
-    }
+    relay_hashed(socket, fd, size, hash);
     unsigned char sent[DIGEST], digest[DIGEST];
-    receive_all(socket, sent, DIGEST);
+    read_all(socket, sent, DIGEST);
     EVP_DigestFinal_ex(hash, digest, NULL);
     unsigned char verdict = memcmp(sent, digest, DIGEST) == 0;
     if (!verdict || fchmod(fd, mode) != 0 || fsync(fd) != 0 || rename(temporary, destination) != 0) {
@@ -170,7 +156,7 @@ static void receive_file(const char *destination, int socket) {
     }
     temporary_path = NULL;
     close(fd);
-    send_all(socket, &verdict, 1);
+    write_all(socket, &verdict, 1);
     if (!verdict) exit(1);
 }
 
@@ -179,6 +165,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: copy-floor SOURCE DESTINATION\n");
         return 2;
     }
+    signal(SIGPIPE, SIG_IGN);
     int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t length = sizeof address;
