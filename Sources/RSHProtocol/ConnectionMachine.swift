@@ -177,9 +177,31 @@ public struct ConnectionMachine {
         case .handshaking, .open, .draining: break
         case .lingering, .closing, .ended: return []  // read only to be discarded
         }
-        var actions: [Action] = []
         let framesBefore = session.framesReceived
-        apply(session.receive(bytes), now: now, &actions)
+        return sessionReceived(session.receive(bytes), framesBefore: framesBefore, now: now)
+    }
+
+    /// Reads from the socket and receives what came: `read` puts bytes into
+    /// the room it is given (the session's own for a long body, else
+    /// `scratch`: `ServerSession.receive(scratch:_:)`) and returns how many.
+    public mutating func receive<Failure: Error>(
+        scratch: UnsafeMutableRawBufferPointer, now: ContinuousClock.Instant,
+        _ read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
+    ) throws(Failure) -> (count: Int?, actions: [Action]) {
+        switch phase {
+        case .handshaking, .open, .draining: break
+        case .lingering, .closing, .ended: return (try read(scratch), [])  // read only to be discarded
+        }
+        let framesBefore = session.framesReceived
+        let (count, sessionActions) = try session.receive(scratch: scratch, read)
+        guard let count, count > 0 else { return (count, []) }
+        return (count, sessionReceived(sessionActions, framesBefore: framesBefore, now: now))
+    }
+
+    private mutating func sessionReceived(_ sessionActions: [ServerSession.Action], framesBefore: Int,
+                                          now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        apply(sessionActions, now: now, &actions)
         if case .handshaking = phase, session.phase == .ready || session.phase == .classic { phase = .open }
         if !isReading || !session.isMidFrame {
             frameDeadline = nil

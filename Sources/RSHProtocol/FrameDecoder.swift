@@ -2,18 +2,28 @@
 /// whatever arrived, then ask for frames until it answers `nil` (need more
 /// bytes). Every limit is checked before anything is allocated for it.
 /// After an error the decoder stays failed; the connection is over.
+///
+/// A reader can also lend the decoder its read (`fill`, the shape of
+/// asyncio's `BufferedProtocol`): then a body longer than one read is read
+/// straight into the frame's own body, and its bytes are not copied on their
+/// way in (a 1 GiB upload is 1 GiB of 1 MiB bodies).
 public struct FrameDecoder {
     public struct Configuration: Sendable {
         public var maxHeaderLength: Int
         public var maxBodySize: Int
         /// Whether a header must carry `type` (v1 frames) or need not (classic replies).
         public var requiresType: Bool
+        /// A body at least this long is read in place by `fill`: it spans
+        /// several reads. A shorter one mostly arrives in the read that
+        /// brings its header, where reading in place would only add a read.
+        public var inPlaceBodyMinimum: Int
 
         public init(maxHeaderLength: Int = Limits.maxHeaderLength, maxBodySize: Int = Limits.maxBodySize,
-                    requiresType: Bool = true) {
+                    requiresType: Bool = true, inPlaceBodyMinimum: Int = Limits.readChunkSize + 1) {
             self.maxHeaderLength = maxHeaderLength
             self.maxBodySize = maxBodySize
             self.requiresType = requiresType
+            self.inPlaceBodyMinimum = inPlaceBodyMinimum
         }
 
         /// The v1 protocol's limits.
@@ -28,6 +38,10 @@ public struct FrameDecoder {
     private var pending: Header?
     /// In `nextPart`, the body bytes of the current frame not yet returned.
     private var bodyRemaining: Int?
+    /// In `fill`, the body of the frame in `pending`, read in place: its
+    /// header is consumed, and `bodyFilled` of its bytes are in.
+    private var body: [UInt8]?
+    private var bodyFilled = 0
     private var failure: ProtocolError?
 
     private typealias Header = (type: String, header: [String: JSONValue], headerLength: Int, bodySize: Int)
@@ -40,16 +54,78 @@ public struct FrameDecoder {
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Whether the decoder is between frames: nothing partial is buffered.
-    public var isAtFrameBoundary: Bool { bufferedByteCount == 0 && pending == nil && bodyRemaining == nil }
+    public var isAtFrameBoundary: Bool { bufferedByteCount == 0 && pending == nil && bodyRemaining == nil && body == nil }
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        if body != nil {
+            // A body being read in place takes its bytes first.
+            let taken = min(rest.count, body!.count - bodyFilled)
+            let start = bodyFilled
+            body!.withUnsafeMutableBytes { destination in
+                UnsafeMutableRawBufferPointer(rebasing: destination[start..<start + taken])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<taken]))
+            }
+            bodyFilled += taken
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
+        }
         compact()
-        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: rest)
     }
 
     public mutating func feed(_ bytes: some Collection<UInt8>) {
+        if bytes.withContiguousStorageIfAvailable({ feed(UnsafeRawBufferPointer($0)) }) != nil { return }
+        Array(bytes).withUnsafeBytes { feed($0) }
+    }
+
+    /// Lends the read to the decoder. `read` is given the room where its
+    /// bytes belong and returns how many it put there (`nil` or 0: none), and
+    /// `fill` returns that. The room is the next part of a long body whose
+    /// header has arrived (`Configuration.inPlaceBodyMinimum`), else `scratch`, whose bytes
+    /// are then fed. Either way it is at most `scratch.count` bytes: with
+    /// rooms of up to a MiB, a 1 GiB upload took rshd 3.9-5.3 s here, and
+    /// 1.8-2.8 s with rooms of 64 KiB, more system time making the difference.
+    /// Ask `next` for frames afterwards; `nextPart` is not for a decoder that
+    /// is filled.
+    public mutating func fill<Failure: Error>(
+        scratch: UnsafeMutableRawBufferPointer, _ read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
+    ) throws(Failure) -> Int? {
+        if failure == nil, body == nil { startBodyInPlace() }
+        guard body != nil else {
+            let count = try read(scratch)
+            if let count, count > 0 { feed(UnsafeRawBufferPointer(rebasing: scratch[..<count])) }
+            return count
+        }
+        let start = bodyFilled
+        let end = min(body!.count, start + scratch.count)
+        let count = try body!.withUnsafeMutableBytes { bytes in
+            Result { () throws(Failure) -> Int? in try read(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<end])) }
+        }.get()
+        if let count, count > 0 {
+            precondition(count <= body!.count - start, "read more than the room given")
+            bodyFilled += count
+        }
+        return count
+    }
+
+    /// When the frame in hand is long and not all here: its header is
+    /// consumed, and its body is begun with the bytes already buffered.
+    private mutating func startBodyInPlace() {
+        guard bodyRemaining == nil, let header = try? decodeHeaderIfComplete(),
+              header.bodySize >= configuration.inPlaceBodyMinimum else { return }
+        let bodyStart = readIndex + 4 + header.headerLength
+        let buffered = buffer.count - bodyStart
+        guard buffered < header.bodySize else { return }  // complete: `next` takes it as it is
+        var started = [UInt8](repeating: 0, count: header.bodySize)
+        started.withUnsafeMutableBytes { destination in
+            buffer.withUnsafeBytes { source in
+                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[bodyStart...]))
+            }
+        }
+        body = started
+        bodyFilled = buffered
+        readIndex = buffer.count
         compact()
-        buffer.append(contentsOf: bytes)
     }
 
     /// The next complete frame, `nil` if more bytes are needed, or the protocol error.
@@ -67,6 +143,7 @@ public struct FrameDecoder {
         failure = error
         buffer = []
         readIndex = 0
+        body = nil
         return error
     }
 
@@ -84,6 +161,7 @@ public struct FrameDecoder {
     /// memory stays at one header plus one feed, whatever the body's size
     /// (a classic reply may be gigabytes).
     public mutating func nextPart() throws(ProtocolError) -> Part? {
+        precondition(body == nil, "a decoder that is filled gives whole frames")
         if let failure { throw failure }
         if let remaining = bodyRemaining {
             if remaining == 0 {
@@ -130,6 +208,12 @@ public struct FrameDecoder {
     }
 
     private mutating func decodeNext() throws(ProtocolError) -> Frame? {
+        if let inPlace = body {
+            guard bodyFilled == inPlace.count, let header = pending else { return nil }
+            body = nil
+            pending = nil
+            return Frame(type: header.type, header: header.header, body: inPlace)
+        }
         guard let header = try decodeHeaderIfComplete() else { return nil }
         let frameLength = 4 + header.headerLength + header.bodySize
         guard bufferedByteCount >= frameLength else { return nil }

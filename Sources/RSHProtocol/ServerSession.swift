@@ -170,20 +170,45 @@ public struct ServerSession {
             receiveClassic(UnsafeRawBufferPointer(rebasing: remaining), &actions)
         case .awaitingHello, .ready:
             decoder.feed(UnsafeRawBufferPointer(rebasing: remaining))
-            while phase != .closed {
-                let frame: Frame?
-                do { frame = try decoder.next() } catch {
-                    actions += fail(error.code, error.message)
-                    break
-                }
-                guard let frame else { break }
-                framesReceived += 1
-                handle(frame, &actions)
-            }
+            decodeFrames(&actions)
         case .preface, .closed:
             break
         }
         return actions
+    }
+
+    /// Reads and receives: `read` puts bytes into the room it is given and
+    /// returns how many (`nil` or 0: none, and nothing is received). Once the
+    /// preface is in, the room is the decoder's (`FrameDecoder.fill`): a long
+    /// body, a file's data, is read into its frame in place. Before that,
+    /// and on a classic connection, the room is `scratch`.
+    public mutating func receive<Failure: Error>(
+        scratch: UnsafeMutableRawBufferPointer, _ read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int?
+    ) throws(Failure) -> (count: Int?, actions: [Action]) {
+        switch phase {
+        case .awaitingHello, .ready:
+            let count = try decoder.fill(scratch: scratch, read)
+            var actions: [Action] = []
+            if let count, count > 0 { decodeFrames(&actions) }
+            return (count, actions)
+        case .preface, .classic, .closed:
+            let count = try read(scratch)
+            guard let count, count > 0 else { return (count, []) }
+            return (count, receive(UnsafeRawBufferPointer(rebasing: scratch[..<count])))
+        }
+    }
+
+    private mutating func decodeFrames(_ actions: inout [Action]) {
+        while phase != .closed {
+            let frame: Frame?
+            do { frame = try decoder.next() } catch {
+                actions += fail(error.code, error.message)
+                break
+            }
+            guard let frame else { break }
+            framesReceived += 1
+            handle(frame, &actions)
+        }
     }
 
     public mutating func receive(_ bytes: [UInt8]) -> [Action] {

@@ -16,7 +16,48 @@ public enum ProtocolSelfCheck {
         let chunk = Int(first) % 64 + 1
         let input = Array(bytes.dropFirst())
         exerciseDecoder(input, chunk: chunk)
+        exerciseFilledDecoder(input, chunk: chunk)
         exerciseSession(input, chunk: chunk)
+    }
+
+    /// Frames read through `fill` in reads of `chunk` bytes, every body read
+    /// in place, are the frames of the same bytes fed at once, up to the same error.
+    private static func exerciseFilledDecoder(_ input: [UInt8], chunk: Int) {
+        func decodeAll(_ decoder: inout FrameDecoder) -> (frames: [Frame], failed: Bool) {
+            var frames: [Frame] = []
+            do {
+                while let frame = try decoder.next() { frames.append(frame) }
+            } catch {
+                return (frames, true)
+            }
+            return (frames, false)
+        }
+        var fed = FrameDecoder()
+        fed.feed(input)
+        let expected = decodeAll(&fed)
+
+        var filled = FrameDecoder(.init(inPlaceBodyMinimum: 1))
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { scratch.deallocate() }
+        var offset = 0
+        var frames: [Frame] = []
+        var failed = false
+        while offset < input.count, !failed {
+            let count = filled.fill(scratch: scratch) { room in
+                let count = min(room.count, input.count - offset)
+                input.withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(rebasing: room[..<count])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+                }
+                return count
+            }
+            precondition(count ?? 0 > 0, "a read with bytes to give brought none")
+            offset += count!
+            let decoded = decodeAll(&filled)
+            frames += decoded.frames
+            failed = decoded.failed
+        }
+        precondition(frames == expected.frames && failed == expected.failed, "frames read in place differ")
     }
 
     private static func exerciseDecoder(_ input: [UInt8], chunk: Int) {

@@ -95,6 +95,38 @@ struct FileTransferSessionTests {
         #expect(session.receive(data(1, 1)).isEmpty, "a late frame for an ended upload is dropped")
     }
 
+    @Test("an upload's 1 MiB frames read in place reach the driver whole, byte for byte, and each read fills the frame's own body")
+    func uploadReadInPlace() throws {
+        var session = server(window: 4 << 20)
+        let chunks = (0..<3).map { index in (0..<Limits.maxBodySize).map { UInt8(truncatingIfNeeded: $0 ^ (index &* 77)) } }
+        let bytes = upload(1, size: Int64(3 * Limits.maxBodySize))
+            + chunks.flatMap { ClientMessage.fileData(id: 1, data: $0).encoded }
+            + ClientMessage.fileEnd(id: 1, sha256: digest).encoded
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Limits.readChunkSize, alignment: 16)
+        defer { scratch.deallocate() }
+        var offset = 0
+        var inPlace = 0
+        var actions: [ServerSession.Action] = []
+        while offset < bytes.count {
+            actions += session.receive(scratch: scratch) { room in
+                if room.baseAddress! < scratch.baseAddress! || room.baseAddress! >= scratch.baseAddress! + scratch.count { inPlace += 1 }
+                let count = min(room.count, bytes.count - offset, 300_000)
+                bytes.withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(rebasing: room[..<count])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+                }
+                offset += count
+                return count
+            }.actions
+        }
+        let written = actions.compactMap { action -> [UInt8]? in
+            if case .transfer(.write(id: 1, let data)) = action { return data } else { return nil }
+        }
+        #expect(written == chunks)
+        #expect(actions.last == .transfer(.commit(id: 1, sha256: digest)))
+        #expect(inPlace > 0, "no read went into a body in place")
+    }
+
     @Test("a download announces its file, sends exactly its size in file_data frames, then file_end")
     func download() throws {
         var session = server()

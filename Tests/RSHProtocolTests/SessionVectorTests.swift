@@ -58,6 +58,29 @@ struct SessionVectorTests {
         for byte in vector.bytes { actions += session.receive([byte]) }
         #expect(summarize(actions) == vector.expect)
     }
+
+    @Test("answer the same when the session lends its reads, in reads of 1 to 7 bytes", arguments: VectorFiles.sessions)
+    func lentReads(_ vector: SessionVector) {
+        var session = ServerSession(vector.configuration)
+        var actions: [ServerSession.Action] = []
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
+        defer { scratch.deallocate() }
+        var generator = SeededGenerator(seed: UInt64(vector.name.utf8.count))
+        var offset = 0
+        while offset < vector.bytes.count {
+            let wanted = Int.random(in: 1...7, using: &generator)
+            actions += session.receive(scratch: scratch) { room in
+                let count = min(wanted, room.count, vector.bytes.count - offset)
+                vector.bytes.withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(rebasing: room[..<count])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+                }
+                offset += count
+                return count
+            }.actions
+        }
+        #expect(summarize(actions) == vector.expect)
+    }
 }
 
 @Suite("Error codes")

@@ -165,9 +165,23 @@ final class Connection {
         }
         var reads = 0
         while socketMayHaveInput, wantsInput, reads < ChildProcess.readsPerTurn {
-            let outcome: ReadOutcome
+            var outcome = ReadOutcome.wouldBlock
+            var room = buffer.count
+            var received: [ConnectionMachine.Action] = []
+            let wasAdmitted = admitted
             do {
-                outcome = try stream.read(into: buffer)
+                if wasAdmitted {
+                    // The machine says where the bytes go: a file's data
+                    // straight into its frame, anything else into `buffer`.
+                    received = try machine.receive(scratch: buffer, now: now) { (into) throws(TransportError) -> Int? in
+                        room = into.count
+                        outcome = try stream.read(into: into)
+                        if case .bytes(let count) = outcome { return count }
+                        return nil
+                    }.actions
+                } else {
+                    outcome = try stream.read(into: buffer)
+                }
             } catch {
                 streamFailed(error, now: now)
                 return
@@ -182,18 +196,21 @@ final class Connection {
                 return
             case .bytes(let count):
                 reads += 1
-                let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-                if transport == nil, chooseTransport(bytes) == .tls {
-                    // The bytes were the start of a TLS handshake: read on, through TLS.
-                    continue
+                if !wasAdmitted {
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                    if transport == nil, chooseTransport(bytes) == .tls {
+                        // The bytes were the start of a TLS handshake: read on, through TLS.
+                        continue
+                    }
+                    received = machine.received(bytes, now: now)
                 }
-                apply(machine.received(bytes, now: now), now: now)
-                // A read that did not fill the buffer took all there was, and the
+                apply(received, now: now)
+                // A read that did not fill its room took all there was, and the
                 // next wait reports whatever arrives after it: no read into
                 // EAGAIN (nginx's rule). Unless the client has hung up (only a
                 // read finds the end of file behind the data), or the stream
                 // holds bytes already read.
-                if count < buffer.count, !peerHungUp, !stream.hasBufferedInput { socketMayHaveInput = false }
+                if count < room, !peerHungUp, !stream.hasBufferedInput { socketMayHaveInput = false }
             }
         }
     }
