@@ -113,13 +113,42 @@ private func launch(_ processID: inout pid_t, _ program: String,
 
 /// The environment of this process as "KEY=VALUE" entries (`environ(7)`).
 public func currentEnvironment() -> [String] {
-    var entries: [String] = []
-    var cursor = environ
-    while let entry = cursor.pointee {
-        entries.append(String(cString: entry))
-        cursor += 1
+    EnvironmentSnapshot().entries
+}
+
+/// This process's environment at one moment: its entries, and the
+/// addresses of the strings `environ` pointed to, which stand for them.
+/// `setenv(3)` and `unsetenv(3)` change `environ` by putting a new string in
+/// an entry's place or taking the entry out; they never write into a string
+/// already placed. So while `environ` points to the same strings, in the same
+/// order, the entries are the same (`isCurrent`), and finding that out reads
+/// the pointers only.
+public struct EnvironmentSnapshot: Sendable {
+    public let entries: [String]
+    private let addresses: [UInt]
+
+    public init() {
+        var entries: [String] = []
+        var addresses: [UInt] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            entries.append(String(cString: entry))
+            addresses.append(UInt(bitPattern: entry))
+            cursor += 1
+        }
+        self.entries = entries
+        self.addresses = addresses
     }
-    return entries
+
+    /// Whether `environ` still points to the strings it did.
+    public var isCurrent: Bool {
+        var cursor = environ
+        for address in addresses {
+            guard let entry = cursor.pointee, UInt(bitPattern: entry) == address else { return false }
+            cursor += 1
+        }
+        return cursor.pointee == nil
+    }
 }
 
 extension FileDescriptor {

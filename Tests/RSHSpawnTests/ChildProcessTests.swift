@@ -59,6 +59,24 @@ struct ChildProcessTests {
         #expect(throws: SpawnError.badWorkingDirectory("/etc/hostname", .notDirectory)) { try shell("true", directory: "/etc/hostname") }
     }
 
+    @Test("a change to this process's own environment reaches the next command that asks for the same changes")
+    func ownEnvironmentChanges() throws {
+        let name = "RSH_TEST_OWN_ENVIRONMENT"
+        defer { unsetenv(name) }
+        func printed() throws -> String {
+            text(try shell("echo \"${\(name)-unset}\" \"$GREETING\"", environment: ["GREETING": "hi"]).stdout)
+        }
+        unsetenv(name)
+        #expect(try printed() == "unset hi\n")
+        setenv(name, "first", 1)
+        #expect(try printed() == "first hi\n")
+        #expect(try printed() == "first hi\n")
+        setenv(name, "second", 1)
+        #expect(try printed() == "second hi\n")
+        unsetenv(name)
+        #expect(try printed() == "unset hi\n")
+    }
+
     @Test("the child has only descriptors 0, 1 and 2, even while other children run")
     func onlyStandardDescriptors() throws {
         let other = try ChildProcess(CommandSpec(.shell("sleep 5"), wantsStdin: true))
