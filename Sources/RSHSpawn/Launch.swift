@@ -123,10 +123,11 @@ struct Launch {
 
     /// The last environment built, and what from. A server gives its
     /// commands the same changes (the home directory's `PWD`) to an
-    /// environment it never changes, and reading and filtering every entry
-    /// again was ~6% of the CPU of `rshd`'s thread per sequential command
-    /// (`perf`, blocking mode). The entries are built again when the
-    /// changes differ or this process's environment has changed.
+    /// environment it never changes: with the entries reused, `rshd`'s user
+    /// time per sequential classic command is 93-106 µs, against 133-183 µs
+    /// with every entry read and filtered again (blocking mode, 3,000
+    /// commands a run, `/proc/PID/stat`). The entries are built again when
+    /// the changes differ or this process's environment has changed.
     private struct BuiltEnvironment: Sendable {
         let source: EnvironmentSnapshot
         let overrides: [String: String]
