@@ -65,19 +65,9 @@ struct SessionVectorTests {
         var actions: [ServerSession.Action] = []
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
         defer { scratch.deallocate() }
-        var generator = SeededGenerator(seed: UInt64(vector.name.utf8.count))
-        var offset = 0
-        while offset < vector.bytes.count {
-            let wanted = Int.random(in: 1...7, using: &generator)
-            actions += session.receive(scratch: scratch) { room in
-                let count = min(wanted, room.count, vector.bytes.count - offset)
-                vector.bytes.withUnsafeBytes { source in
-                    UnsafeMutableRawBufferPointer(rebasing: room[..<count])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
-                }
-                offset += count
-                return count
-            }.actions
+        var reads = ScriptedReads(vector.bytes, seed: UInt64(vector.name.utf8.count), largestRead: 7)
+        while !reads.isDrained {
+            actions += session.receive(scratch: scratch) { reads.read(into: $0) }.actions
         }
         #expect(summarize(actions) == vector.expect)
     }
